@@ -1,0 +1,31 @@
+# All third-party dependencies come from Debian packages (scripts/install-deps.sh).
+find_package(PkgConfig REQUIRED)
+find_package(OpenSSL 3.0 REQUIRED)
+find_package(SQLite3 REQUIRED)
+find_package(Threads REQUIRED)
+find_package(CLI11 CONFIG REQUIRED)
+find_package(fmt REQUIRED)
+find_package(nlohmann_json 3 REQUIRED)
+find_package(tl-expected REQUIRED)
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+pkg_check_modules(ARGON2 REQUIRED IMPORTED_TARGET libargon2)
+pkg_check_modules(CBOR REQUIRED IMPORTED_TARGET libcbor)
+pkg_check_modules(YKPIV REQUIRED IMPORTED_TARGET ykpiv)
+pkg_check_modules(PCSC REQUIRED IMPORTED_TARGET libpcsclite)
+pkg_check_modules(FIDO2 REQUIRED IMPORTED_TARGET libfido2)
+pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
+
+add_library(keyward_deps_core INTERFACE)
+target_link_libraries(keyward_deps_core INTERFACE
+  PkgConfig::SODIUM PkgConfig::ARGON2 PkgConfig::CBOR
+  OpenSSL::Crypto SQLite::SQLite3 tl::expected nlohmann_json::nlohmann_json
+  PkgConfig::HIREDIS Threads::Threads)
+add_library(keyward::deps_core ALIAS keyward_deps_core)
+
+add_library(keyward_deps_hw INTERFACE)
+target_link_libraries(keyward_deps_hw INTERFACE PkgConfig::YKPIV PkgConfig::PCSC PkgConfig::FIDO2)
+add_library(keyward::deps_hw ALIAS keyward_deps_hw)
+
+add_library(keyward_deps_cli INTERFACE)
+target_link_libraries(keyward_deps_cli INTERFACE CLI11::CLI11 fmt::fmt)
+add_library(keyward::deps_cli ALIAS keyward_deps_cli)

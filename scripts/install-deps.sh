@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs every Debian package keyward needs to build, test, fuzz and benchmark.
+# Idempotent and non-interactive; run as root on Debian 12 (or via sudo).
+set -euo pipefail
+
+PACKAGES=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config git clang clang-14 libclang-rt-14-dev
+  # crypto and encoding
+  libsodium-dev libssl-dev libargon2-dev libcbor-dev
+  # storage, CLI, formatting
+  libsqlite3-dev sqlite3 libexpected-dev libcli11-dev nlohmann-json3-dev libfmt-dev
+  # tests and benchmarks
+  catch2 libbenchmark-dev
+  # hardware: PIV over PC/SC, FIDO2
+  libykpiv-dev yubico-piv-tool libpcsclite-dev pcscd vsmartcard-vpcd
+  libfido2-dev fido2-tools python3-fido2
+  # peers and services used by tests
+  age redis-server libhiredis-dev
+  # tools used by scripts
+  procps psmisc util-linux
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "install-deps: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+  SUDO="sudo"
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done"

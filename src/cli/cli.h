@@ -1,0 +1,41 @@
+// Shared plumbing for the keyward command. Each subcommand lives in its own file and registers
+// itself with KEYWARD_COMMAND; main.cpp only builds the app and runs it.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <CLI/CLI.hpp>
+
+#include "core/error.h"
+
+namespace keyward::cli {
+
+// Options shared by every subcommand, and the exit code the chosen subcommand produced.
+struct Context {
+  std::string vault_path;  // --vault / KEYWARD_VAULT; empty means the default location
+  bool json = false;       // --json: machine-readable output where a command supports it
+  bool quiet = false;      // -q: no informational lines on stderr
+  int exit_code = 0;
+};
+
+using Registrar = void (*)(CLI::App& app, Context& ctx);
+
+struct CommandRegistration {
+  CommandRegistration(int order, Registrar registrar);
+};
+
+// Registers a subcommand: `KEYWARD_COMMAND(20, add_get_command);` The order fixes where it is
+// listed in --help.
+#define KEYWARD_COMMAND(order, fn) \
+  static const ::keyward::cli::CommandRegistration kw_command_##fn((order), (fn))
+
+// Calls every registered registrar in order.
+void register_all(CLI::App& app, Context& ctx);
+
+// Prints "keyward: <message>" to stderr and returns the error's exit code.
+int report(const Error& error);
+// Informational line on stderr (suppressed by -q).
+void info(const Context& ctx, std::string_view line);
+
+}  // namespace keyward::cli

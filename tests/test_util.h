@@ -1,0 +1,45 @@
+// Helpers shared by the tests: reading vector files from test-vectors/, hex literals.
+#pragma once
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+#include "core/bytes.h"
+
+namespace keyward::test {
+
+inline std::string vector_path(const std::string& relative) {
+  return std::string(KEYWARD_TEST_VECTORS) + "/" + relative;
+}
+
+inline std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot open test file " + path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+inline std::string read_vector(const std::string& relative) { return read_file(vector_path(relative)); }
+
+// Hex string (whitespace ignored) to bytes; throws on bad input (tests only).
+inline Bytes unhex(const std::string& text) {
+  Bytes out;
+  int hi = -1;
+  for (char c : text) {
+    int v;
+    if (c >= '0' && c <= '9') v = c - '0';
+    else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
+    else if (c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == ':') continue;
+    else throw std::runtime_error(std::string("bad hex char in test data: ") + c);
+    if (hi < 0) hi = v;
+    else { out.push_back(static_cast<std::uint8_t>(hi * 16 + v)); hi = -1; }
+  }
+  if (hi >= 0) throw std::runtime_error("odd hex length in test data");
+  return out;
+}
+
+}  // namespace keyward::test
