@@ -294,7 +294,7 @@ class Parser {
 
 // ---- writer
 
-enum class Form { empty, plain, single, dbl };
+enum class Form { empty, plain, single, dbl, raw };
 
 bool is_plain_char(char c) {
   return is_key_char(c) || std::strchr("-./:@%+,=", c) != nullptr;
@@ -309,6 +309,17 @@ Form choose_form(std::string_view v) {
   }
   if (plain) return Form::plain;
   return single_ok ? Form::single : Form::dbl;
+}
+
+// SEALED-ENV-V1 fallback for a value the double-quoted form cannot carry there: the value as
+// unquoted text, when npm dotenv and keyward both read it back unchanged (one line, no '#',
+// not starting with a quote, no white space at either end).
+bool raw_ok(std::string_view v) {
+  if (v.empty() || v.find_first_of("#\n\r") != std::string_view::npos) return false;
+  if (v[0] == '\'' || v[0] == '"' || v[0] == '`') return false;
+  std::size_t last = v.size() - 1;
+  while (last > 0 && (static_cast<unsigned char>(v[last]) & 0xC0) == 0x80) --last;
+  return !is_js_space(decode_at(v, 0)) && !is_js_space(decode_at(v, last));
 }
 
 std::size_t dbl_extra(std::string_view v) {
@@ -354,14 +365,18 @@ Result<SecretBytes> dotenv_write(const std::vector<DotenvEntry>& entries,
       return fail(Errc::invalid_argument, named + ": value contains a NUL byte, which a dotenv "
                                                   "document cannot represent");
     if (!valid_utf8(v)) return fail(Errc::invalid_argument, named + ": value is not valid UTF-8");
-    const Form f = choose_form(v);
+    Form f = choose_form(v);
     if (strict && f == Form::dbl &&
-        (v.find('"') != std::string_view::npos || v.find('\\') != std::string_view::npos))
-      return fail(Errc::invalid_argument,
-                  named + ": SEALED-ENV-V1: a value that needs double quotes (it has a single "
-                          "quote or a carriage return, or ends with a backslash) must not also "
-                          "contain a double quote or a backslash: npm dotenv does not unescape "
-                          "them");
+        (v.find('"') != std::string_view::npos || v.find('\\') != std::string_view::npos)) {
+      if (!raw_ok(v))
+        return fail(Errc::invalid_argument,
+                    named + ": SEALED-ENV-V1: npm dotenv cannot read this value back: it needs "
+                            "double quotes (a single quote, a carriage return or a final "
+                            "backslash) but contains a double quote or a backslash, which npm "
+                            "dotenv does not unescape, and it cannot be left unquoted (line "
+                            "break, '#', leading quote or white space at an end)");
+      f = Form::raw;
+    }
     forms.push_back(f);
     total += e.key.size() + 2 + v.size();  // KEY = value LF
     if (f == Form::single) total += 2;
@@ -380,6 +395,7 @@ Result<SecretBytes> dotenv_write(const std::vector<DotenvEntry>& entries,
     switch (forms[k]) {
       case Form::empty: break;
       case Form::plain:
+      case Form::raw:
         for (char c : v) put(c);
         break;
       case Form::single:
