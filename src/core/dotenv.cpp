@@ -6,7 +6,6 @@
 // holds a value. Error messages are built from fixed text and line numbers only.
 #include "core/dotenv.h"
 
-#include <cstring>
 #include <string_view>
 #include <unordered_map>
 
@@ -297,14 +296,14 @@ class Parser {
 enum class Form { empty, plain, single, dbl, raw };
 
 bool is_plain_char(char c) {
-  return is_key_char(c) || std::strchr("-./:@%+,=", c) != nullptr;
+  return is_key_char(c) || std::string_view("-./:@%+,=").find(c) != std::string_view::npos;
 }
 
 Form choose_form(std::string_view v) {
   if (v.empty()) return Form::empty;
   bool plain = true, single_ok = v.back() != '\\';
   for (char c : v) {
-    if (c == '\0' || !is_plain_char(c)) plain = false;
+    if (!is_plain_char(c)) plain = false;
     if (c == '\'' || c == '\r') single_ok = false;
   }
   if (plain) return Form::plain;
@@ -361,7 +360,7 @@ Result<SecretBytes> dotenv_write(const std::vector<DotenvEntry>& entries,
       return fail(Errc::invalid_argument,
                   named + ": duplicate key (also entry " + std::to_string(it->second + 1) + ")");
     const std::string_view v = e.value.reveal_string();
-    if (std::memchr(v.data(), 0, v.size()) != nullptr)
+    if (v.find('\0') != std::string_view::npos)
       return fail(Errc::invalid_argument, named + ": value contains a NUL byte, which a dotenv "
                                                   "document cannot represent");
     if (!valid_utf8(v)) return fail(Errc::invalid_argument, named + ": value is not valid UTF-8");
