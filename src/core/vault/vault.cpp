@@ -192,6 +192,9 @@ Result<Vault> Vault::open(const std::string& path_in, const Credential& cred,
     KW_TRY(auto hk, derive_high_keys(*v.high_, v.header_.vault_id));
     v.high_keys_ = std::move(hk);
   }
+  // Unlocking took a while: verify against a fresh snapshot taken after reading the pin.
+  v.storage_.rollback();
+  KW_TRY_STATUS(v.storage_.begin_read());
   KW_TRY_STATUS(v.reload());
   v.storage_.rollback();  // end the read transaction
   KW_TRY_STATUS(v.raise_pin());
@@ -199,6 +202,7 @@ Result<Vault> Vault::open(const std::string& path_in, const Credential& cred,
 }
 
 Status Vault::reload() {
+  KW_TRY(auto pin, load_pin());
   KW_TRY(auto stored, storage_.read_header());
   KW_TRY(auto header, parse_header(stored.body));
   KW_TRY(auto rows, storage_.read_slots());
@@ -231,13 +235,15 @@ Status Vault::reload() {
   header_ = header;
   slots_ = std::move(slots);
   slot_rows_ = std::move(rows);
-  return check_pin();
+  return check_pin(pin);
 }
 
-Status Vault::check_pin() {
+Result<std::optional<Pin>> Vault::load_pin() {
   KW_TRY(auto dir, pin_directory(opts_.state_dir));
-  PinStore store(dir, path_);
-  KW_TRY(auto pin, store.load());
+  return PinStore(dir, path_).load();
+}
+
+Status Vault::check_pin(const std::optional<Pin>& pin) {
   if (!pin) return ok();
   const std::string forget = "; if this is expected, reset this machine's pin with `keyward "
                              "vault forget`";
@@ -347,15 +353,39 @@ Result<std::vector<RecordMeta>> Vault::list() {
 }
 
 Result<std::vector<Record>> Vault::read_env(std::string_view env, std::string_view component) {
-  KW_TRY(auto metas, list());  // verifies the manifest
-  std::vector<Record> out;
-  for (const auto& m : metas) {
-    KW_TRY(auto c, parse_coordinate(m.coordinate));
-    if (c.env != env || (!component.empty() && c.component != component)) continue;
-    KW_TRY(auto rec, get(m.coordinate));
-    out.push_back(std::move(rec));
-  }
-  return out;
+  KW_TRY_STATUS(storage_.begin_read());
+  auto result = [&]() -> Result<std::vector<Record>> {
+    KW_TRY_STATUS(reload());
+    std::vector<Record> out;
+    Digest manifest{};
+    std::uint64_t count = 0;
+    auto visit = [&](RecordRow&& row) -> Status {
+      KW_TRY(auto meta, open_index(row, header_.vault_id, keys_->record));
+      KW_TRY(auto id, record_id(*keys_, meta.coordinate));
+      if (id != row.id) return opaque();
+      xor_into(manifest, manifest_entry(keys_->manifest, row));
+      ++count;
+      KW_TRY(auto c, parse_coordinate(meta.coordinate));
+      if (c.env != env || (!component.empty() && c.component != component)) return ok();
+      KW_TRY(auto rec, open_row(row));
+      if (rec.meta.coordinate != meta.coordinate) return opaque();
+      out.push_back(std::move(rec));
+      return ok();
+    };
+    KW_TRY_STATUS(storage_.for_each_record(visit));
+    if (manifest != header_.manifest || count != header_.record_count) {
+      return fail(Errc::integrity,
+                  "the records of the vault at " + path_ +
+                      " do not match its header's manifest: a record was removed, added or "
+                      "rolled back outside keyward");
+    }
+    std::sort(out.begin(), out.end(), [](const Record& a, const Record& b) {
+      return a.meta.coordinate < b.meta.coordinate;
+    });
+    return out;
+  }();
+  storage_.rollback();
+  return result;
 }
 
 Status Vault::set(std::vector<SetItem>& items) {

@@ -86,8 +86,11 @@ class Vault {
   Vault(Storage storage, std::string path, VaultOptions opts)
       : storage_(std::move(storage)), path_(std::move(path)), opts_(std::move(opts)) {}
   // Reads header and slots (inside the caller's transaction), verifies key id, MAC and pin.
+  // The pin is read before the transaction's first read, so a pin raised by a concurrent writer
+  // after our snapshot began can never look like a rollback.
   Status reload();
-  Status check_pin();
+  Result<std::optional<Pin>> load_pin();
+  Status check_pin(const std::optional<Pin>& pin);
   Status verify_transitions(const Digest& from, const Digest& to);
   Status raise_pin();
   Status write_header();
