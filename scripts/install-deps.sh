@@ -19,6 +19,8 @@ PACKAGES=(
   age redis-server libhiredis-dev
   # tools used by scripts
   procps psmisc util-linux
+  # benchmarks (bench/run_overhead.sh)
+  hyperfine
 )
 
 missing=()
