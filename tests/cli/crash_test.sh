@@ -10,6 +10,11 @@ kw init --no-passphrase --recipient "$RECIPIENT" >/dev/null 2>&1
 export KEYWARD_IDENTITY=$IDENTITY_FILE
 TRIALS=${KEYWARD_TEST_CRASH_TRIALS:-50}
 : >"$TMP/acked"
+# How long one write takes here (sanitizer builds are much slower): kills land anywhere within
+# the first few writes of each trial.
+t0=$(date +%s%N)
+printf 'x' | "$KEYWARD_BIN" -q set dev/calibrate/K
+one_ms=$(( ($(date +%s%N) - t0) / 1000000 + 1 ))
 
 for ((t = 0; t < TRIALS; t++)); do
   # The writer: sets keys one after the other and records each acknowledged one.
@@ -22,8 +27,9 @@ for ((t = 0; t < TRIALS; t++)); do
     done
   ) &
   loop=$!
-  # Let it run for a random 20..220 ms, then SIGKILL the keyward process in flight.
-  sleep "0.$(printf '%03d' $((20 + RANDOM % 200)))"
+  # Let it run for a random time up to ~4 writes, then SIGKILL the keyward process in flight.
+  delay_ms=$(( RANDOM % (4 * one_ms + 20) ))
+  sleep "$((delay_ms / 1000)).$(printf '%03d' $((delay_ms % 1000)))"
   kill -STOP "$loop" 2>/dev/null || true
   if [[ -s $TMP/current ]]; then kill -KILL "$(cat "$TMP/current")" 2>/dev/null || true; fi
   kill -KILL "$loop" 2>/dev/null || true
