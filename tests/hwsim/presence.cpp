@@ -25,6 +25,18 @@ Outcome Presence::wait(const std::function<bool()>& tick) {
   cv_.notify_all();
   const auto start = Clock::now();
   Outcome result = Outcome::timed_out;
+  // One keepalive right away (a real key signals "touch needed" as soon as it starts waiting).
+  if (tick) {
+    lock.unlock();
+    bool cancel = tick();
+    lock.lock();
+    if (cancel) {
+      pending_ = false;
+      resolution_.reset();
+      cv_.notify_all();
+      return Outcome::cancelled;
+    }
+  }
   for (;;) {
     if (resolution_) {
       result = *resolution_;
