@@ -103,8 +103,12 @@ def assertion(ctap, cred_id, key, salt=None, pin=None, protocol=None, up=None, *
 def main():
     ctl("fido0", "auto-touch", "0")
     ctl("fido1", "auto-touch", "0")
+    for path in (SOCK1, SOCK0):  # authenticatorReset (needs a touch): known state whatever ran before
+        ctap, conn = open_ctap(path)
+        ctap.reset()
+        conn.close()
     ctap, conn = open_ctap(SOCK0)
-    info = ctap.info
+    info = ctap.get_info()
     assert "FIDO_2_1" in info.versions and "FIDO_2_0" in info.versions, info.versions
     assert set(info.extensions) >= {"hmac-secret", "credProtect"}, info.extensions
     assert len(info.aaguid) == 16
