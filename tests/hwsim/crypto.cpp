@@ -172,8 +172,12 @@ Bytes des3_ecb(bool encrypt, const Bytes& key24, const Bytes& block8) {
 }
 
 EcKey EcKey::generate(Curve c) {
-  EVP_PKEY* p = EVP_EC_gen(group_name(c));
-  if (!p) die("EVP_EC_gen");
+  Ptr<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+  EVP_PKEY* p = nullptr;
+  if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1 ||
+      EVP_PKEY_CTX_set_group_name(ctx.get(), group_name(c)) != 1 || EVP_PKEY_generate(ctx.get(), &p) != 1) {
+    die("EC keygen");
+  }
   return EcKey(c, PkeyPtr(p));
 }
 

@@ -144,6 +144,13 @@ struct Reader {
 
 }  // namespace
 
+Cbor::Cbor() = default;
+Cbor::~Cbor() = default;
+Cbor::Cbor(const Cbor&) = default;
+Cbor::Cbor(Cbor&&) noexcept = default;
+Cbor& Cbor::operator=(const Cbor&) = default;
+Cbor& Cbor::operator=(Cbor&&) noexcept = default;
+
 Cbor Cbor::integer(std::int64_t v) {
   Cbor c;
   if (v >= 0) {

@@ -24,6 +24,14 @@ struct Cbor {
   std::vector<std::pair<Cbor, Cbor>> pairs;  // map
   bool flag = false;
 
+  // Out of line: std::pair<Cbor, Cbor> needs the complete type.
+  Cbor();
+  ~Cbor();
+  Cbor(const Cbor&);
+  Cbor(Cbor&&) noexcept;
+  Cbor& operator=(const Cbor&);
+  Cbor& operator=(Cbor&&) noexcept;
+
   static Cbor integer(std::int64_t v);
   static Cbor byte_string(Bytes b);
   static Cbor text_string(std::string s);

@@ -385,7 +385,8 @@ Authenticator::Reply Authenticator::assertion_for(const Credential& c, const Byt
     }
     auto shared = decapsulate(hmac_ext->get(1), proto);
     if (!shared) return err(kInvalidParameter);
-    const auto& [key, p] = *shared;
+    const Bytes& key = shared->first;
+    const PinProtocol& p = shared->second;
     if (!p.verify(key, salt_enc->bytes, salt_auth->bytes)) return err(kPinAuthInvalid);
     auto salts = p.decrypt(key, salt_enc->bytes);
     if (!salts || (salts->size() != 32 && salts->size() != 64)) return err(kInvalidLength);

@@ -131,7 +131,8 @@ Authenticator::Reply Authenticator::client_pin(const Cbor& req) {
   auto shared = decapsulate(req.get(3), proto);
   if (!req.get(3)) return err(kMissingParameter);
   if (!shared) return err(kInvalidParameter);
-  const auto& [key, p] = *shared;
+  const Bytes& key = shared->first;
+  const PinProtocol& p = shared->second;
 
   auto set_new_pin = [&](const Bytes& new_pin_enc) -> std::uint8_t {
     auto padded = p.decrypt(key, new_pin_enc);

@@ -88,6 +88,11 @@ case "$cmd" in
     ;;
   stop)
     stop_pid "$state/hwsim.pid" keyward-hwsim
+    # Sanitizer builds: a report from the simulator process fails the cleanup test.
+    if [ -f "$state/hwsim.log" ] && grep -qE "ERROR: (Address|Leak|UndefinedBehavior)Sanitizer|runtime error:" "$state/hwsim.log"; then
+      cat "$state/hwsim.log" >&2
+      sanitizer_report=1
+    fi
     # Leave a pcscd we started running only while another simulator (another test run on
     # this machine) still holds a vpcd slot; that run did not start it and will not stop it.
     busy=0
@@ -100,6 +105,7 @@ case "$cmd" in
     fi
     stop_pid "$state/pcscd.pid" pcscd
     echo "fixture: stopped ($state)"
+    [ -z "${sanitizer_report:-}" ] || die "the simulator reported a sanitizer error (log above)"
     ;;
   *) die "unknown command $cmd" ;;
 esac
