@@ -216,6 +216,31 @@ def main():
     ctl("fido1", "misbehave", "off")
     assert ctap1.get_info().aaguid == ctap1.info.aaguid
     conn1.close()
+    # --- pulled out while waiting for a touch: the connection drops; after insert it works again
+    ctl("fido1", "auto-touch", "off")
+    ctap1, conn1 = open_ctap(SOCK1)
+    errors = []
+
+    def pending_assertion():
+        try:
+            assertion(ctap1, cred_c, key_c)
+            errors.append("assertion succeeded although the device was removed")
+        except OSError:
+            pass
+
+    t = threading.Thread(target=pending_assertion)
+    t.start()
+    ctl("fido1", "wait-touch", "30000")
+    ctl("fido1", "remove")
+    t.join(60)
+    assert not t.is_alive() and not errors, errors
+    conn1.close()
+    ctl("fido1", "insert")
+    ctl("fido1", "auto-touch", "0")
+    ctap1, conn1 = open_ctap(SOCK1)
+    _, c1_again = assertion(ctap1, cred_c, key_c, salt1)
+    assert c1_again == c1
+    conn1.close()
     print("fido_python_test: ok")
 
 
