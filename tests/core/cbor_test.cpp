@@ -339,12 +339,17 @@ Value random_value(test::RandomBytes& rnd, int depth) {
       cbor::Map m;
       const std::size_t n = rnd.below(6);
       for (std::size_t i = 0; i < n; ++i) {
-        m.emplace_back(random_value(rnd, depth - 1), random_value(rnd, depth - 1));
+        Value key = random_value(rnd, depth - 1);  // sequenced: same values with every compiler
+        Value value = random_value(rnd, depth - 1);
+        m.emplace_back(std::move(key), std::move(value));
       }
       auto map = Value::map(std::move(m));
       return map ? *map : Value::null();  // random keys may collide; fall back to null
     }
-    default: return Value::tag(random_arg(rnd), random_value(rnd, depth - 1));
+    default: {
+      const std::uint64_t number = random_arg(rnd);
+      return Value::tag(number, random_value(rnd, depth - 1));
+    }
   }
 }
 
