@@ -16,6 +16,8 @@ Digest256 sha256(ByteView data);
 Bytes sha512(ByteView data);
 
 enum class HmacAlg { sha1, sha256, sha512 };
+// Never fails for valid input (any key length, including empty); an OpenSSL failure here means
+// the library is unusable and aborts the process rather than return a wrong MAC.
 Bytes hmac(HmacAlg alg, ByteView key, ByteView message);
 inline Bytes hmac_sha256(ByteView key, ByteView message) {
   return hmac(HmacAlg::sha256, key, message);
@@ -24,7 +26,8 @@ inline Bytes hmac_sha1(ByteView key, ByteView message) { return hmac(HmacAlg::sh
 
 // Keyed BLAKE2b (RFC 7693) with out_len in [16, 64] and key length in [16, 64].
 Result<Bytes> blake2b_keyed(ByteView key, ByteView message, std::size_t out_len = 32);
-// Unkeyed BLAKE2b, out_len in [1, 64].
+// Unkeyed BLAKE2b, out_len in [16, 64] (libsodium's crypto_generichash range; RFC 7693 allows
+// shorter digests but nothing in keyward needs them).
 Result<Bytes> blake2b(ByteView message, std::size_t out_len = 32);
 
 }  // namespace keyward::hash
