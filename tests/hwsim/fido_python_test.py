@@ -12,6 +12,7 @@ import sys
 import threading
 
 from fido2.ctap import CtapError, STATUS
+from fido2.hid import CTAPHID
 from fido2.ctap2.extensions import HmacSecretExtension
 from fido2.ctap2.pin import ClientPin, PinProtocolV1, PinProtocolV2
 
@@ -185,6 +186,38 @@ def main():
     threading.Timer(0.3, ev.set).start()
     expect_ctap_error(CtapError.ERR.KEEPALIVE_CANCEL, assertion, ctap, cred_a, key_a, event=ev)
     ctl("fido0", "auto-touch", "0")
+
+    # --- several discoverable credentials for one rp: numberOfCredentials + getNextAssertion
+    cred_r2, key_r2 = make_cred(ctap, b"user-r2", rk=True, pin=PIN)
+    cp = ClientPin(ctap)
+    cdh = os.urandom(32)
+    token = cp.get_pin_token(PIN, ClientPin.PERMISSION.GET_ASSERTION, RP["id"])
+    all_resp = ctap.get_assertions(RP["id"], cdh, None, None, None, cp.protocol.authenticate(token, cdh), 2)
+    assert all_resp[0].number_of_credentials == 2, all_resp[0].number_of_credentials
+    by_user = {r.user["id"]: r for r in all_resp}
+    assert set(by_user) == {b"user-r", b"user-r2"}
+    key_r2.verify(bytes(by_user[b"user-r2"].auth_data) + cdh, by_user[b"user-r2"].signature)
+    key_r.verify(bytes(by_user[b"user-r"].auth_data) + cdh, by_user[b"user-r"].signature)
+
+    # --- changePIN: the old PIN stops working, the new one works, UV output unchanged
+    ClientPin(ctap).change_pin(PIN, PIN + "2")
+    expect_ctap_error(CtapError.ERR.PIN_INVALID, ClientPin(ctap).get_pin_token, PIN, ga, RP["id"])
+    _, a1_uv_new = assertion(ctap, cred_a, key_a, salt1, pin=PIN + "2")
+    assert a1_uv_new == a1_uv
+
+    # --- raw CTAPHID: PING echoes a multi-packet message; U2F MSG is refused with ERROR
+    data = os.urandom(200)
+    assert ctap.device.call(CTAPHID.PING, data) == data
+    try:
+        ctap.device.call(CTAPHID.MSG, b"\x00\x01\x00\x00")
+        raise AssertionError("MSG accepted")
+    except CtapError as e:
+        assert e.code == CtapError.ERR.INVALID_COMMAND, e
+
+    # --- slow responses still arrive
+    ctl("fido0", "misbehave", "slow:300")
+    assert ctap.get_info().aaguid == info.aaguid
+    ctl("fido0", "misbehave", "off")
 
     # --- blocked PIN via the control interface
     ctl("fido0", "block-pin")

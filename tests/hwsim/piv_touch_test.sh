@@ -39,6 +39,17 @@ expect_ok auto.txt piv "$R" -a test-decipher -s 9c -i cert9c.pem
 expect_grep auto.txt "Successfully performed ECDH exchange with card."
 expect_ok at2.txt ctl piv0 auto-touch off
 
+# --- cached touch policy: one touch covers the following operations (15 s)
+expect_ok genc.txt piv "$R" -a generate -s 83 -A ECCP256 --pin-policy=never --touch-policy=cached -o pub83.pem
+ca_cert pub83.pem cert83.pem "/CN=hwsim 83/"
+expect_ok imp83.txt piv "$R" -a import-certificate -s 83 -i cert83.pem
+expect_ok at3.txt ctl piv0 auto-touch 0
+n2=$(requests)
+expect_ok c1.txt piv "$R" -a test-signature -s 83 -i cert83.pem
+expect_ok c2.txt piv "$R" -a test-decipher -s 83 -i cert83.pem
+[ "$(requests)" = "$((n2 + 1))" ] || fail "cached touch policy asked for more than one touch"
+expect_ok at4.txt ctl piv0 auto-touch off
+
 # --- no touch needed when the PIN check fails first (fail fast, no prompt)
 expect_ok gen2.txt piv "$R" -a generate -s 82 -A ECCP256 --pin-policy=always --touch-policy=always -o pub82.pem
 ca_cert pub82.pem cert82.pem "/CN=hwsim 82/"
