@@ -10,6 +10,7 @@
 #include <optional>
 #include <cstring>
 #include <sstream>
+#include <chrono>
 #include <thread>
 
 namespace hwsim {
@@ -74,14 +75,20 @@ void ControlServer::run() {
     if (poll(&p, 1, 200) <= 0) continue;
     int c = accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (c < 0) continue;
+    ++active_;
     std::thread([this, c] {
       std::string reply = handle(read_line(c));
       write_all(c, reply + "\n");
       close(c);
+      --active_;
     }).detach();
   }
   close(fd_);
   unlink(path_.c_str());
+  // Wake control commands that wait for a touch request, and let their threads finish before
+  // the devices they point to go away.
+  for (auto& d : devices_) d.presence->shutdown();
+  for (int i = 0; i < 100 && active_ > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
 }
 
 std::string ControlServer::handle(const std::string& line) {
@@ -132,7 +139,7 @@ std::string ControlServer::handle(const std::string& line) {
   if (cmd == "wait-touch") {  // waits until a touch is requested, without answering it
     auto start = std::chrono::steady_clock::now();
     while (!pr.pending()) {
-      if (std::chrono::steady_clock::now() - start > wait) return "error no touch request pending";
+      if (stop_ || std::chrono::steady_clock::now() - start > wait) return "error no touch request pending";
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     return "ok pending";

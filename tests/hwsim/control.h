@@ -35,6 +35,7 @@ class ControlServer {
   std::vector<ControlDevice> devices_;
   std::atomic<bool>& stop_;
   int fd_ = -1;
+  std::atomic<int> active_{0};  // connection threads still running
 };
 
 // Client side: sends `line`, returns the reply line; nullopt-like "" on connection failure.

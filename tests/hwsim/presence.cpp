@@ -17,7 +17,7 @@ const char* outcome_name(Outcome o) {
 
 Outcome Presence::wait(const std::function<bool()>& tick) {
   std::unique_lock lock(mu_);
-  if (!present_) return Outcome::removed;
+  if (!present_ || shutdown_) return Outcome::removed;
   pending_ = true;
   resolution_.reset();
   ++requests_;
@@ -70,7 +70,9 @@ Outcome Presence::wait(const std::function<bool()>& tick) {
 
 bool Presence::resolve(Outcome o, std::chrono::milliseconds max_wait) {
   std::unique_lock lock(mu_);
-  if (!cv_.wait_for(lock, max_wait, [&] { return pending_ && !resolution_; })) return false;
+  if (!cv_.wait_for(lock, max_wait, [&] { return shutdown_ || (pending_ && !resolution_); }) || shutdown_) {
+    return false;
+  }
   resolution_ = o;
   cv_.notify_all();
   return true;
@@ -112,7 +114,14 @@ bool Presence::present() const {
 
 bool Presence::wait_present(std::chrono::milliseconds max_wait) {
   std::unique_lock lock(mu_);
-  return cv_.wait_for(lock, max_wait, [&] { return present_; });
+  return cv_.wait_for(lock, max_wait, [&] { return present_ || shutdown_; }) && present_;
+}
+
+void Presence::shutdown() {
+  std::lock_guard lock(mu_);
+  shutdown_ = true;
+  if (pending_ && !resolution_) resolution_ = Outcome::removed;
+  cv_.notify_all();
 }
 
 void Presence::set_misbehaviour(Misbehaviour m, std::chrono::milliseconds slow_delay) {

@@ -49,6 +49,9 @@ class Presence {
   Misbehaviour misbehaviour() const;
   std::chrono::milliseconds slow_delay() const;
 
+  // Simulator shutdown: wakes every control-side waiter (resolve / wait_present return).
+  void shutdown();
+
   bool pending() const;
   std::uint64_t requests() const;
   std::string status() const;  // "touch_pending=0 touch_requests=3 present=1 auto_touch=off ..."
@@ -63,6 +66,7 @@ class Presence {
   std::uint64_t requests_ = 0;
   std::uint64_t generation_ = 0;
   bool present_ = true;
+  bool shutdown_ = false;
   Misbehaviour misbehaviour_ = Misbehaviour::none;
   std::chrono::milliseconds slow_delay_{2000};
 };
