@@ -96,8 +96,6 @@ Bytes der_integer(std::uint32_t v) {
   return out;
 }
 
-EcKey::Curve curve_of(std::uint8_t alg) { return alg == 0x14 ? EcKey::Curve::p384 : EcKey::Curve::p256; }
-
 }  // namespace
 
 AttestationCa AttestationCa::load_or_create(const std::string& dir) {

@@ -107,6 +107,12 @@ class PivCard {
   std::map<std::uint8_t, std::chrono::steady_clock::time_point> touch_cache_;
 };
 
+// Slots 9A 9C 9D 9E and the retired 82..95 hold keys.
+inline bool is_key_slot(std::uint8_t slot) {
+  return slot == 0x9A || slot == 0x9C || slot == 0x9D || slot == 0x9E || (slot >= 0x82 && slot <= 0x95);
+}
+inline EcKey::Curve curve_of(std::uint8_t alg) { return alg == 0x14 ? EcKey::Curve::p384 : EcKey::Curve::p256; }
+
 // Slot defaults of a YubiKey: PIN policy (9C always, 9E never, others once), touch never.
 std::uint8_t default_pin_policy(std::uint8_t slot);
 // Certificate object id for a key slot (9A -> 0x5FC105 ...), 0 if none.
