@@ -44,6 +44,8 @@ constexpr const char* kUsage = R"(usage:
       --serial-base N       serial of the first card on a fresh state (default 20000001)
       --pin-protocols LIST  FIDO2 PIN/UV protocols to advertise: "2,1" (default) or "1"
       --lock-wait SECONDS   wait this long for another simulator to free a vpcd slot (default 300)
+      --piv-keep-on-power-off  keep PIN/management-key state across pcscd's idle power-off
+                            (for clients that disconnect with SCARD_LEAVE_CARD; default: clear)
   keyward-hwsim ctl [--socket PATH] DEVICE COMMAND [ARG]
       DEVICE: piv0 piv1 fido0 fido1 ... or "all"
       COMMAND: status | ready | touch [WAIT_MS] | refuse [WAIT_MS] | timeout [WAIT_MS] |
@@ -92,6 +94,7 @@ int serve(const std::vector<std::string>& args) {
   std::optional<long> auto_touch;
   long touch_timeout = 15000, fido_timeout = 30000, vpcd_port = 35963, serial_base = 20000001, lock_wait = 300;
   std::vector<int> pin_protocols = {2, 1};
+  bool keep_on_power_off = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto next = [&]() -> std::optional<std::string> {
@@ -124,6 +127,8 @@ int serve(const std::vector<std::string>& args) {
       vpcd_port = *n;
     } else if (a == "--serial-base" && (n = num()) && *n > 0) {
       serial_base = *n;
+    } else if (a == "--piv-keep-on-power-off") {
+      keep_on_power_off = true;
     } else if (a == "--lock-wait" && (n = num()) && *n >= 0) {
       lock_wait = *n;
     } else if (a == "--pin-protocols" && (s = next())) {
@@ -171,7 +176,7 @@ int serve(const std::vector<std::string>& args) {
     if (auto_touch) pr->set_auto_touch(std::chrono::milliseconds(*auto_touch));
     auto& card = cards.emplace_back(std::make_unique<hwsim::PivCard>(
         state_dir + "/piv" + std::to_string(slot) + ".json", static_cast<std::uint32_t>(serial_base + slot), *pr, *ca));
-    auto& link = links.emplace_back(std::make_unique<hwsim::VpcdLink>(*card, *pr, vpcd_host, port));
+    auto& link = links.emplace_back(std::make_unique<hwsim::VpcdLink>(*card, *pr, vpcd_host, port, keep_on_power_off));
     hwsim::PivCard* c = card.get();
     hwsim::VpcdLink* l = link.get();
     devices.push_back({"piv" + std::to_string(slot), pr.get(), [l] { return l->ready(); },

@@ -106,11 +106,13 @@ void VpcdLink::serve(int fd, const std::atomic<bool>& stop) {
     if (len == 1) {
       switch (payload[0]) {
         case 0x00:  // power off
+          if (!keep_on_power_off_) card_.reset_volatile();
+          break;
         case 0x02:  // warm reset
           card_.reset_volatile();
           break;
         case 0x01:  // power on
-          card_.reset_volatile();
+          if (!keep_on_power_off_) card_.reset_volatile();
           powered_up = true;
           break;
         case 0x04:  // get ATR (also the presence probe)

@@ -18,8 +18,11 @@ namespace hwsim {
 
 class VpcdLink {
  public:
-  VpcdLink(PivCard& card, Presence& presence, std::string host, std::uint16_t port)
-      : card_(card), presence_(presence), host_(std::move(host)), port_(port) {}
+  // keep_on_power_off: pcscd's idle power-off (00) and the following power-on (01) keep the PIN
+  // and management-key state (warm reset 02 always clears it). Whether a real YubiKey does this
+  // is unconfirmed; the default clears, which is the conservative ISO 7816 behaviour.
+  VpcdLink(PivCard& card, Presence& presence, std::string host, std::uint16_t port, bool keep_on_power_off = false)
+      : card_(card), presence_(presence), host_(std::move(host)), port_(port), keep_on_power_off_(keep_on_power_off) {}
 
   // Runs until `stop` turns true: connects (retrying), serves, reconnects after removal.
   void run(const std::atomic<bool>& stop);
@@ -36,6 +39,7 @@ class VpcdLink {
   Presence& presence_;
   std::string host_;
   std::uint16_t port_;
+  bool keep_on_power_off_;
   std::atomic<bool> connected_{false};
   std::atomic<bool> ready_{false};
 };
