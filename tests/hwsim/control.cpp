@@ -172,6 +172,10 @@ std::string ControlServer::handle(const std::string& line) {
     d->block_pin();
     return "ok pin blocked";
   }
+  if (cmd == "factory-reset") {
+    d->factory_reset();
+    return "ok factory state";
+  }
   if (cmd == "misbehave") {
     std::string mode = arg, param;
     if (auto colon = arg.find(':'); colon != std::string::npos) {

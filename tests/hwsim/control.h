@@ -18,6 +18,7 @@ struct ControlDevice {
   std::function<bool()> ready;
   std::function<std::string()> status;
   std::function<void()> block_pin;
+  std::function<void()> factory_reset;
 };
 
 class ControlServer {

@@ -70,6 +70,17 @@ void Authenticator::power_cycle() {
   pending_ = Pending{};
 }
 
+void Authenticator::factory_reset() {
+  {
+    std::lock_guard lock(mu_);
+    const Bytes aaguid = st_.aaguid;
+    new_state();
+    st_.aaguid = aaguid;
+    save();
+  }
+  power_cycle();
+}
+
 void Authenticator::block_pin() {
   std::lock_guard lock(mu_);
   st_.pin_retries = 0;

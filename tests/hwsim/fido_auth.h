@@ -57,6 +57,7 @@ class Authenticator {
   std::optional<Bytes> handle(const Bytes& request, const Tick& tick);
   void power_cycle();
   void block_pin();
+  void factory_reset();  // control interface: like authenticatorReset, without the touch
   std::string status() const;
 
  private:

@@ -142,6 +142,8 @@ std::string FidoDevice::status() const { return auth_->status() + " socket=" + s
 
 void FidoDevice::block_pin() { auth_->block_pin(); }
 
+void FidoDevice::factory_reset() { auth_->factory_reset(); }
+
 void FidoDevice::run(const std::atomic<bool>& stop) {
   while (!stop) {
     pollfd p{listen_fd_, POLLIN, 0};

@@ -27,6 +27,7 @@ class FidoDevice {
   bool ready() const { return listening_; }
   std::string status() const;
   void block_pin();
+  void factory_reset();
 
  private:
   void serve_client(int fd, const std::atomic<bool>& stop);

@@ -50,7 +50,7 @@ constexpr const char* kUsage = R"(usage:
       DEVICE: piv0 piv1 fido0 fido1 ... or "all"
       COMMAND: status | ready | touch [WAIT_MS] | refuse [WAIT_MS] | timeout [WAIT_MS] |
                wait-touch [WAIT_MS] | auto-touch MS|off | touch-timeout MS | remove | insert |
-               block-pin | misbehave wrong-sw|truncate|slow[:MS]|off | quit
+               block-pin | factory-reset | misbehave wrong-sw|truncate|slow[:MS]|off | quit
       The socket defaults to $KEYWARD_HWSIM_CTL, else /tmp/keyward-hwsim/ctl.sock.
 )";
 
@@ -184,7 +184,7 @@ int serve(const std::vector<std::string>& args) {
                          return c->status() + " port=" + std::to_string(l->port()) +
                                 " connected=" + (l->connected() ? "1" : "0");
                        },
-                       [c] { c->block_pin(); }});
+                       [c] { c->block_pin(); }, [c] { c->factory_reset(); }});
   }
 
   std::vector<std::unique_ptr<hwsim::FidoDevice>> fidos;
@@ -202,7 +202,7 @@ int serve(const std::vector<std::string>& args) {
     }
     hwsim::FidoDevice* d = dev.get();
     devices.push_back({"fido" + std::to_string(k), pr.get(), [d] { return d->ready(); },
-                       [d] { return d->status(); }, [d] { d->block_pin(); }});
+                       [d] { return d->status(); }, [d] { d->block_pin(); }, [d] { d->factory_reset(); }});
   }
 
   hwsim::ControlServer control(ctl_path, devices, g_stop);

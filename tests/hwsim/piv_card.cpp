@@ -163,6 +163,17 @@ void PivCard::block_pin() {
   save();
 }
 
+void PivCard::factory_reset() {
+  std::lock_guard lock(mu_);
+  st_.pin_left = st_.puk_left = 0;
+  reset_card();
+  mgmt_app_selected_ = false;
+  witness_.reset();
+  challenge_.reset();
+  chain_ = Chain{};
+  pending_response_.clear();
+}
+
 std::uint32_t PivCard::serial() const {
   std::lock_guard lock(mu_);
   return st_.serial;

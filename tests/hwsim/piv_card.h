@@ -49,6 +49,9 @@ class PivCard {
   // vpcd power off / power on / warm reset: clears volatile state.
   void reset_volatile();
   void block_pin();
+  // Control interface only: back to factory state (default PIN/PUK/management key, no keys or
+  // objects) without the blocked-PIN precondition of RESET; serial and attestation key stay.
+  void factory_reset();
   std::uint32_t serial() const;
   std::string status() const;
 

@@ -123,6 +123,7 @@ void check_attestation(ykpiv_state* st, std::uint8_t slot, const Bytes& point, s
 }  // namespace
 
 int main() {
+  if (ctl("piv1 factory-reset") != 0) return 1;
   ykpiv_state* st = nullptr;
   ykpiv_state* st0 = nullptr;
   REQUIRE_OK(ykpiv_init(&st, 0));

@@ -5,6 +5,7 @@
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/lib.sh"
 R="Virtual PCD 00 01"
+ctl piv1 factory-reset >/dev/null
 
 expect_ok gen.txt piv "$R" -a generate -s 9d -A ECCP256 --pin-policy=once -o pub.pem
 ca_cert pub.pem cert.pem "/CN=hwsim persist/"

@@ -3,6 +3,7 @@
 # yubico-piv-tool's own messages. Also checks that the two cards are distinct.
 source "$(dirname "$0")/lib.sh"
 R="Virtual PCD 00 01"
+ctl piv1 factory-reset >/dev/null
 
 expect_ok st.txt piv "$R" -a status
 expect_grep st.txt "Serial Number:	20000002"

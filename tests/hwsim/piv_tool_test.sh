@@ -3,6 +3,7 @@
 # generate with policies, certificates, attestation chain, signatures, ECDH.
 source "$(dirname "$0")/lib.sh"
 R="Virtual PCD 00 00"
+ctl piv0 factory-reset >/dev/null  # whatever ran before on the shared fixture
 
 expect_ok status.txt piv "$R" -a status
 expect_grep status.txt "Version:	5.4.3"

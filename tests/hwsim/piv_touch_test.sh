@@ -3,6 +3,9 @@
 # auto-touch, cached policy, device pulled out mid-operation, misbehaviours.
 source "$(dirname "$0")/lib.sh"
 R="Virtual PCD 00 00"
+ctl piv0 factory-reset >/dev/null
+ctl piv0 auto-touch off >/dev/null
+ctl piv0 touch-timeout 15000 >/dev/null
 
 expect_ok gen.txt piv "$R" -a generate -s 9c -A ECCP256 --pin-policy=never --touch-policy=always -o pub9c.pem
 ca_cert pub9c.pem cert9c.pem "/CN=hwsim 9c/"
