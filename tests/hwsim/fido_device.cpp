@@ -146,16 +146,29 @@ void FidoDevice::factory_reset() { auth_->factory_reset(); }
 
 void FidoDevice::run(const std::atomic<bool>& stop) {
   while (!stop) {
+    if (!presence_.present()) was_present_ = false;
     pollfd p{listen_fd_, POLLIN, 0};
     if (poll(&p, 1, 200) <= 0) continue;
     int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) continue;
-    if (presence_.present()) {
-      auth_->power_cycle();  // a new connection is a fresh plug-in: new key agreement, no token
-      serve_client(fd, stop);
+    const bool present = presence_.present();
+    if (!present) {
+      was_present_ = false;
+      close(fd);
+      continue;
     }
-    close(fd);
+    if (!was_present_) {
+      auth_->power_cycle();  // first connection after re-insertion: a fresh plug-in
+      was_present_ = true;
+    }
+    ++connections_;
+    std::thread([this, fd, &stop] {
+      serve_client(fd, stop);
+      close(fd);
+      --connections_;
+    }).detach();
   }
+  for (int i = 0; i < 200 && connections_ > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   close(listen_fd_);
   unlink(socket_path_.c_str());
   listening_ = false;
@@ -163,7 +176,6 @@ void FidoDevice::run(const std::atomic<bool>& stop) {
 
 void FidoDevice::serve_client(int fd, const std::atomic<bool>& stop) {
   Conn conn(fd);
-  std::uint32_t next_cid = 0x01000000;
   while (!stop && conn.open() && presence_.present()) {
     Report r;
     if (!conn.read(r, 200)) continue;
@@ -206,7 +218,7 @@ void FidoDevice::serve_client(int fd, const std::atomic<bool>& stop) {
           conn.send_error(cid, kErrInvalidLen);
           break;
         }
-        const std::uint32_t assigned = cid == kBroadcast ? next_cid++ : cid;
+        const std::uint32_t assigned = cid == kBroadcast ? next_cid_++ : cid;
         Bytes reply = payload;
         for (int s = 24; s >= 0; s -= 8) reply.push_back(static_cast<std::uint8_t>(assigned >> s));
         const std::uint8_t tail[] = {2, 5, 4, 3, 0x01 | 0x04 | 0x08};  // WINK | CBOR | NMSG
@@ -221,6 +233,10 @@ void FidoDevice::serve_client(int fd, const std::atomic<bool>& stop) {
       case kCbor: {
         if (cid == kBroadcast || cid == 0) {
           conn.send_error(cid, kErrInvalidChannel);
+          break;
+        }
+        if (busy_.exchange(true)) {  // another client's transaction is running
+          conn.send_error(cid, kErrChannelBusy);
           break;
         }
         // While waiting for a touch: keepalive UPNEEDED every ~100 ms, and watch for CANCEL.
@@ -238,6 +254,7 @@ void FidoDevice::serve_client(int fd, const std::atomic<bool>& stop) {
           return !conn.open() || !presence_.present();
         };
         auto response = auth_->handle(payload, tick);
+        busy_ = false;
         if (!response || !conn.open()) {  // pulled out mid-operation (or client gone)
           conn.close_now();
           break;

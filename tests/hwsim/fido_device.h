@@ -1,8 +1,11 @@
 // Virtual FIDO2 authenticator reached over a Unix stream socket carrying 64-byte CTAPHID
-// reports in both directions (no HID report id). One client connection at a time.
+// reports in both directions (no HID report id). Like a hidraw node, several clients may be
+// connected at once; the authenticator runs one CBOR transaction at a time and answers
+// CHANNEL_BUSY to the others.
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -37,6 +40,10 @@ class FidoDevice {
   std::unique_ptr<Authenticator> auth_;
   int listen_fd_ = -1;
   std::atomic<bool> listening_{false};
+  std::atomic<bool> busy_{false};          // a CBOR transaction is in progress
+  std::atomic<int> connections_{0};        // client threads still running
+  std::atomic<std::uint32_t> next_cid_{0x01000000};
+  bool was_present_ = true;
 };
 
 }  // namespace hwsim

@@ -249,6 +249,22 @@ def main():
     ctl("fido1", "misbehave", "off")
     assert ctap1.get_info().aaguid == ctap1.info.aaguid
     conn1.close()
+    # --- two clients on one authenticator: while one waits for a touch the other gets CHANNEL_BUSY
+    ctl("fido1", "auto-touch", "off")
+    ctap_a, conn_a = open_ctap(SOCK1)
+    ctap_b, conn_b = open_ctap(SOCK1)
+    done = []
+    t = threading.Thread(target=lambda: done.append(assertion(ctap_a, cred_c, key_c, salt1)[1]))
+    t.start()
+    ctl("fido1", "wait-touch", "30000")
+    expect_ctap_error(CtapError.ERR.CHANNEL_BUSY, ctap_b.get_info)
+    ctl("fido1", "touch", "30000")
+    t.join(60)
+    assert done == [c1], "the waiting client must complete after the touch"
+    assert ctap_b.get_info().aaguid == ctap_a.info.aaguid
+    conn_a.close()
+    conn_b.close()
+
     # --- pulled out while waiting for a touch: the connection drops; after insert it works again
     ctl("fido1", "auto-touch", "off")
     ctap1, conn1 = open_ctap(SOCK1)
