@@ -33,6 +33,11 @@ Bytes unpad(const Bytes& field) {
   return out;
 }
 
+// 61 xx: xx = bytes still waiting for GET RESPONSE, 00 when 256 or more.
+std::uint16_t more_data_sw(std::size_t remaining) {
+  return static_cast<std::uint16_t>(0x6100 | (remaining > 0xFF ? 0 : remaining));
+}
+
 std::uint16_t retries_sw(int left) {
   return left <= 0 ? 0x6983 : static_cast<std::uint16_t>(0x63C0 | std::min(left, 15));
 }
@@ -213,7 +218,7 @@ std::optional<Bytes> PivCard::transmit(const Bytes& apdu) {
     Bytes chunk(pending_response_.begin(), pending_response_.begin() + static_cast<long>(n));
     pending_response_.erase(pending_response_.begin(), pending_response_.begin() + static_cast<long>(n));
     if (pending_response_.empty()) return finish(chunk, 0x9000);
-    return finish(chunk, static_cast<std::uint16_t>(0x6100 | std::min<std::size_t>(pending_response_.size(), 0xFF)));
+    return finish(chunk, more_data_sw(pending_response_.size()));
   }
   pending_response_.clear();
 
@@ -248,7 +253,7 @@ std::optional<Bytes> PivCard::transmit(const Bytes& apdu) {
   if (r.data.size() > 256) {
     pending_response_.assign(r.data.begin() + 256, r.data.end());
     r.data.resize(256);
-    return finish(r.data, static_cast<std::uint16_t>(0x6100 | std::min<std::size_t>(pending_response_.size(), 0xFF)));
+    return finish(r.data, more_data_sw(pending_response_.size()));
   }
   return finish(r.data, r.sw);
 }
