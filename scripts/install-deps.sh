@@ -19,6 +19,8 @@ PACKAGES=(
   age redis-server libhiredis-dev
   # tools used by scripts
   procps psmisc util-linux
+  # device simulator tests (tests/hwsim): openssl CLI checks certificates
+  openssl
 )
 
 missing=()
