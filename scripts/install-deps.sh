@@ -21,6 +21,8 @@ PACKAGES=(
   procps psmisc util-linux
   # device simulator tests (tests/hwsim): openssl CLI checks certificates
   openssl
+  # benchmarks (bench/run_overhead.sh)
+  hyperfine
 )
 
 missing=()

@@ -1,5 +1,7 @@
 // `keyward init`: create a vault with a passphrase slot (and optionally a recipient slot for a
 // machine and a recovery slot whose code is printed once).
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
 
@@ -27,6 +29,11 @@ Result<std::string> run_init(const Context& ctx, const InitOptions& o) {
   }
   auto params = kdf_params(o.kdf);
   KW_TRY_STATUS(vault::check_passphrase_params(params));
+  // Say so before asking for a passphrase (Vault::create checks again, atomically).
+  if (::access(vault::absolute_vault_path(path).c_str(), F_OK) == 0) {
+    return fail(Errc::already_exists,
+                "a vault already exists at " + path + "; refusing to overwrite it");
+  }
   SecretBytes passphrase;
   if (!o.no_passphrase) {
     if (!o.passphrase_file.empty()) {

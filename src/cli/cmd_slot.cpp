@@ -1,11 +1,14 @@
 // `keyward slot add|list|rm`: manage the key slots. Adding or removing a slot rewraps only the
 // header (its cost does not depend on the number of secrets); `rm --rekey` also rotates the
 // master key (offboarding).
+#include <unistd.h>
+
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
 
 #include "cli/cli.h"
+#include "cli/prompt.h"
 #include "cli/vault_open.h"
 #include "core/random.h"
 
@@ -107,9 +110,15 @@ Status run_list(const Context& ctx, const SlotOptions& o) {
 
 Status run_rm(const Context& ctx, const SlotOptions& o) {
   KW_TRY(auto v, open_vault(ctx, o.unlock));
-  KW_TRY_STATUS(v.remove_slot(o.number, o.rekey));
+  bool rekey = o.rekey;
+  // Offer the re-key on a terminal (offboarding); --rekey forces it without asking.
+  if (!rekey && ::isatty(0) && have_tty()) {
+    rekey = prompt_yes_no("Also rotate the master key and re-encrypt every secret now "
+                          "(recommended when someone leaves)?");
+  }
+  KW_TRY_STATUS(v.remove_slot(o.number, rekey));
   info(ctx, "Removed slot " + std::to_string(o.number) +
-                (o.rekey ? "; the master key was rotated and every secret re-encrypted"
+                (rekey ? "; the master key was rotated and every secret re-encrypted"
                          : ". It may still open old copies or backups of this vault; "
                            "`keyward slot rm --rekey` (or `keyward rotate-master`) re-keys"));
   return ok();

@@ -104,6 +104,22 @@ Result<SecretBytes> prompt_secret(std::string_view prompt) {
   return buf.prefix(len);
 }
 
+bool prompt_yes_no(std::string_view question) {
+  Fd tty(::open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY));
+  if (tty.get() < 0) return false;
+  (void)!::write(tty.get(), question.data(), question.size());
+  (void)!::write(tty.get(), " [y/N] ", 7);
+  std::string answer;
+  char c = 0;
+  while (answer.size() < 16) {
+    ssize_t n = ::read(tty.get(), &c, 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0 || c == '\n') break;
+    answer += c;
+  }
+  return answer == "y" || answer == "Y" || answer == "yes" || answer == "YES";
+}
+
 Result<SecretBytes> prompt_new_secret(std::string_view what) {
   KW_TRY(auto first, prompt_secret("New " + std::string(what) + ": "));
   if (first.empty()) return fail(Errc::invalid_argument, "the " + std::string(what) + " is empty");

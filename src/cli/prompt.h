@@ -17,6 +17,8 @@ bool have_tty();
 Result<SecretBytes> prompt_secret(std::string_view prompt);
 // Asks twice; invalid_argument if the two differ or the answer is empty.
 Result<SecretBytes> prompt_new_secret(std::string_view what);
+// Asks a yes/no question on /dev/tty (echo on); false on anything but y/yes, or no terminal.
+bool prompt_yes_no(std::string_view question);
 // Reads a whole file descriptor (stdin: 0) into locked memory, at most max bytes.
 Result<SecretBytes> read_fd_secret(int fd, std::size_t max = 1u << 20);
 // Reads a file (e.g. --passphrase-file) into locked memory; strips one trailing "\n"/"\r\n".

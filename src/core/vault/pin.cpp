@@ -108,6 +108,11 @@ Result<std::optional<Pin>> PinStore::load() const {
 }
 
 Status PinStore::raise(const Pin& pin) const {
+  // Fast path (every read): nothing to raise.
+  if (auto seen = load(); seen && *seen && (*seen)->vault_id == pin.vault_id &&
+                          (*seen)->revision == pin.revision && (*seen)->key_id == pin.key_id) {
+    return ok();
+  }
   KW_TRY_STATUS(mkdirs(dir_));
   FileLock lock(file_ + ".lock");
   if (!lock.ok()) return fail(Errc::io, "cannot lock " + file_ + ".lock: " + std::strerror(errno));

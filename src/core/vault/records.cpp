@@ -1,5 +1,7 @@
 #include "core/vault/records.h"
 
+#include <sodium.h>
+
 #include "core/aead.h"
 #include "core/hash.h"
 #include "core/random.h"
@@ -105,7 +107,24 @@ Result<RecordRow> seal_record(const Digest& id, const VaultId& vid, const Secret
 
 Result<RecordMeta> open_index(const RecordRow& row, const VaultId& vid,
                               const SecretBytes& index_key) {
-  KW_TRY(auto plain, open(index_key, row.idx, record_aad(kIndexBlob, vid, row.id, row.tier)));
+  // Index entries hold no value, only metadata, and `list` opens one per record: decrypt into
+  // ordinary memory (wiped below) instead of a locked allocation per record.
+  if (row.idx.size() < aead::kXNonceSize + aead::kTagSize || index_key.size() != 32) {
+    return opaque();
+  }
+  Bytes aad = record_aad(kIndexBlob, vid, row.id, row.tier);
+  Bytes plain(row.idx.size() - aead::kXNonceSize - aead::kTagSize);
+  unsigned long long plain_len = 0;
+  if (crypto_aead_xchacha20poly1305_ietf_decrypt(
+          plain.data(), &plain_len, nullptr, row.idx.data() + aead::kXNonceSize,
+          row.idx.size() - aead::kXNonceSize, aad.data(), aad.size(), row.idx.data(),
+          index_key.data()) != 0) {
+    return opaque();
+  }
+  struct Wipe {
+    Bytes& b;
+    ~Wipe() { sodium_memzero(b.data(), b.size()); }
+  } wipe{plain};
   Reader r(plain);
   RecordMeta m;
   ByteView fp;

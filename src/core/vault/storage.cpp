@@ -84,8 +84,9 @@ Error Storage::error(int rc, std::string_view what) const {
     default: {
       std::string msg = "vault " + path_ + ": " + std::string(what) + " failed: " +
                         sqlite3_errstr(rc);
-      if (primary == SQLITE_IOERR && (rc == SQLITE_IOERR_WRITE || rc == SQLITE_IOERR_FSYNC)) {
-        msg += " (disk full or I/O error); nothing was changed";
+      if (primary == SQLITE_IOERR) {
+        msg += " (disk full, file size limit or I/O error); the transaction was rolled back and "
+               "nothing was changed";
       }
       return Error{Errc::io, msg};
     }

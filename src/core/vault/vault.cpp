@@ -314,7 +314,12 @@ Result<Record> Vault::get(std::string_view coordinate) {
     KW_TRY_STATUS(reload());
     KW_TRY(auto id, record_id(*keys_, coord.str()));
     KW_TRY(auto row, storage_.read_record(id));
-    if (!row) return fail(Errc::not_found, "no secret at " + coord.str());
+    if (!row) {
+      // A miss is only believed once the whole record set matches the manifest (so a deleted or
+      // corrupted row is reported as such). Hits stay O(1).
+      KW_TRY_STATUS(scan_index());
+      return fail(Errc::not_found, "no secret at " + coord.str());
+    }
     KW_TRY(auto rec, open_row(*row));
     if (rec.meta.coordinate != coord.str()) return opaque();
     return rec;
@@ -323,27 +328,32 @@ Result<Record> Vault::get(std::string_view coordinate) {
   return result;
 }
 
+Result<std::vector<RecordMeta>> Vault::scan_index() {
+  std::vector<RecordMeta> out;
+  Digest manifest{};
+  auto visit = [&](RecordRow&& row) -> Status {
+    KW_TRY(auto meta, open_index(row, header_.vault_id, keys_->record));
+    KW_TRY(auto id, record_id(*keys_, meta.coordinate));
+    if (id != row.id) return opaque();
+    xor_into(manifest, manifest_entry(keys_->manifest, row));
+    out.push_back(std::move(meta));
+    return ok();
+  };
+  KW_TRY_STATUS(storage_.for_each_record(visit));
+  if (manifest != header_.manifest || out.size() != header_.record_count) {
+    return fail(Errc::integrity,
+                "the records of the vault at " + path_ +
+                    " do not match its header's manifest: a record was removed, added or "
+                    "rolled back outside keyward");
+  }
+  return out;
+}
+
 Result<std::vector<RecordMeta>> Vault::list() {
   KW_TRY_STATUS(storage_.begin_read());
   auto result = [&]() -> Result<std::vector<RecordMeta>> {
     KW_TRY_STATUS(reload());
-    std::vector<RecordMeta> out;
-    Digest manifest{};
-    auto visit = [&](RecordRow&& row) -> Status {
-      KW_TRY(auto meta, open_index(row, header_.vault_id, keys_->record));
-      KW_TRY(auto id, record_id(*keys_, meta.coordinate));
-      if (id != row.id) return opaque();
-      xor_into(manifest, manifest_entry(keys_->manifest, row));
-      out.push_back(std::move(meta));
-      return ok();
-    };
-    KW_TRY_STATUS(storage_.for_each_record(visit));
-    if (manifest != header_.manifest || out.size() != header_.record_count) {
-      return fail(Errc::integrity,
-                  "the records of the vault at " + path_ +
-                      " do not match its header's manifest: a record was removed, added or "
-                      "rolled back outside keyward");
-    }
+    KW_TRY(auto out, scan_index());
     std::sort(out.begin(), out.end(),
               [](const RecordMeta& a, const RecordMeta& b) { return a.coordinate < b.coordinate; });
     return out;

@@ -96,6 +96,8 @@ class Vault {
   Status write_header();
   Status mutate(const std::function<Status()>& fn);
   Result<Record> open_row(const RecordRow& row);
+  // Opens every index entry and checks the manifest and record count (inside a transaction).
+  Result<std::vector<RecordMeta>> scan_index();
   Result<std::uint64_t> count_high_records();
   Status add_slot_locked(Slot slot);
   Status rekey_locked();

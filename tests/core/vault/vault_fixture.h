@@ -3,6 +3,7 @@
 
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <string>
@@ -13,8 +14,11 @@ namespace keyward::vault::test {
 
 struct TempDir {
   std::string path;
+  // Prefers tmpfs (/dev/shm): these tests check logic, not the disk's fsync latency.
   TempDir() {
-    std::string tmpl = std::filesystem::temp_directory_path().string() + "/kwvault-XXXXXX";
+    std::string base = std::filesystem::temp_directory_path().string();
+    if (::access("/dev/shm", W_OK) == 0) base = "/dev/shm";
+    std::string tmpl = base + "/kwvault-XXXXXX";
     path = ::mkdtemp(tmpl.data());
   }
   ~TempDir() {
