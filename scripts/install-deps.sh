@@ -16,7 +16,7 @@ PACKAGES=(
   libykpiv-dev yubico-piv-tool libpcsclite-dev pcscd vsmartcard-vpcd
   libfido2-dev fido2-tools python3-fido2
   # peers and services used by tests
-  age redis-server libhiredis-dev
+  age redis-server libhiredis-dev openssh-client
   # tools used by scripts
   procps psmisc util-linux
 )
