@@ -1,4 +1,5 @@
-// The `piv-p256` stanza of age-plugin-yubikey: age files sealed to a P-256 key on a PIV card.
+// The `piv-p256` stanza of age-plugin-yubikey (c2sp.org/age-piv-p256, historical spec; and
+// ../shared/docs/hw-protocols.md §7): age files sealed to a P-256 key on a PIV card.
 //   recipient: Bech32 (BIP-173) "age1yubikey1..." of the 33-byte compressed P-256 point
 //   identity:  Bech32 "AGE-PLUGIN-YUBIKEY-1..." of serial (u32 LE) || slot || 4-byte tag
 //   stanza:    -> piv-p256 <base64 tag> <base64 compressed ephemeral point>
