@@ -68,6 +68,8 @@ Status ArmorReader::next_line() {
   if (terminated && crlf_) {
     if (line_.empty() || line_.back() != '\r') return bad("mixed CRLF and LF line endings");
     line_.pop_back();
+  } else if (!terminated && crlf_ && !line_.empty() && line_.back() == '\r') {
+    line_.pop_back();  // END line followed by CR and end of input
   }
   if (line_ == kArmorEnd) return finish_trailing();
   if (!terminated) return bad("missing \"" + std::string(kArmorEnd) + "\" line");

@@ -388,6 +388,8 @@ TEST_CASE("age armor: 64-column lines, strict decoder", "[age]") {
   std::string mixed = crlf;
   mixed.erase(mixed.find('\r'), 1);  // first line LF, the rest CRLF
   CHECK_FALSE(decode(mixed));
+  CHECK(decode(crlf.substr(0, crlf.size() - 1)));  // END line + CR, no LF
   CHECK_FALSE(decode(text + "x"));
+  CHECK_FALSE(decode(text.substr(0, text.find("-----END"))));  // no END line
   CHECK(decode("\n \t" + text + "\n\n"));
 }
