@@ -15,6 +15,9 @@ if [ ${#targets[@]} -eq 0 ]; then
   for f in "$dir"/tests/fuzz/fuzz_*; do [ -x "$f" ] && targets+=("$(basename "$f")"); done
 fi
 
+# Any sanitizer report is a finding: stop at the first one.
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1}
 status=0
 for t in "${targets[@]}"; do
   corpus=fuzz-corpus/$t artifacts=fuzz-artifacts/$t

@@ -187,7 +187,9 @@ Result<Value> Value::map(Map m) {
   sorted.reserve(m.size());
   for (std::size_t k = 0; k < order.size(); ++k) {
     if (k > 0 && keys[order[k]] == keys[order[k - 1]]) {
-      return fail(Errc::invalid_argument, "cbor: duplicate map key " + diagnostic(m[order[k]].first));
+      // The key itself is not quoted: map contents may be sensitive.
+      return fail(Errc::invalid_argument, "cbor: duplicate map key (" + std::to_string(m.size()) +
+                                              "-entry map)");
     }
     sorted.push_back(std::move(m[order[k]]));
   }

@@ -125,6 +125,24 @@ TEST_CASE("cbor: map keys are sorted bytewise (RFC 8949 4.2.1 example)", "[cbor]
   CHECK_FALSE(cbor::decode(swapped));
 }
 
+TEST_CASE("cbor: CTAP2 canonical key order coincides for int and text keys", "[cbor]") {
+  // CTAP 2.1 canonical CBOR sorts by major type, then encoded length, then bytes (RFC 7049
+  // "length-first"). For integer and short text keys that is the same as RFC 8949's bytewise
+  // order, e.g. "rk" < "up" < "plat" < "clientPin" (shared/docs/hw-protocols.md 5.1).
+  auto options = Value::map({{Value::text("clientPin"), Value::boolean(true)},
+                             {Value::text("plat"), Value::boolean(false)},
+                             {Value::text("up"), Value::boolean(true)},
+                             {Value::text("rk"), Value::boolean(true)}});
+  REQUIRE(options);
+  const auto& m = options->as_map();
+  REQUIRE(m.size() == 4);
+  CHECK(m[0].first.as_text() == "rk");
+  CHECK(m[1].first.as_text() == "up");
+  CHECK(m[2].first.as_text() == "plat");
+  CHECK(m[3].first.as_text() == "clientPin");
+  CHECK(options->find("plat")->as_bool() == false);
+}
+
 TEST_CASE("cbor: preferred float encodings (RFC 8949 4.1, 4.2.1 examples)", "[cbor]") {
   for (const auto& cols : tab_rows("rfc8949/preferred-floats.txt")) {
     INFO(cols[0]);
@@ -339,12 +357,17 @@ Value random_value(test::RandomBytes& rnd, int depth) {
       cbor::Map m;
       const std::size_t n = rnd.below(6);
       for (std::size_t i = 0; i < n; ++i) {
-        m.emplace_back(random_value(rnd, depth - 1), random_value(rnd, depth - 1));
+        Value key = random_value(rnd, depth - 1);  // sequenced: same values with every compiler
+        Value value = random_value(rnd, depth - 1);
+        m.emplace_back(std::move(key), std::move(value));
       }
       auto map = Value::map(std::move(m));
       return map ? *map : Value::null();  // random keys may collide; fall back to null
     }
-    default: return Value::tag(random_arg(rnd), random_value(rnd, depth - 1));
+    default: {
+      const std::uint64_t number = random_arg(rnd);
+      return Value::tag(number, random_value(rnd, depth - 1));
+    }
   }
 }
 
