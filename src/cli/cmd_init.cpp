@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "cli/vault_open.h"
 #include "core/hex.h"
+#include "core/random.h"
 
 namespace keyward::cli {
 namespace {
@@ -88,6 +89,7 @@ void add_init_command(CLI::App& app, Context& ctx) {
       std::printf("Recovery code (shown once; write it down and keep it offline):\n\n    %s\n\n",
                   r->c_str());
       std::fflush(stdout);
+      secure_wipe(r->data(), r->size());
     }
   });
 }
