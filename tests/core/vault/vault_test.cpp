@@ -270,3 +270,28 @@ TEST_CASE("vault: recovery slot opens master and high key; high needs a presence
   REQUIRE(refused.error().code == Errc::policy);
   REQUIRE(refused.error().message.find("keyward slot add piv") != std::string::npos);
 }
+
+TEST_CASE("vault: a sealed record moved into another vault does not open there", "[vault]") {
+  Fixture a;
+  Fixture b;
+  {
+    auto va = a.make();
+    std::vector<SetItem> items;
+    items.push_back(item("dev/api/A", "from-vault-a"));
+    REQUIRE(va.set(items));
+    auto vb = b.make();
+    std::vector<SetItem> other;
+    other.push_back(item("dev/api/A", "from-vault-b"));
+    REQUIRE(vb.set(other));
+  }
+  // Overwrite b's sealed record with a's (same coordinate, different vault).
+  REQUIRE(raw_sql(b.path, "ATTACH '" + a.path + "' AS a; UPDATE records SET idx = (SELECT idx "
+                          "FROM a.records LIMIT 1), body = (SELECT body FROM a.records LIMIT 1)") == 0);
+  auto v = b.open();
+  REQUIRE(v);
+  auto got = v->get("dev/api/A");
+  REQUIRE(!got);
+  REQUIRE(got.error().code == Errc::decrypt_failed);
+  REQUIRE(got.error().message == std::string(kDecryptFailedMessage));
+  REQUIRE(v->list().error().code == Errc::decrypt_failed);
+}
