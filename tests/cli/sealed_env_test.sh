@@ -92,6 +92,15 @@ expect 4 "damaged header is the opaque error" -- "$KW" sealed-env decrypt --stdo
 expect 9 "doctor names the header problem" -- "$KW" sealed-env doctor
 grep -q 'line 2' "$T/out" || { echo "FAIL: doctor detail"; cat "$T/out"; fails=$((fails+1)); }
 cp good.sealed .env.sealed
+# tamper: bytes flipped across header, salt, nonce and body -> exit 4, nothing on stdout
+size=$(stat -c %s good.sealed)
+for pos in 3 30 45 70 100 $((size / 2)) $((size - 30)) $((size - 2)); do
+  python3 -c "import sys; b=bytearray(open('good.sealed','rb').read()); b[$pos]^=1; open('.env.sealed','wb').write(b)"
+  "$KW" sealed-env decrypt --stdout >"$T/out" 2>"$T/err"; rc=$?
+  if [ "$rc" != 4 ] || [ -s "$T/out" ]; then echo "FAIL: tamper at byte $pos: exit $rc"; fails=$((fails+1)); fi
+done
+echo "ok: tamper walk sample through the CLI"
+cp good.sealed .env.sealed
 
 # rotate: new token opens, old does not
 expect 0 "rotate" -- "$KW" sealed-env rotate
