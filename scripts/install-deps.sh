@@ -11,14 +11,18 @@ PACKAGES=(
   # storage, CLI, formatting
   libsqlite3-dev sqlite3 libexpected-dev libcli11-dev nlohmann-json3-dev libfmt-dev
   # tests and benchmarks
-  catch2 libbenchmark-dev
+  catch2 libbenchmark-dev zlib1g-dev
   # hardware: PIV over PC/SC, FIDO2
   libykpiv-dev yubico-piv-tool libpcsclite-dev pcscd vsmartcard-vpcd
   libfido2-dev fido2-tools python3-fido2
   # peers and services used by tests
-  age redis-server libhiredis-dev
+  age redis-server libhiredis-dev openssh-client
   # tools used by scripts
   procps psmisc util-linux
+  # device simulator tests (tests/hwsim): openssl CLI checks certificates
+  openssl
+  # benchmarks (bench/run_overhead.sh)
+  hyperfine
 )
 
 missing=()

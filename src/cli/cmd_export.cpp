@@ -1,0 +1,64 @@
+// `keyward export --env E [--component C]`: print an environment as a .env document on stdout.
+// Refuses prod (production secrets never leave the vault in plaintext files) and high secrets.
+// The same KEY in two components is refused; choose one with --component.
+#include <cstdio>
+#include <set>
+
+#include "cli/cli.h"
+#include "cli/vault_open.h"
+#include "core/dotenv.h"
+
+namespace keyward::cli {
+namespace {
+
+struct ExportOptions {
+  std::string env;
+  std::string component;
+  UnlockOptions unlock;
+};
+
+Status run_export(const Context& ctx, const ExportOptions& o) {
+  if (!vault::valid_env_name(o.env)) {
+    return fail(Errc::invalid_argument, "--env must be an environment name like dev");
+  }
+  if (o.env == "prod") {
+    return fail(Errc::policy, "refusing to export prod: production secrets are never written "
+                              "to plaintext files; use `keyward run --env prod -- CMD`");
+  }
+  KW_TRY(auto v, open_vault(ctx, o.unlock));
+  KW_TRY(auto records, v.read_env(o.env, o.component));
+  std::vector<DotenvEntry> entries;
+  std::set<std::string> keys;
+  for (auto& r : records) {
+    if (r.meta.tier == vault::Tier::high) {
+      return fail(Errc::policy, "refusing to export the high secret " + r.meta.coordinate);
+    }
+    KW_TRY(auto c, vault::parse_coordinate(r.meta.coordinate));
+    if (!keys.insert(c.key).second) {
+      return fail(Errc::policy, "the variable " + c.key + " exists in several components of " +
+                                    o.env + "; choose one with --component");
+    }
+    entries.push_back(DotenvEntry{c.key, std::move(r.value)});
+  }
+  KW_TRY(auto text, dotenv_write(entries));
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  if (std::fflush(stdout) != 0) return fail(Errc::io, "cannot write to stdout");
+  return ok();
+}
+
+void add_export_command(CLI::App& app, Context& ctx) {
+  static ExportOptions o;
+  auto* cmd = app.add_subcommand("export", "Print an environment as .env (refuses prod)");
+  cmd->add_option("--env", o.env, "Environment, e.g. dev")->required();
+  cmd->add_option("--component", o.component, "Only this component");
+  add_unlock_options(cmd, o.unlock);
+  cmd->callback([&ctx] {
+    if (auto r = run_export(ctx, o); !r) fail_command(ctx, r.error());
+  });
+}
+
+}  // namespace
+
+KEYWARD_COMMAND(70, add_export_command);
+
+}  // namespace keyward::cli

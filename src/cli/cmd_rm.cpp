@@ -1,0 +1,35 @@
+// `keyward rm COORD`: delete one secret.
+#include "cli/cli.h"
+#include "cli/vault_open.h"
+
+namespace keyward::cli {
+namespace {
+
+struct RmOptions {
+  std::string coordinate;
+  UnlockOptions unlock;
+};
+
+Status run_rm(const Context& ctx, const RmOptions& o) {
+  KW_TRY_STATUS(vault::parse_coordinate(o.coordinate));
+  KW_TRY(auto v, open_vault(ctx, o.unlock));
+  KW_TRY_STATUS(v.remove(o.coordinate));
+  info(ctx, "Removed " + o.coordinate);
+  return ok();
+}
+
+void add_rm_command(CLI::App& app, Context& ctx) {
+  static RmOptions o;
+  auto* cmd = app.add_subcommand("rm", "Delete a secret");
+  cmd->add_option("coordinate", o.coordinate, "env/component/KEY")->required();
+  add_unlock_options(cmd, o.unlock);
+  cmd->callback([&ctx] {
+    if (auto r = run_rm(ctx, o); !r) fail_command(ctx, r.error());
+  });
+}
+
+}  // namespace
+
+KEYWARD_COMMAND(50, add_rm_command);
+
+}  // namespace keyward::cli

@@ -1,0 +1,36 @@
+// `keyward rotate-master`: new master (and high) key, every secret re-encrypted, every slot kept,
+// in one transaction. Other machines follow through the transition signed by the old key.
+#include "cli/cli.h"
+#include "cli/vault_open.h"
+
+namespace keyward::cli {
+namespace {
+
+struct RotateOptions {
+  UnlockOptions unlock;
+};
+
+Status run_rotate(const Context& ctx, const RotateOptions& o) {
+  KW_TRY(auto v, open_vault(ctx, o.unlock));
+  KW_TRY_STATUS(v.rotate_master());
+  info(ctx, "Rotated the master key: " + std::to_string(v.header().record_count) +
+                " secret(s) re-encrypted, " + std::to_string(v.slots().size()) +
+                " slot(s) kept (revision " + std::to_string(v.header().revision) + ")");
+  return ok();
+}
+
+void add_rotate_command(CLI::App& app, Context& ctx) {
+  static RotateOptions o;
+  auto* cmd = app.add_subcommand("rotate-master",
+                                 "Replace the master key and re-encrypt every secret");
+  add_unlock_options(cmd, o.unlock);
+  cmd->callback([&ctx] {
+    if (auto r = run_rotate(ctx, o); !r) fail_command(ctx, r.error());
+  });
+}
+
+}  // namespace
+
+KEYWARD_COMMAND(120, add_rotate_command);
+
+}  // namespace keyward::cli

@@ -1,0 +1,165 @@
+// `keyward slot add|list|rm`: manage the key slots. Adding or removing a slot rewraps only the
+// header (its cost does not depend on the number of secrets); `rm --rekey` also rotates the
+// master key (offboarding).
+#include <unistd.h>
+
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/cli.h"
+#include "cli/prompt.h"
+#include "cli/vault_open.h"
+#include "core/random.h"
+
+namespace keyward::cli {
+namespace {
+
+struct SlotOptions {
+  std::string type;
+  std::string label;
+  std::string recipient;
+  std::string new_passphrase_file;
+  KdfOptions kdf;
+  std::uint32_t number = 0;
+  bool rekey = false;
+  UnlockOptions unlock;
+};
+
+Result<std::string> recipient_text(const vault::Slot& s) {
+  if (s.type != vault::SlotType::recipient) return std::string();
+  return vault::format_age_recipient(s.public_key);
+}
+
+Status run_add(const Context& ctx, const SlotOptions& o) {
+  auto type = vault::slot_type_from_name(o.type);
+  if (!type) {
+    return fail(Errc::invalid_argument,
+                "unknown slot type '" + o.type + "'; choose passphrase, recipient or recovery");
+  }
+  if (*type == vault::SlotType::piv || *type == vault::SlotType::fido2) {
+    return fail(Errc::unsupported, std::string(vault::slot_type_name(*type)) +
+                                       " slots are not available in this keyward build yet");
+  }
+  if (*type == vault::SlotType::recipient && o.recipient.empty()) {
+    return fail(Errc::invalid_argument, "a recipient slot needs --recipient age1...");
+  }
+  KW_TRY(auto v, open_vault(ctx, o.unlock));
+  std::string label = o.label.empty() ? std::string(vault::slot_type_name(*type)) + "-" +
+                                            std::to_string(v.header().next_slot)
+                                      : o.label;
+  vault::Slot slot;
+  std::string code;
+  switch (*type) {
+    case vault::SlotType::passphrase: {
+      auto params = kdf_params(o.kdf);
+      KW_TRY_STATUS(vault::check_passphrase_params(params));
+      KW_TRY(auto pass, new_passphrase(o.new_passphrase_file, "KEYWARD_NEW_PASSPHRASE"));
+      KW_TRY(slot, vault::new_passphrase_slot(label, pass, params, v.header().vault_id));
+      break;
+    }
+    case vault::SlotType::recipient: {
+      KW_TRY(slot, vault::new_recipient_slot(label, o.recipient));
+      break;
+    }
+    default: {
+      KW_TRY(auto rec, vault::new_recovery_slot(label, v.header().vault_id));
+      slot = std::move(rec.slot);
+      code = std::move(rec.code);
+      break;
+    }
+  }
+  KW_TRY(auto number, v.add_slot(std::move(slot)));
+  info(ctx, "Added slot " + std::to_string(number) + " (" + o.type + ", '" + label + "')");
+  if (!code.empty()) {
+    std::printf("Recovery code (shown once; write it down and keep it offline):\n\n    %s\n\n",
+                code.c_str());
+    std::fflush(stdout);
+    secure_wipe(code.data(), code.size());
+  }
+  return ok();
+}
+
+Status run_list(const Context& ctx, const SlotOptions& o) {
+  KW_TRY(auto v, open_vault(ctx, o.unlock));
+  nlohmann::json arr = nlohmann::json::array();
+  for (const auto& s : v.slots()) {
+    const auto* h = vault::slot_handler(s.type);
+    bool presence = h != nullptr && h->presence_capable(s);
+    KW_TRY(auto recipient, recipient_text(s));
+    if (ctx.json) {
+      nlohmann::json j = {{"slot", s.number},
+                          {"type", vault::slot_type_name(s.type)},
+                          {"label", s.label},
+                          {"presence", presence},
+                          {"high_key", !s.wrapped_high.empty()}};
+      if (!recipient.empty()) j["recipient"] = recipient;
+      arr.push_back(j);
+    } else {
+      std::printf("%-3u %-11s %-24s%s%s%s%s\n", s.number,
+                  std::string(vault::slot_type_name(s.type)).c_str(), s.label.c_str(),
+                  presence ? " presence" : "", s.wrapped_high.empty() ? "" : " high-key",
+                  s.number == v.unlocked_slot() ? " (used now)" : "",
+                  recipient.empty() ? "" : ("  " + recipient).c_str());
+    }
+  }
+  if (ctx.json) std::printf("%s\n", arr.dump(2).c_str());
+  std::fflush(stdout);
+  return ok();
+}
+
+Status run_rm(const Context& ctx, const SlotOptions& o) {
+  KW_TRY(auto v, open_vault(ctx, o.unlock));
+  bool rekey = o.rekey;
+  // Offer the re-key on a terminal (offboarding); --rekey forces it without asking.
+  if (!rekey && ::isatty(0) && have_tty()) {
+    rekey = prompt_yes_no("Also rotate the master key and re-encrypt every secret now "
+                          "(recommended when someone leaves)?");
+  }
+  KW_TRY_STATUS(v.remove_slot(o.number, rekey));
+  info(ctx, "Removed slot " + std::to_string(o.number) +
+                (rekey ? "; the master key was rotated and every secret re-encrypted"
+                         : ". It may still open old copies or backups of this vault; "
+                           "`keyward slot rm --rekey` (or `keyward rotate-master`) re-keys"));
+  return ok();
+}
+
+void add_slot_command(CLI::App& app, Context& ctx) {
+  static SlotOptions o;
+  auto* slot = app.add_subcommand("slot", "Manage key slots (add, list, rm)");
+  slot->require_subcommand(1);
+
+  auto* add = slot->add_subcommand("add", "Add a slot: passphrase, recipient or recovery");
+  add->add_option("type", o.type, "passphrase | recipient | recovery (piv, fido2: next)")
+      ->required();
+  add->add_option("--label", o.label, "Local label for management (not secret)");
+  add->add_option("--recipient", o.recipient, "age X25519 public key (age1...) for a recipient slot");
+  add->add_option("--new-passphrase-file", o.new_passphrase_file,
+                  "Read the new slot's passphrase from FILE (also KEYWARD_NEW_PASSPHRASE)");
+  add_kdf_options(add, o.kdf);
+  add_unlock_options(add, o.unlock);
+  add->callback([&ctx] {
+    if (auto r = run_add(ctx, o); !r) fail_command(ctx, r.error());
+  });
+
+  auto* list = slot->add_subcommand("list", "List the slots");
+  list->add_flag("--json", ctx.json, "JSON output");
+  add_unlock_options(list, o.unlock);
+  list->callback([&ctx] {
+    if (auto r = run_list(ctx, o); !r) fail_command(ctx, r.error());
+  });
+
+  auto* rm = slot->add_subcommand("rm", "Remove a slot (refuses the last one)");
+  rm->add_option("slot", o.number, "Slot number (see `keyward slot list`)")->required();
+  rm->add_flag("--rekey", o.rekey, "Also rotate the master key and re-encrypt every secret");
+  add_unlock_options(rm, o.unlock);
+  rm->callback([&ctx] {
+    if (auto r = run_rm(ctx, o); !r) fail_command(ctx, r.error());
+  });
+}
+
+}  // namespace
+
+KEYWARD_COMMAND(100, add_slot_command);
+
+}  // namespace keyward::cli

@@ -1,0 +1,104 @@
+#include "cli/vault_open.h"
+
+#include <csignal>
+#include <cstdlib>
+
+#include "cli/prompt.h"
+
+namespace keyward::cli {
+
+void add_unlock_options(CLI::App* cmd, UnlockOptions& o) {
+  cmd->add_option("--passphrase-file", o.passphrase_file,
+                  "Read the passphrase from FILE (automation; also KEYWARD_PASSPHRASE)");
+  cmd->add_option("--identity-file", o.identity_file,
+                  "Unlock with the age identity in FILE (also KEYWARD_IDENTITY)");
+  cmd->add_option("--recovery-code-file", o.recovery_file,
+                  "Unlock with the recovery code in FILE (also KEYWARD_RECOVERY_CODE)");
+}
+
+void add_kdf_options(CLI::App* cmd, KdfOptions& k) {
+  cmd->add_option("--kdf-time", k.time, "Argon2id iterations (default 3)");
+  cmd->add_option("--kdf-memory", k.memory_mib, "Argon2id memory in MiB (default 64, minimum 8)");
+  cmd->add_option("--kdf-parallelism", k.parallelism, "Argon2id lanes (default 4)");
+}
+
+vault::PassphraseParams kdf_params(const KdfOptions& k) {
+  vault::PassphraseParams p;
+  p.t = k.time;
+  p.m_kib = k.memory_mib > 4096 ? 0 : k.memory_mib * 1024;  // > 4 GiB fails the range check
+  p.p = k.parallelism;
+  return p;
+}
+
+Result<std::string> vault_path(const Context& ctx) {
+  if (!ctx.vault_path.empty()) return ctx.vault_path;
+  return vault::default_vault_path();
+}
+
+vault::VaultOptions vault_options() { return vault::VaultOptions{}; }
+
+Result<vault::Credential> obtain_credential(const UnlockOptions& o) {
+  using vault::Credential;
+  using vault::SlotType;
+  if (!o.identity_file.empty()) {
+    KW_TRY(auto text, read_secret_file(o.identity_file));
+    return vault::identity_credential(text.reveal_string());
+  }
+  if (!o.passphrase_file.empty()) {
+    KW_TRY(auto pass, read_secret_file(o.passphrase_file));
+    return Credential{SlotType::passphrase, std::move(pass)};
+  }
+  if (!o.recovery_file.empty()) {
+    KW_TRY(auto code, read_secret_file(o.recovery_file));
+    return vault::recovery_credential(code.reveal_string());
+  }
+  if (const char* id = std::getenv("KEYWARD_IDENTITY"); id != nullptr && id[0] != '\0') {
+    std::string_view v(id);
+    if (v.rfind("AGE-SECRET-KEY-1", 0) == 0) return vault::identity_credential(v);
+    KW_TRY(auto text, read_secret_file(std::string(v)));
+    return vault::identity_credential(text.reveal_string());
+  }
+  if (const char* p = std::getenv("KEYWARD_PASSPHRASE"); p != nullptr && p[0] != '\0') {
+    return Credential{SlotType::passphrase, SecretBytes::copy_of(std::string_view(p))};
+  }
+  if (const char* c = std::getenv("KEYWARD_RECOVERY_CODE"); c != nullptr && c[0] != '\0') {
+    return vault::recovery_credential(c);
+  }
+  if (!have_tty()) {
+    return fail(Errc::invalid_argument,
+                "no credential to unlock the vault: no terminal to prompt on; set "
+                "KEYWARD_PASSPHRASE or KEYWARD_IDENTITY, or pass --passphrase-file / "
+                "--identity-file / --recovery-code-file");
+  }
+  KW_TRY(auto pass, prompt_secret("Vault passphrase: "));
+  return Credential{SlotType::passphrase, std::move(pass)};
+}
+
+Result<vault::Vault> open_vault(const Context& ctx, const UnlockOptions& o) {
+  // Exceeding RLIMIT_FSIZE must be an error we report (SQLite rolls back), not a signal.
+  std::signal(SIGXFSZ, SIG_IGN);
+  KW_TRY(auto path, vault_path(ctx));
+  KW_TRY(auto cred, obtain_credential(o));
+  return vault::Vault::open(path, cred, vault_options());
+}
+
+Result<SecretBytes> new_passphrase(const std::string& file, const char* env_name) {
+  if (!file.empty()) {
+    KW_TRY(auto p, read_secret_file(file));
+    if (p.empty()) return fail(Errc::invalid_argument, "the passphrase in " + file + " is empty");
+    return p;
+  }
+  if (const char* p = std::getenv(env_name); p != nullptr && p[0] != '\0') {
+    return SecretBytes::copy_of(std::string_view(p));
+  }
+  if (!have_tty()) {
+    return fail(Errc::invalid_argument, std::string("no terminal to ask for the new passphrase; "
+                                                    "use --new-passphrase-file or ") +
+                                            env_name);
+  }
+  return prompt_new_secret("passphrase");
+}
+
+void fail_command(Context& ctx, const Error& e) { ctx.exit_code = report(e); }
+
+}  // namespace keyward::cli

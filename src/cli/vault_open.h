@@ -1,0 +1,50 @@
+// Shared unlock logic for the vault commands: where the vault is, which credential to use, and
+// opening it. Credentials, in order of precedence:
+//   --identity-file FILE            age identity file (recipient slot)
+//   --passphrase-file FILE          passphrase (first line) (passphrase slot)
+//   --recovery-code-file FILE       recovery code (recovery slot)
+//   KEYWARD_IDENTITY                an age identity (AGE-SECRET-KEY-1...) or the path of a file
+//   KEYWARD_PASSPHRASE              the passphrase
+//   KEYWARD_RECOVERY_CODE           a recovery code
+//   otherwise a no-echo passphrase prompt on the terminal.
+// Files and environment variables are the automation path (weaker than the prompt: the
+// environment is visible to the process's own children and to root, files live on disk).
+#pragma once
+
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/cli.h"
+#include "core/vault/vault.h"
+
+namespace keyward::cli {
+
+struct UnlockOptions {
+  std::string passphrase_file;
+  std::string identity_file;
+  std::string recovery_file;
+};
+
+void add_unlock_options(CLI::App* cmd, UnlockOptions& o);
+// The vault path: --vault / KEYWARD_VAULT, else the XDG default.
+Result<std::string> vault_path(const Context& ctx);
+// Options for the vault (pin directory from the environment).
+vault::VaultOptions vault_options();
+Result<vault::Credential> obtain_credential(const UnlockOptions& o);
+// Opens and unlocks the vault; also makes file-size-limit errors return instead of killing us.
+Result<vault::Vault> open_vault(const Context& ctx, const UnlockOptions& o);
+// A passphrase for a new slot: --new-passphrase-file, KEYWARD_NEW_PASSPHRASE, else prompt twice.
+Result<SecretBytes> new_passphrase(const std::string& file, const char* env_name);
+// Argon2id parameters from --kdf-time/--kdf-memory(MiB)/--kdf-parallelism.
+struct KdfOptions {
+  std::uint32_t time = 3;
+  std::uint32_t memory_mib = 64;
+  std::uint32_t parallelism = 4;
+};
+void add_kdf_options(CLI::App* cmd, KdfOptions& k);
+vault::PassphraseParams kdf_params(const KdfOptions& k);
+// Prints a command's error and sets its exit code.
+void fail_command(Context& ctx, const Error& e);
+
+}  // namespace keyward::cli

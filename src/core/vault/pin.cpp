@@ -1,0 +1,160 @@
+#include "core/vault/pin.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "core/hash.h"
+#include "core/hex.h"
+
+namespace keyward::vault {
+namespace {
+
+Status mkdirs(const std::string& dir) {
+  std::string cur;
+  std::size_t pos = 0;
+  while (pos != std::string::npos) {
+    pos = dir.find('/', pos + 1);
+    cur = dir.substr(0, pos);
+    if (cur.empty()) continue;
+    if (::mkdir(cur.c_str(), 0700) != 0 && errno != EEXIST) {
+      return fail(Errc::io, "cannot create " + cur + ": " + std::strerror(errno));
+    }
+  }
+  return ok();
+}
+
+class FileLock {
+ public:
+  explicit FileLock(const std::string& path) {
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ >= 0) ::flock(fd_, LOCK_EX);
+  }
+  ~FileLock() {
+    if (fd_ >= 0) ::close(fd_);  // closing releases the lock
+  }
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+  bool ok() const { return fd_ >= 0; }
+
+ private:
+  int fd_ = -1;
+};
+
+Status write_all(int fd, const std::string& text) {
+  std::size_t off = 0;
+  while (off < text.size()) {
+    ssize_t n = ::write(fd, text.data() + off, text.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return fail(Errc::io, std::string("cannot write the pin file: ") + std::strerror(errno));
+    off += static_cast<std::size_t>(n);
+  }
+  return ok();
+}
+
+}  // namespace
+
+Result<std::string> pin_directory(const std::string& state_dir) {
+  if (!state_dir.empty()) return state_dir;
+  const char* xdg = std::getenv("XDG_STATE_HOME");
+  if (xdg != nullptr && xdg[0] == '/') return std::string(xdg) + "/keyward/pins";
+  const char* home = std::getenv("HOME");
+  if (home == nullptr || home[0] != '/') {
+    return fail(Errc::io, "cannot find a state directory: set XDG_STATE_HOME or HOME");
+  }
+  return std::string(home) + "/.local/state/keyward/pins";
+}
+
+PinStore::PinStore(std::string dir, std::string vault_path)
+    : dir_(std::move(dir)), vault_path_(std::move(vault_path)) {
+  auto d = hash::sha256(as_bytes(vault_path_));
+  file_ = dir_ + "/" + encoding::hex_encode(ByteView(d).subspan(0, 16));
+}
+
+Result<std::optional<Pin>> PinStore::load() const {
+  std::ifstream in(file_);
+  if (!in) return std::optional<Pin>{};
+  std::string magic, version, key, path, vid_hex, kid_hex;
+  std::uint64_t rev = 0;
+  auto damaged = [&] {
+    return fail(Errc::integrity, "the pin file " + file_ +
+                                     " is damaged; `keyward vault forget` resets it");
+  };
+  std::string line;
+  std::getline(in, line);
+  if (line != "keyward-pin 1") return damaged();
+  std::getline(in, line);  // path (informational)
+  in >> key >> vid_hex;
+  if (key != "vault-id") return damaged();
+  in >> key >> rev;
+  if (key != "revision" || !in) return damaged();
+  in >> key >> kid_hex;
+  if (key != "key-id") return damaged();
+  auto vid = encoding::hex_decode(vid_hex);
+  auto kid = encoding::hex_decode(kid_hex);
+  if (!vid || vid->size() != kVaultIdSize || !kid || kid->size() != 32) return damaged();
+  Pin p;
+  p.vault_id = to_array<kVaultIdSize>(*vid);
+  p.revision = rev;
+  p.key_id = to_array<32>(*kid);
+  return std::optional<Pin>(p);
+}
+
+Status PinStore::raise(const Pin& pin) const {
+  // Fast path (every read): nothing to raise.
+  if (auto seen = load(); seen && *seen && (*seen)->vault_id == pin.vault_id &&
+                          (*seen)->revision == pin.revision && (*seen)->key_id == pin.key_id) {
+    return ok();
+  }
+  KW_TRY_STATUS(mkdirs(dir_));
+  FileLock lock(file_ + ".lock");
+  if (!lock.ok()) return fail(Errc::io, "cannot lock " + file_ + ".lock: " + std::strerror(errno));
+  KW_TRY(auto current, load());
+  Pin next = pin;
+  if (current && current->vault_id == pin.vault_id && current->revision > pin.revision) {
+    next.revision = current->revision;
+    next.key_id = current->key_id;  // a newer view already pinned by another process
+  }
+  if (current && current->vault_id == next.vault_id && current->revision == next.revision &&
+      current->key_id == next.key_id) {
+    return ok();
+  }
+  std::ostringstream os;
+  os << "keyward-pin 1\npath " << vault_path_ << "\nvault-id " << encoding::hex_encode(next.vault_id)
+     << "\nrevision " << next.revision << "\nkey-id " << encoding::hex_encode(next.key_id) << "\n";
+  std::string tmp = file_ + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return fail(Errc::io, "cannot write " + tmp + ": " + std::strerror(errno));
+  auto written = write_all(fd, os.str());
+  if (written && ::fsync(fd) != 0) written = fail(Errc::io, "cannot sync " + tmp);
+  ::close(fd);
+  if (!written) {
+    ::unlink(tmp.c_str());
+    return written;
+  }
+  if (::rename(tmp.c_str(), file_.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    return fail(Errc::io, "cannot replace " + file_ + ": " + std::strerror(errno));
+  }
+  int dfd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return ok();
+}
+
+Result<bool> PinStore::forget() const {
+  if (::unlink(file_.c_str()) == 0) return true;
+  if (errno == ENOENT) return false;
+  return fail(Errc::io, "cannot remove " + file_ + ": " + std::strerror(errno));
+}
+
+}  // namespace keyward::vault

@@ -1,0 +1,58 @@
+// Records (docs/format-vault.md sections 6 and 7): the sealed record body, the sealed index entry
+// used by `list`, and the manifest entry that binds both to the header.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "core/bytes.h"
+#include "core/error.h"
+#include "core/secret.h"
+#include "core/vault/format.h"
+
+namespace keyward::vault {
+
+enum class Tier : std::uint8_t { normal = 0, high = 1 };
+enum class Kind : std::uint8_t { value = 0, cloud_ref = 1 };
+std::string_view tier_name(Tier t) noexcept;
+std::string_view kind_name(Kind k) noexcept;
+
+inline constexpr std::size_t kMaxValueSize = 1u << 20;
+
+struct RecordMeta {
+  std::string coordinate;
+  Tier tier = Tier::normal;
+  Kind kind = Kind::value;
+  std::uint64_t created = 0, updated = 0;
+  std::array<std::uint8_t, 4> fingerprint{};  // index only
+};
+
+struct Record {
+  RecordMeta meta;
+  SecretBytes value;
+};
+
+// A stored row, as in the `records` table.
+struct RecordRow {
+  Digest id{};
+  Tier tier = Tier::normal;
+  Bytes idx, body;
+};
+
+// Seals meta+value into a row. `tier_key` is K_rec for normal, K_high for high records.
+Result<RecordRow> seal_record(const Digest& id, const VaultId& vid, const SecretBytes& index_key,
+                              const SecretBytes& tier_key, const RecordMeta& meta,
+                              ByteView value);
+// Opens the index entry (always under K_rec). Failures are the opaque decrypt error.
+Result<RecordMeta> open_index(const RecordRow& row, const VaultId& vid,
+                              const SecretBytes& index_key);
+Result<Record> open_record(const RecordRow& row, const VaultId& vid, const SecretBytes& tier_key);
+
+// Manifest entry HMAC (section 7) and XOR accumulation.
+Digest manifest_entry(const SecretBytes& manifest_key, const RecordRow& row);
+void xor_into(Digest& acc, const Digest& entry);
+
+std::array<std::uint8_t, 4> value_fingerprint(ByteView value);
+
+}  // namespace keyward::vault

@@ -1,0 +1,506 @@
+#include "core/vault/vault.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+
+#include "core/hex.h"
+#include "core/random.h"
+
+namespace keyward::vault {
+namespace {
+
+std::uint64_t now() { return static_cast<std::uint64_t>(std::time(nullptr)); }
+
+Status make_parent_dirs(const std::string& path) {
+  auto slash = path.rfind('/');
+  if (slash == std::string::npos || slash == 0) return ok();
+  std::string dir = path.substr(0, slash);
+  std::size_t pos = 0;
+  while (pos != std::string::npos) {
+    pos = dir.find('/', pos + 1);
+    std::string cur = dir.substr(0, pos);
+    if (cur.empty()) continue;
+    if (::mkdir(cur.c_str(), 0700) != 0 && errno != EEXIST) {
+      return fail(Errc::io, "cannot create " + cur + ": " + std::strerror(errno));
+    }
+  }
+  return ok();
+}
+
+std::string no_slot_message(SlotType t) {
+  switch (t) {
+    case SlotType::passphrase:
+      return "wrong passphrase: no passphrase slot of this vault accepts it (or the slot is "
+             "damaged)";
+    case SlotType::recipient:
+      return "wrong identity: no recipient slot of this vault matches it (or the slot is damaged)";
+    case SlotType::recovery:
+      return "wrong recovery code: no recovery slot of this vault accepts it (or the slot is "
+             "damaged)";
+    default: return "no slot of this vault accepts the credential";
+  }
+}
+
+}  // namespace
+
+Result<std::string> default_vault_path() {
+  const char* xdg = std::getenv("XDG_DATA_HOME");
+  if (xdg != nullptr && xdg[0] == '/') return std::string(xdg) + "/keyward/vault.db";
+  const char* home = std::getenv("HOME");
+  if (home == nullptr || home[0] != '/') {
+    return fail(Errc::not_found, "no vault location: set --vault, KEYWARD_VAULT, XDG_DATA_HOME "
+                                 "or HOME");
+  }
+  return std::string(home) + "/.local/share/keyward/vault.db";
+}
+
+std::string absolute_vault_path(const std::string& path) {
+  std::string abs = path;
+  if (abs.empty() || abs[0] != '/') {
+    char buf[PATH_MAX];
+    if (::getcwd(buf, sizeof buf) != nullptr) abs = std::string(buf) + "/" + path;
+  }
+  // Resolve the directory part (the file may not exist yet).
+  auto slash = abs.rfind('/');
+  std::string dir = slash == 0 ? "/" : abs.substr(0, slash);
+  char real[PATH_MAX];
+  if (::realpath(dir.c_str(), real) != nullptr) {
+    std::string r(real);
+    abs = (r == "/" ? "" : r) + abs.substr(slash);
+  }
+  return abs;
+}
+
+bool Vault::has_presence_slot() const {
+  return std::any_of(slots_.begin(), slots_.end(), [](const Slot& s) {
+    const SlotHandler* h = slot_handler(s.type);
+    return h != nullptr && h->presence_capable(s);
+  });
+}
+
+const SecretBytes& Vault::tier_key(Tier t) const {
+  return t == Tier::high ? high_keys_->record : keys_->record;
+}
+
+Result<Vault> Vault::create_with_passphrase(const std::string& path, std::string label,
+                                            const SecretBytes& passphrase,
+                                            const PassphraseParams& params,
+                                            const VaultOptions& opts) {
+  KW_TRY_STATUS(check_passphrase_params(params));
+  return create(
+      path,
+      [&](const VaultId& vid) -> Result<std::vector<Slot>> {
+        KW_TRY(auto slot, new_passphrase_slot(label, passphrase, params, vid));
+        std::vector<Slot> out;
+        out.push_back(std::move(slot));
+        return out;
+      },
+      opts);
+}
+
+Result<Vault> Vault::create(const std::string& path_in, const SlotMaker& make_slots,
+                            const VaultOptions& opts) {
+  std::string path = absolute_vault_path(path_in);
+  KW_TRY_STATUS(make_parent_dirs(path));
+  KW_TRY(auto storage, Storage::create(path));
+  Vault v(std::move(storage), path, opts);
+  auto created = [&]() -> Status {
+    v.master_ = random_secret(kKeySize);
+    v.header_.vault_id = to_array<kVaultIdSize>(random_bytes(kVaultIdSize));
+    KW_TRY(auto slots, make_slots(v.header_.vault_id));
+    if (slots.empty()) return fail(Errc::invalid_argument, "a vault needs at least one slot");
+    v.header_.revision = 1;
+    v.header_.created = now();
+    v.header_.next_slot = 1;
+    KW_TRY(auto keys, derive_master_keys(v.master_, v.header_.vault_id));
+    v.keys_ = std::move(keys);
+    v.header_.key_id = v.keys_->key_id;
+    KW_TRY_STATUS(v.storage_.begin_write());
+    KW_TRY_STATUS(v.storage_.create_schema());
+    for (auto& s : slots) KW_TRY_STATUS(v.add_slot_locked(std::move(s)));
+    KW_TRY_STATUS(v.write_header());
+    KW_TRY_STATUS(v.storage_.commit());
+    v.unlocked_slot_ = 1;
+    return v.raise_pin();
+  }();
+  if (!created) {
+    v.storage_.rollback();
+    v.storage_.close();
+    ::unlink(path.c_str());
+    ::unlink((path + "-wal").c_str());
+    ::unlink((path + "-shm").c_str());
+    return tl::unexpected(created.error());
+  }
+  return v;
+}
+
+Result<Vault> Vault::open(const std::string& path_in, const Credential& cred,
+                          const VaultOptions& opts) {
+  std::string path = absolute_vault_path(path_in);
+  KW_TRY(auto storage, Storage::open(path));
+  Vault v(std::move(storage), path, opts);
+  KW_TRY_STATUS(v.storage_.begin_read());
+  KW_TRY(auto stored, v.storage_.read_header());
+  KW_TRY(v.header_, parse_header(stored.body));
+  KW_TRY(v.slot_rows_, v.storage_.read_slots());
+  v.slots_.clear();
+  for (const auto& row : v.slot_rows_) {
+    KW_TRY(auto s, parse_slot(row.body));
+    s.number = row.number;
+    v.slots_.push_back(std::move(s));
+  }
+  bool any_of_type = false;
+  for (const auto& s : v.slots_) {
+    if (s.type != cred.type) continue;
+    const SlotHandler* h = slot_handler(s.type);
+    if (h == nullptr) continue;
+    any_of_type = true;
+    auto secret = h->unlock(s, v.header_.vault_id, cred);
+    if (!secret) {
+      if (secret.error().code == Errc::auth_failed) continue;
+      return tl::unexpected(secret.error());
+    }
+    auto master = h->unwrap(s, v.header_.vault_id, Which::master, s.wrapped_master, *secret);
+    if (!master) continue;
+    v.master_ = std::move(*master);
+    if (!s.wrapped_high.empty()) {
+      auto high = h->unwrap(s, v.header_.vault_id, Which::high, s.wrapped_high, *secret);
+      if (!high) return opaque();
+      v.high_ = std::move(*high);
+    }
+    v.unlocked_slot_ = s.number;
+    break;
+  }
+  if (v.master_.empty()) {
+    if (!any_of_type) {
+      return fail(Errc::auth_failed, "this vault has no " +
+                                         std::string(slot_type_name(cred.type)) +
+                                         " slot; `keyward slot list` shows its slots");
+    }
+    return fail(Errc::auth_failed, no_slot_message(cred.type));
+  }
+  KW_TRY(auto keys, derive_master_keys(v.master_, v.header_.vault_id));
+  v.keys_ = std::move(keys);
+  if (v.high_) {
+    KW_TRY(auto hk, derive_high_keys(*v.high_, v.header_.vault_id));
+    v.high_keys_ = std::move(hk);
+  }
+  // Unlocking took a while: verify against a fresh snapshot taken after reading the pin.
+  v.storage_.rollback();
+  KW_TRY_STATUS(v.storage_.begin_read());
+  KW_TRY_STATUS(v.reload());
+  v.storage_.rollback();  // end the read transaction
+  KW_TRY_STATUS(v.raise_pin());
+  return v;
+}
+
+Status Vault::reload() {
+  KW_TRY(auto pin, load_pin());
+  KW_TRY(auto stored, storage_.read_header());
+  KW_TRY(auto header, parse_header(stored.body));
+  KW_TRY(auto rows, storage_.read_slots());
+  if (header.key_id != keys_->key_id) {
+    // Either the vault was re-keyed since we unlocked it, or someone swapped the header.
+    auto followed = verify_transitions(keys_->key_id, header.key_id);
+    if (followed) {
+      return fail(Errc::unavailable,
+                  "the vault was re-keyed by another process meanwhile; run the command again");
+    }
+    return opaque();
+  }
+  Digest mac = header_mac(*keys_, stored.body, rows);
+  if (!ct_equal(mac, stored.mac) || header.slot_count != rows.size()) return opaque();
+  std::vector<Slot> slots;
+  for (const auto& row : rows) {
+    KW_TRY(auto s, parse_slot(row.body));
+    s.number = row.number;
+    if (s.number >= header.next_slot) return opaque();
+    slots.push_back(std::move(s));
+  }
+  if (header.has_high != header_.has_high || (header.has_high && header.high_check != header_.high_check)) {
+    // The high key changed (or appeared) since unlock: the one we hold, if any, is stale.
+    if (high_keys_ && (!header.has_high || !ct_equal(high_keys_->check, header.high_check))) {
+      high_.reset();
+      high_keys_.reset();
+    }
+  }
+  if (high_keys_ && !ct_equal(high_keys_->check, header.high_check)) return opaque();
+  header_ = header;
+  slots_ = std::move(slots);
+  slot_rows_ = std::move(rows);
+  return check_pin(pin);
+}
+
+Result<std::optional<Pin>> Vault::load_pin() {
+  KW_TRY(auto dir, pin_directory(opts_.state_dir));
+  return PinStore(dir, path_).load();
+}
+
+Status Vault::check_pin(const std::optional<Pin>& pin) {
+  if (!pin) return ok();
+  const std::string forget = "; if this is expected, reset this machine's pin with `keyward "
+                             "vault forget`";
+  if (pin->vault_id != header_.vault_id) {
+    return fail(Errc::integrity, "the vault at " + path_ + " is a different vault (id " +
+                                     encoding::hex_encode(header_.vault_id) + ", this machine "
+                                     "pinned " + encoding::hex_encode(pin->vault_id) + ")" +
+                                     forget);
+  }
+  if (header_.revision < pin->revision) {
+    return fail(Errc::integrity, "rollback detected: the vault at " + path_ + " is at revision " +
+                                     std::to_string(header_.revision) +
+                                     " but this machine has already seen revision " +
+                                     std::to_string(pin->revision) + forget);
+  }
+  if (pin->key_id != header_.key_id) {
+    auto chain = verify_transitions(pin->key_id, header_.key_id);
+    if (!chain) {
+      return fail(Errc::integrity, "the master key of the vault at " + path_ +
+                                       " changed without a transition signed by the key this "
+                                       "machine pinned" + forget);
+    }
+  }
+  return ok();
+}
+
+Status Vault::raise_pin() {
+  KW_TRY(auto dir, pin_directory(opts_.state_dir));
+  PinStore store(dir, path_);
+  return store.raise(Pin{header_.vault_id, header_.revision, header_.key_id});
+}
+
+Status Vault::write_header() {
+  header_.slot_count = static_cast<std::uint32_t>(slot_rows_.size());
+  Bytes body = encode_header(header_);
+  Digest mac = header_mac(*keys_, body, slot_rows_);
+  return storage_.write_header(body, mac);
+}
+
+Status Vault::mutate(const std::function<Status()>& fn) {
+  KW_TRY_STATUS(storage_.begin_write());
+  auto done = [&]() -> Status {
+    KW_TRY_STATUS(reload());
+    KW_TRY_STATUS(fn());
+    ++header_.revision;
+    KW_TRY_STATUS(write_header());
+    return storage_.commit();
+  }();
+  if (!done) {
+    storage_.rollback();
+    return done;
+  }
+  return raise_pin();
+}
+
+Result<Record> Vault::open_row(const RecordRow& row) {
+  if (row.tier == Tier::high && !high_keys_) {
+    return fail(Errc::policy, "this is a high secret: it needs a presence-capable slot (touch) "
+                              "or the recovery code to be released");
+  }
+  return open_record(row, header_.vault_id, tier_key(row.tier));
+}
+
+Result<Record> Vault::get(std::string_view coordinate) {
+  KW_TRY(auto coord, parse_coordinate(coordinate));
+  KW_TRY_STATUS(storage_.begin_read());
+  auto result = [&]() -> Result<Record> {
+    KW_TRY_STATUS(reload());
+    KW_TRY(auto id, record_id(*keys_, coord.str()));
+    KW_TRY(auto row, storage_.read_record(id));
+    if (!row) {
+      // A miss is only believed once the whole record set matches the manifest (so a deleted or
+      // corrupted row is reported as such). Hits stay O(1).
+      KW_TRY_STATUS(scan_index());
+      return fail(Errc::not_found, "no secret at " + coord.str());
+    }
+    KW_TRY(auto rec, open_row(*row));
+    if (rec.meta.coordinate != coord.str()) return opaque();
+    return rec;
+  }();
+  storage_.rollback();
+  return result;
+}
+
+Result<std::vector<RecordMeta>> Vault::scan_index() {
+  std::vector<RecordMeta> out;
+  Digest manifest{};
+  auto visit = [&](RecordRow&& row) -> Status {
+    KW_TRY(auto meta, open_index(row, header_.vault_id, keys_->record));
+    KW_TRY(auto id, record_id(*keys_, meta.coordinate));
+    if (id != row.id) return opaque();
+    xor_into(manifest, manifest_entry(keys_->manifest, row));
+    out.push_back(std::move(meta));
+    return ok();
+  };
+  KW_TRY_STATUS(storage_.for_each_record(visit));
+  if (manifest != header_.manifest || out.size() != header_.record_count) {
+    return fail(Errc::integrity,
+                "the records of the vault at " + path_ +
+                    " do not match its header's manifest: a record was removed, added or "
+                    "rolled back outside keyward");
+  }
+  return out;
+}
+
+Result<std::vector<RecordMeta>> Vault::list() {
+  KW_TRY_STATUS(storage_.begin_read());
+  auto result = [&]() -> Result<std::vector<RecordMeta>> {
+    KW_TRY_STATUS(reload());
+    KW_TRY(auto out, scan_index());
+    std::sort(out.begin(), out.end(),
+              [](const RecordMeta& a, const RecordMeta& b) { return a.coordinate < b.coordinate; });
+    return out;
+  }();
+  storage_.rollback();
+  return result;
+}
+
+Result<std::vector<Record>> Vault::read_env(std::string_view env, std::string_view component) {
+  KW_TRY_STATUS(storage_.begin_read());
+  auto result = [&]() -> Result<std::vector<Record>> {
+    KW_TRY_STATUS(reload());
+    std::vector<Record> out;
+    Digest manifest{};
+    std::uint64_t count = 0;
+    auto visit = [&](RecordRow&& row) -> Status {
+      KW_TRY(auto meta, open_index(row, header_.vault_id, keys_->record));
+      KW_TRY(auto id, record_id(*keys_, meta.coordinate));
+      if (id != row.id) return opaque();
+      xor_into(manifest, manifest_entry(keys_->manifest, row));
+      ++count;
+      KW_TRY(auto c, parse_coordinate(meta.coordinate));
+      if (c.env != env || (!component.empty() && c.component != component)) return ok();
+      KW_TRY(auto rec, open_row(row));
+      if (rec.meta.coordinate != meta.coordinate) return opaque();
+      out.push_back(std::move(rec));
+      return ok();
+    };
+    KW_TRY_STATUS(storage_.for_each_record(visit));
+    if (manifest != header_.manifest || count != header_.record_count) {
+      return fail(Errc::integrity,
+                  "the records of the vault at " + path_ +
+                      " do not match its header's manifest: a record was removed, added or "
+                      "rolled back outside keyward");
+    }
+    std::sort(out.begin(), out.end(), [](const Record& a, const Record& b) {
+      return a.meta.coordinate < b.meta.coordinate;
+    });
+    return out;
+  }();
+  storage_.rollback();
+  return result;
+}
+
+Status Vault::set(std::vector<SetItem>& items) {
+  return mutate([&]() -> Status {
+    for (auto& item : items) {
+      KW_TRY(auto coord, parse_coordinate(item.coordinate));
+      if (item.tier == Tier::high) {
+        if (!has_presence_slot()) {
+          return fail(Errc::policy,
+                      coord.str() + " is a high secret, and high secrets need a presence-capable "
+                                    "slot: enrol one with `keyward slot add piv` or `keyward "
+                                    "slot add fido2`");
+        }
+        if (!high_keys_) {
+          return fail(Errc::policy, "writing a high secret needs the high key: unlock with a "
+                                    "presence-capable slot or the recovery code");
+        }
+      }
+      KW_TRY(auto id, record_id(*keys_, coord.str()));
+      KW_TRY(auto old, storage_.read_record(id));
+      RecordMeta meta;
+      meta.coordinate = coord.str();
+      meta.tier = item.tier;
+      meta.kind = item.kind;
+      meta.created = meta.updated = now();
+      if (old) {
+        KW_TRY(auto old_meta, open_index(*old, header_.vault_id, keys_->record));
+        if (old_meta.coordinate != meta.coordinate) return opaque();
+        meta.created = old_meta.created;
+        xor_into(header_.manifest, manifest_entry(keys_->manifest, *old));
+      } else {
+        ++header_.record_count;
+      }
+      KW_TRY(auto row, seal_record(id, header_.vault_id, keys_->record, tier_key(item.tier),
+                                   meta, item.value));
+      xor_into(header_.manifest, manifest_entry(keys_->manifest, row));
+      KW_TRY_STATUS(storage_.put_record(row));
+    }
+    return ok();
+  });
+}
+
+Status Vault::remove(std::string_view coordinate) {
+  KW_TRY(auto coord, parse_coordinate(coordinate));
+  return mutate([&]() -> Status {
+    KW_TRY(auto id, record_id(*keys_, coord.str()));
+    KW_TRY(auto old, storage_.read_record(id));
+    if (!old) return fail(Errc::not_found, "no secret at " + coord.str());
+    if (header_.record_count == 0) return opaque();
+    xor_into(header_.manifest, manifest_entry(keys_->manifest, *old));
+    --header_.record_count;
+    return storage_.delete_record(id);
+  });
+}
+
+Status Vault::add_slot_locked(Slot slot) {
+  const SlotHandler* h = slot_handler(slot.type);
+  if (h == nullptr) {
+    return fail(Errc::unsupported, "slot type '" + std::string(slot_type_name(slot.type)) +
+                                       "' is not supported by this keyward build");
+  }
+  if (slot.label.size() > kMaxLabel) {
+    return fail(Errc::invalid_argument, "slot labels are at most 128 bytes");
+  }
+  for (const auto& s : slots_) {
+    if (!slot.label.empty() && s.label == slot.label) {
+      return fail(Errc::already_exists, "a slot labelled '" + slot.label + "' already exists");
+    }
+  }
+  slot.number = static_cast<std::uint32_t>(header_.next_slot++);
+  KW_TRY(slot.wrapped_master, h->wrap(slot, header_.vault_id, Which::master, master_));
+  slot.wrapped_high.clear();
+  if (h->holds_high(slot)) {
+    if (!header_.has_high) {
+      high_ = random_secret(kKeySize);
+      KW_TRY(auto hk, derive_high_keys(*high_, header_.vault_id));
+      high_keys_ = std::move(hk);
+      header_.has_high = true;
+      header_.high_check = high_keys_->check;
+    } else if (!high_) {
+      return fail(Errc::policy, "a " + std::string(slot_type_name(slot.type)) +
+                                    " slot must also hold the high key: unlock with a "
+                                    "presence-capable slot or the recovery code to add it");
+    }
+    KW_TRY(slot.wrapped_high, h->wrap(slot, header_.vault_id, Which::high, *high_));
+  }
+  slot_rows_.push_back(SlotRow{slot.number, encode_slot(slot)});
+  KW_TRY_STATUS(storage_.put_slot(slot.number, slot_rows_.back().body));
+  slots_.push_back(std::move(slot));
+  return ok();
+}
+
+Result<std::uint32_t> Vault::add_slot(Slot slot) {
+  std::uint32_t number = 0;
+  auto add = [&]() -> Status {
+    KW_TRY_STATUS(add_slot_locked(std::move(slot)));
+    number = slots_.back().number;
+    return ok();
+  };
+  KW_TRY_STATUS(mutate(add));
+  return number;
+}
+
+Status Vault::backup(const std::string& dest) {
+  return storage_.backup_to(absolute_vault_path(dest));
+}
+
+}  // namespace keyward::vault

@@ -1,0 +1,130 @@
+// The vault: one SQLite file holding an authenticated header, key slots and sealed records
+// (docs/format-vault.md). A Vault object is an unlocked vault: it holds the master key (and the
+// high key when the slot used to unlock holds it) in locked memory. Every read re-verifies the
+// header MAC and the local pin; every write runs in one IMMEDIATE transaction that re-reads and
+// re-verifies the header first. Core never prints or prompts.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "core/secret.h"
+#include "core/vault/format.h"
+#include "core/vault/pin.h"
+#include "core/vault/records.h"
+#include "core/vault/slot.h"
+#include "core/vault/storage.h"
+
+namespace keyward::vault {
+
+struct VaultOptions {
+  std::string state_dir;  // pin directory; empty = $XDG_STATE_HOME/keyward/pins
+};
+
+// Default vault path: $XDG_DATA_HOME/keyward/vault.db, else ~/.local/share/keyward/vault.db.
+Result<std::string> default_vault_path();
+// Absolute, normalised form of a vault path (the pin key). The file need not exist.
+std::string absolute_vault_path(const std::string& path);
+
+struct SetItem {
+  std::string coordinate;
+  Tier tier = Tier::normal;
+  Kind kind = Kind::value;
+  SecretBytes value;
+};
+
+class Vault {
+ public:
+  // Creates a new vault. `make_slots` builds its slots (new_*_slot; slots bind the vault id, so
+  // they are made once the id is chosen). Creates the parent directory. The returned vault is
+  // unlocked and pinned. Nothing is left behind on failure.
+  using SlotMaker = std::function<Result<std::vector<Slot>>(const VaultId&)>;
+  static Result<Vault> create(const std::string& path, const SlotMaker& make_slots,
+                              const VaultOptions& opts);
+  static Result<Vault> create_with_passphrase(const std::string& path, std::string label,
+                                              const SecretBytes& passphrase,
+                                              const PassphraseParams& params,
+                                              const VaultOptions& opts);
+  // Opens and unlocks with a credential; verifies header MAC and pin.
+  static Result<Vault> open(const std::string& path, const Credential& cred,
+                            const VaultOptions& opts);
+
+  Result<Record> get(std::string_view coordinate);
+  // Index of every record, sorted by coordinate; verifies the manifest.
+  Result<std::vector<RecordMeta>> list();
+  // Every record of env (and component, if non-empty), sorted; verifies the manifest.
+  Result<std::vector<Record>> read_env(std::string_view env, std::string_view component);
+
+  // Stores items in one transaction (all or nothing).
+  Status set(std::vector<SetItem>& items);
+  // Removes a record; not_found if absent.
+  Status remove(std::string_view coordinate);
+
+  // Adds a slot (wraps the master, and the high key for slots that hold it). Cost is independent
+  // of the number of records. Returns the slot number.
+  Result<std::uint32_t> add_slot(Slot slot);
+  // Removes a slot; `rekey` also rotates the master key in the same transaction.
+  Status remove_slot(std::uint32_t number, bool rekey);
+  // New master (and high) key, every record re-sealed, every slot rewrapped, signed transition.
+  Status rotate_master();
+
+  Status backup(const std::string& dest);
+
+  const HeaderBody& header() const { return header_; }
+  const std::vector<Slot>& slots() const { return slots_; }
+  const std::string& path() const { return path_; }
+  std::uint32_t unlocked_slot() const { return unlocked_slot_; }
+  bool high_unlocked() const { return high_.has_value(); }
+  // True if some slot is presence-capable (required before high records can be written).
+  bool has_presence_slot() const;
+
+ private:
+  Vault(Storage storage, std::string path, VaultOptions opts)
+      : storage_(std::move(storage)), path_(std::move(path)), opts_(std::move(opts)) {}
+  // Reads header and slots (inside the caller's transaction), verifies key id, MAC and pin.
+  // The pin is read before the transaction's first read, so a pin raised by a concurrent writer
+  // after our snapshot began can never look like a rollback.
+  Status reload();
+  Result<std::optional<Pin>> load_pin();
+  Status check_pin(const std::optional<Pin>& pin);
+  Status verify_transitions(const Digest& from, const Digest& to);
+  Status raise_pin();
+  Status write_header();
+  Status mutate(const std::function<Status()>& fn);
+  Result<Record> open_row(const RecordRow& row);
+  // Opens every index entry and checks the manifest and record count (inside a transaction).
+  Result<std::vector<RecordMeta>> scan_index();
+  Result<std::uint64_t> count_high_records();
+  Status add_slot_locked(Slot slot);
+  Status rekey_locked();
+  const SecretBytes& tier_key(Tier t) const;
+
+  Storage storage_;
+  std::string path_;
+  VaultOptions opts_;
+  SecretBytes master_;
+  std::optional<SecretBytes> high_;
+  std::optional<MasterKeys> keys_;
+  std::optional<HighKeys> high_keys_;
+  HeaderBody header_;
+  std::vector<Slot> slots_;
+  std::vector<SlotRow> slot_rows_;
+  std::uint32_t unlocked_slot_ = 0;
+};
+
+// Transition record (section 8).
+struct Transition {
+  VaultId vault_id{};
+  std::uint64_t revision = 0;
+  Digest old_key_id{}, new_key_id{};
+  std::array<std::uint8_t, 64> signature{};
+};
+Result<Transition> parse_transition(ByteView body);
+Result<Bytes> sign_transition(const Transition& t, const SecretBytes& old_seed);
+bool verify_transition(const Transition& t, ByteView body);
+
+}  // namespace keyward::vault

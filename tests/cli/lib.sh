@@ -1,0 +1,52 @@
+# Shared helpers for the vault CLI tests. Source it: `. "$(dirname "$0")/lib.sh"`.
+# Every test gets a private temporary HOME/XDG state/data and vault, small Argon2 parameters
+# (the documented floor) and no terminal, so nothing can prompt.
+set -euo pipefail
+: "${KEYWARD_BIN:?KEYWARD_BIN must point to the keyward binary}"
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/kwcli.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+export HOME=$TMP/home XDG_STATE_HOME=$TMP/state XDG_DATA_HOME=$TMP/data
+mkdir -p "$HOME"
+export KEYWARD_VAULT=$TMP/vault.db
+unset KEYWARD_PASSPHRASE KEYWARD_IDENTITY KEYWARD_RECOVERY_CODE KEYWARD_NEW_PASSPHRASE
+PASSFILE=$TMP/pass
+printf 'correct horse battery\n' >"$PASSFILE"
+SMALL_KDF=(--kdf-memory 8 --kdf-time 1 --kdf-parallelism 1)
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# Runs keyward without a controlling terminal (so a missing credential can never hang).
+kw() {
+  if command -v setsid >/dev/null; then setsid -w "$KEYWARD_BIN" "$@"; else "$KEYWARD_BIN" "$@"; fi
+}
+
+init_vault() { kw init --passphrase-file "$PASSFILE" "${SMALL_KDF[@]}" "$@" </dev/null; }
+
+# expect_exit CODE CMD... : runs CMD, stdout in $OUT, stderr in $ERR, checks the exit code.
+expect_exit() {
+  local want=$1
+  shift
+  local got=0
+  "$@" >"$TMP/.out" 2>"$TMP/.err" || got=$?
+  OUT=$(cat "$TMP/.out")
+  ERR=$(cat "$TMP/.err")
+  [[ $got == "$want" ]] || fail "expected exit $want, got $got: $* | stderr: $ERR | stdout: $OUT"
+}
+
+expect_contains() { [[ "$1" == *"$2"* ]] || fail "expected '$2' in: $1"; }
+expect_not_contains() { [[ "$1" != *"$2"* ]] || fail "did not expect '$2' in: $1"; }
+expect_eq() { [[ "$1" == "$2" ]] || fail "expected '$2', got '$1'"; }
+
+vault_hash() { sha256sum "$KEYWARD_VAULT" | cut -d' ' -f1; }
+
+# A fresh age identity (the real age-keygen format). Sets IDENTITY_FILE and RECIPIENT.
+new_identity() {
+  command -v age-keygen >/dev/null || { echo "age-keygen not installed; skipping" >&2; exit 77; }
+  IDENTITY_FILE=$TMP/id-$RANDOM.txt
+  age-keygen -o "$IDENTITY_FILE" 2>/dev/null
+  RECIPIENT=$(age-keygen -y "$IDENTITY_FILE")
+}
+
+# Sets a secret from a literal, with the passphrase file.
+setv() { printf '%s' "$2" | kw set "$1" --passphrase-file "$PASSFILE"; }

@@ -1,0 +1,45 @@
+// Control interface of keyward-hwsim: a Unix stream socket taking one text line per connection,
+// "<device> <command> [argument]", answered by one line "ok ..." or "error ...".
+// `keyward-hwsim ctl` is the client. Commands are listed in docs/hwsim.md.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "presence.h"
+
+namespace hwsim {
+
+struct ControlDevice {
+  std::string name;  // piv0, piv1, fido0, fido1
+  Presence* presence = nullptr;
+  std::function<bool()> ready;
+  std::function<std::string()> status;
+  std::function<void()> block_pin;
+  std::function<void()> factory_reset;
+};
+
+class ControlServer {
+ public:
+  ControlServer(std::string path, std::vector<ControlDevice> devices, std::atomic<bool>& stop)
+      : path_(std::move(path)), devices_(std::move(devices)), stop_(stop) {}
+  // Binds the socket; false (with errno set) on failure.
+  bool bind_socket();
+  // Serves until stop; each connection runs on its own thread (touch commands block).
+  void run();
+  std::string handle(const std::string& line);
+
+ private:
+  std::string path_;
+  std::vector<ControlDevice> devices_;
+  std::atomic<bool>& stop_;
+  int fd_ = -1;
+  std::atomic<int> active_{0};  // connection threads still running
+};
+
+// Client side: sends `line`, returns the reply line; nullopt-like "" on connection failure.
+std::string control_request(const std::string& socket_path, const std::string& line, std::string& error);
+
+}  // namespace hwsim
