@@ -1,0 +1,131 @@
+#include "cli/sealed_env/common.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <set>
+
+#include "core/random.h"
+
+namespace keyward::cli::sealed_env {
+
+sealedenv::EnvLookup process_env() {
+  return [](std::string_view name) -> std::optional<std::string> {
+    const char* v = std::getenv(std::string(name).c_str());
+    if (!v) return std::nullopt;
+    return std::string(v);
+  };
+}
+
+std::uint64_t now_seconds() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+}
+
+bool file_exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
+
+Result<std::string> read_text(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return fail(Errc::not_found, "no such file: " + path);
+    return fail(Errc::io, "cannot read " + path + ": " + std::strerror(errno));
+  }
+  std::string out;
+  char buf[65536];
+  while (true) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      ::close(fd);
+      return fail(Errc::io, "cannot read " + path + ": " + std::strerror(errno));
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+    if (out.size() > sealedenv::kMaxFileBytes) {
+      ::close(fd);
+      return fail(Errc::malformed, path + " is too large");
+    }
+  }
+  ::close(fd);
+  return out;
+}
+
+Status write_text_atomic(const std::string& path, std::string_view text, bool secret_mode) {
+  std::string tmp = path + ".tmp-keyward";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, secret_mode ? 0600 : 0644);
+  if (fd < 0) return fail(Errc::io, "cannot write " + tmp + ": " + std::strerror(errno));
+  std::size_t off = 0;
+  while (off < text.size()) {
+    ssize_t n = ::write(fd, text.data() + off, text.size() - off);
+    if (n < 0) {
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return fail(Errc::io, "cannot write " + tmp + ": " + std::strerror(errno));
+    }
+    off += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    return fail(Errc::io, "cannot write " + path + ": " + std::strerror(errno));
+  }
+  return ok();
+}
+
+std::string sibling_config_path(const std::string& sealed_path) {
+  auto dir = std::filesystem::path(sealed_path).parent_path();
+  return (dir / std::string(sealedenv::kConfigFileName)).string();
+}
+
+Result<std::optional<sealedenv::Config>> load_config(const std::string& sealed_path,
+                                                     sealedenv::Mode vault_mode) {
+  std::string p = sibling_config_path(sealed_path);
+  if (!file_exists(p)) return std::optional<sealedenv::Config>{};
+  KW_TRY(std::string text, read_text(p));
+  KW_TRY(sealedenv::Config c, sealedenv::parse_config(text, vault_mode));
+  return std::optional<sealedenv::Config>(std::move(c));
+}
+
+void warn_once(const std::vector<std::string>& warnings) {
+  static std::set<std::string> shown;
+  for (const auto& w : warnings) {
+    auto key = w.substr(0, w.find(':'));
+    if (!shown.insert(key).second) continue;
+    std::fprintf(stderr, "keyward: warning: %s\n", w.c_str());
+  }
+}
+
+Result<Decrypted> decrypt_file(const std::string& path) {
+  KW_TRY(std::string text, read_text(path));
+  Decrypted d;
+  KW_TRY(d.file, sealedenv::parse_for_decrypt(text));
+  KW_TRY(auto cfg, load_config(path, d.file.mode));
+  KW_TRY(sealedenv::Credentials creds, sealedenv::gather_credentials(process_env()));
+  sealedenv::OpenContext octx;
+  octx.now = now_seconds();
+  octx.config = cfg ? &*cfg : nullptr;
+  if (const char* id = std::getenv("SEALED_ENV_DEPLOY_ID")) octx.deploy_id = std::string(id);
+  auto opened = sealedenv::open_with_credentials(d.file, creds, octx);
+  warn_once(creds.warnings);
+  if (!opened) return tl::unexpected(opened.error());
+  warn_once(opened->warnings);
+  KW_TRY(d.entries, dotenv_parse(opened->plaintext, DotenvOptions::sealed_env_v1()));
+  d.plaintext = std::move(opened->plaintext);
+  return d;
+}
+
+Result<std::string> read_code_line(const Context& ctx, const char* prompt) {
+  if (::isatty(STDIN_FILENO) && !ctx.quiet) std::fprintf(stderr, "%s", prompt);
+  std::string line;
+  if (!std::getline(std::cin, line)) return fail(Errc::cancelled, "no TOTP code given on stdin");
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+  return line;
+}
+
+}  // namespace keyward::cli::sealed_env
