@@ -1,12 +1,82 @@
 #!/usr/bin/env bash
 # The main job on a fresh machine: install, build, and run keyward end to end.
+# Everything happens in a throw-away directory: your real vault (~/.local/share/keyward) is not
+# touched. Set KEYWARD_QUICKSTART_KEEP=1 to keep the directory afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$(pwd)
 ./scripts/install-deps.sh
 dir=$(./scripts/build.sh gcc | tail -n 1)
-kw="$dir/keyward"
+kw="$root/$dir/keyward"
 
-echo "== $kw --version"
-"$kw" --version
-echo "== keyward selftest (known-answer tests of every primitive, run against the linked libraries)"
-"$kw" selftest
+demo=$(mktemp -d /tmp/keyward-quickstart.XXXXXX)
+cleanup() { [ "${KEYWARD_QUICKSTART_KEEP:-0}" = 1 ] || rm -rf "$demo"; }
+trap cleanup EXIT
+export XDG_DATA_HOME="$demo/data" XDG_STATE_HOME="$demo/state" KEYWARD_VAULT="$demo/data/vault.db"
+unset KEYWARD_PASSPHRASE KEYWARD_IDENTITY SEALED_ENV_TOKEN
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+show() { printf '$ %s\n' "$*"; "$@"; }
+
+step "keyward and the libraries it runs on"
+show "$kw" --version
+show "$kw" -q selftest && echo "selftest: every known-answer check passed"
+
+step "create a vault (passphrase from a file: the automation path; interactively it is asked twice, no echo)"
+umask 077
+head -c 24 /dev/urandom | base64 >"$demo/passphrase"
+pp=(--passphrase-file "$demo/passphrase")
+show "$kw" init "${pp[@]}" --kdf-memory 64
+
+step "store secrets: values come from stdin, never from the command line"
+printf 'sk_test_%s' "$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')" | "$kw" set dev/api/STRIPE_KEY "${pp[@]}"
+echo '$ printf … | keyward set dev/api/STRIPE_KEY'
+printf 'postgres://app@db.internal:5432/app' | "$kw" set dev/api/DATABASE_URL "${pp[@]}"
+echo '$ printf … | keyward set dev/api/DATABASE_URL'
+printf 'aws-sm://eu-west-1/dev/api/sendgrid' | "$kw" set dev/api/SENDGRID_KEY --cloud-ref "${pp[@]}"
+echo '$ printf … | keyward set dev/api/SENDGRID_KEY --cloud-ref'
+cat >"$demo/web.env" <<'ENV'
+# a .env file being migrated
+export SESSION_SECRET="s3cr3t with spaces"
+FEATURE_FLAGS='a,b,c'
+ENV
+show "$kw" import --env dev --component web "$demo/web.env" "${pp[@]}"
+
+step "list shows coordinates, tiers and fingerprints, never values"
+show "$kw" list "${pp[@]}"
+
+step "run a command with the dev/api secrets in its environment (they exist nowhere else)"
+show "$kw" run --env dev --component api "${pp[@]}" -- \
+  sh -c 'echo "STRIPE_KEY is ${#STRIPE_KEY} characters, DATABASE_URL starts with ${DATABASE_URL%%:*}:"'
+
+step "production secrets are high-tier: refused until a hardware (presence) slot is enrolled"
+set +e
+printf 'hunter2' | "$kw" set prod/api/DB_PASSWORD "${pp[@]}"
+rc=$?
+set -e
+echo "(exit code $rc, nothing stored)"
+
+step "a wrong passphrase changes nothing and says so"
+echo "not the passphrase" >"$demo/wrong"
+set +e
+"$kw" get dev/api/STRIPE_KEY --passphrase-file "$demo/wrong"
+echo "(exit code $?)"
+set -e
+
+step "vault info"
+show "$kw" vault info "${pp[@]}"
+
+step ".env.sealed (SEALED-ENV-V1): seal a .env for the repository, then run a deploy with it"
+mkdir -p "$demo/repo" && cd "$demo/repo"
+printf 'API_KEY=cross-stack\nDB_URL=postgres://prod\n' >plain.env
+echo '$ keyward sealed-env init --mode basic --from plain.env   (prints the Tier A token once)'
+SEALED_ENV_TOKEN=$("$kw" sealed-env init --mode basic --from plain.env)
+export SEALED_ENV_TOKEN
+rm plain.env
+show sed -n 1,4p .env.sealed
+show "$kw" sealed-env token inspect
+show "$kw" sealed-env exec -- sh -c 'echo "deploy sees API_KEY=$API_KEY"'
+cd "$root"
+
+echo
+echo "quickstart: done (demo directory $demo$( [ "${KEYWARD_QUICKSTART_KEEP:-0}" = 1 ] && echo ' kept' || echo ' removed'))"

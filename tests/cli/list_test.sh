@@ -14,7 +14,7 @@ expect_contains "$OUT" "dev/api/STRIPE_KEY"
 expect_contains "$OUT" "normal"
 expect_not_contains "$OUT" "super-secret"
 [[ $(printf '%s\n' "$OUT" | wc -l) == 3 ]] || fail "expected 3 lines: $OUT"
-# Same value, same fingerprint; 8 hex characters.
+# Same value, same fingerprint; 8 hex characters (keyed per vault: tests/core/vault).
 fp1=$(printf '%s\n' "$OUT" | awk '$1=="dev/api/STRIPE_KEY"{print $NF}')
 fp2=$(printf '%s\n' "$OUT" | awk '$1=="stage/api/STRIPE_KEY"{print $NF}')
 [[ $fp1 =~ ^[0-9a-f]{8}$ ]] || fail "bad fingerprint $fp1"

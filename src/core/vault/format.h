@@ -28,6 +28,7 @@ inline constexpr std::string_view kHeaderMacKey = "keyward/vault/v1/header-mac";
 inline constexpr std::string_view kManifest = "keyward/vault/v1/manifest";
 inline constexpr std::string_view kAudit = "keyward/vault/v1/audit";
 inline constexpr std::string_view kTransitionSign = "keyward/vault/v1/transition-sign";
+inline constexpr std::string_view kFingerprint = "keyward/vault/v1/fingerprint";
 inline constexpr std::string_view kRecordHigh = "keyward/vault/v1/record-high";
 inline constexpr std::string_view kHighCheck = "keyward/vault/v1/high-check";
 inline constexpr std::string_view kHeaderMac = "keyward/vault/v1/header";
@@ -62,7 +63,7 @@ Result<HeaderBody> parse_header(ByteView body);
 
 // Keys derived from one master key (section 2).
 struct MasterKeys {
-  SecretBytes record, name, mac, manifest, sign_seed;
+  SecretBytes record, name, mac, manifest, sign_seed, fingerprint;
   Digest key_id{};  // Ed25519 public key of sign_seed
 };
 Result<MasterKeys> derive_master_keys(const SecretBytes& master, const VaultId& vid);

@@ -70,14 +70,14 @@ bool read_coordinate(Reader& r, RecordMeta& m) {
 std::string_view tier_name(Tier t) noexcept { return t == Tier::high ? "high" : "normal"; }
 std::string_view kind_name(Kind k) noexcept { return k == Kind::cloud_ref ? "cloud-ref" : "value"; }
 
-std::array<std::uint8_t, 4> value_fingerprint(ByteView value) {
-  auto d = hash::blake2b(value, 32);
+std::array<std::uint8_t, 4> value_fingerprint(const SecretBytes& fingerprint_key, ByteView value) {
+  auto d = hash::blake2b_keyed(fingerprint_key.view(), value, 32);
   return d ? to_array<4>(*d) : std::array<std::uint8_t, 4>{};
 }
 
 Result<RecordRow> seal_record(const Digest& id, const VaultId& vid, const SecretBytes& index_key,
-                              const SecretBytes& tier_key, const RecordMeta& meta,
-                              ByteView value) {
+                              const SecretBytes& fingerprint_key, const SecretBytes& tier_key,
+                              const RecordMeta& meta, ByteView value) {
   if (value.size() > kMaxValueSize) {
     return fail(Errc::invalid_argument, "a secret value may be at most 1 MiB");
   }
@@ -87,7 +87,7 @@ Result<RecordRow> seal_record(const Digest& id, const VaultId& vid, const Secret
 
   Writer idx;
   write_meta_head(idx, meta);
-  idx.raw(value_fingerprint(value));
+  idx.raw(value_fingerprint(fingerprint_key, value));
   idx.u16(static_cast<std::uint16_t>(meta.coordinate.size()));
   idx.raw(meta.coordinate);
   KW_TRY(row.idx, seal(index_key, idx.bytes(), record_aad(kIndexBlob, vid, id, meta.tier)));
@@ -135,7 +135,8 @@ Result<RecordMeta> open_index(const RecordRow& row, const VaultId& vid,
   return m;
 }
 
-Result<Record> open_record(const RecordRow& row, const VaultId& vid, const SecretBytes& tier_key) {
+Result<Record> open_record(const RecordRow& row, const VaultId& vid, const SecretBytes& tier_key,
+                           const SecretBytes& fingerprint_key) {
   KW_TRY(auto plain, open(tier_key, row.body, record_aad(kBodyBlob, vid, row.id, row.tier)));
   Reader r(plain);
   Record rec;
@@ -146,7 +147,7 @@ Result<Record> open_record(const RecordRow& row, const VaultId& vid, const Secre
     return opaque();
   }
   rec.value = SecretBytes::copy_of(value);
-  rec.meta.fingerprint = value_fingerprint(value);
+  rec.meta.fingerprint = value_fingerprint(fingerprint_key, value);
   return rec;
 }
 

@@ -41,18 +41,22 @@ struct RecordRow {
 };
 
 // Seals meta+value into a row. `tier_key` is K_rec for normal, K_high for high records.
+// `fingerprint_key` is K_fp (value fingerprint in the index entry).
 Result<RecordRow> seal_record(const Digest& id, const VaultId& vid, const SecretBytes& index_key,
-                              const SecretBytes& tier_key, const RecordMeta& meta,
-                              ByteView value);
+                              const SecretBytes& fingerprint_key, const SecretBytes& tier_key,
+                              const RecordMeta& meta, ByteView value);
 // Opens the index entry (always under K_rec). Failures are the opaque decrypt error.
 Result<RecordMeta> open_index(const RecordRow& row, const VaultId& vid,
                               const SecretBytes& index_key);
-Result<Record> open_record(const RecordRow& row, const VaultId& vid, const SecretBytes& tier_key);
+Result<Record> open_record(const RecordRow& row, const VaultId& vid, const SecretBytes& tier_key,
+                           const SecretBytes& fingerprint_key);
 
 // Manifest entry HMAC (section 7) and XOR accumulation.
 Digest manifest_entry(const SecretBytes& manifest_key, const RecordRow& row);
 void xor_into(Digest& acc, const Digest& entry);
 
-std::array<std::uint8_t, 4> value_fingerprint(ByteView value);
+// First 4 bytes of BLAKE2b-256 keyed with K_fp: shows whether a value changed without being a
+// usable hash of it (an unkeyed hash of a short secret such as a PIN could be reversed by guessing).
+std::array<std::uint8_t, 4> value_fingerprint(const SecretBytes& fingerprint_key, ByteView value);
 
 }  // namespace keyward::vault

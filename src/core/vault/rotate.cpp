@@ -131,7 +131,8 @@ Status Vault::rekey_locked() {
     KW_TRY(auto id, record_id(new_keys, rec.meta.coordinate));
     const SecretBytes& key =
         rec.meta.tier == Tier::high ? new_high_keys->record : new_keys.record;
-    KW_TRY(auto row, seal_record(id, header_.vault_id, new_keys.record, key, rec.meta, rec.value));
+    KW_TRY(auto row, seal_record(id, header_.vault_id, new_keys.record, new_keys.fingerprint, key, rec.meta,
+                                          rec.value));
     xor_into(manifest, manifest_entry(new_keys.manifest, row));
     KW_TRY_STATUS(storage_.put_record(row));
   }

@@ -304,7 +304,7 @@ Result<Record> Vault::open_row(const RecordRow& row) {
     return fail(Errc::policy, "this is a high secret: it needs a presence-capable slot (touch) "
                               "or the recovery code to be released");
   }
-  return open_record(row, header_.vault_id, tier_key(row.tier));
+  return open_record(row, header_.vault_id, tier_key(row.tier), keys_->fingerprint);
 }
 
 Result<Record> Vault::get(std::string_view coordinate) {
@@ -429,7 +429,7 @@ Status Vault::set(std::vector<SetItem>& items) {
       } else {
         ++header_.record_count;
       }
-      KW_TRY(auto row, seal_record(id, header_.vault_id, keys_->record, tier_key(item.tier),
+      KW_TRY(auto row, seal_record(id, header_.vault_id, keys_->record, keys_->fingerprint, tier_key(item.tier),
                                    meta, item.value));
       xor_into(header_.manifest, manifest_entry(keys_->manifest, row));
       KW_TRY_STATUS(storage_.put_record(row));

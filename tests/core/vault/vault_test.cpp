@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/hash.h"
 #include "core/pubkey.h"
 #include "core/vault/vault.h"
 #include "vault_fixture.h"
@@ -294,4 +295,30 @@ TEST_CASE("vault: a sealed record moved into another vault does not open there",
   REQUIRE(got.error().code == Errc::decrypt_failed);
   REQUIRE(got.error().message == std::string(kDecryptFailedMessage));
   REQUIRE(v->list().error().code == Errc::decrypt_failed);
+}
+
+TEST_CASE("vault: fingerprints are keyed per vault, stable within one", "[vault]") {
+  Fixture a, b;
+  auto va = a.make();
+  auto vb = b.make();
+  std::vector<SetItem> items;
+  items.push_back(item("dev/api/PIN", "1234"));
+  items.push_back(item("dev/web/PIN", "1234"));
+  REQUIRE(va.set(items));
+  std::vector<SetItem> same;
+  same.push_back(item("dev/api/PIN", "1234"));
+  REQUIRE(vb.set(same));
+  auto la = va.list();
+  auto lb = vb.list();
+  REQUIRE(la);
+  REQUIRE(lb);
+  REQUIRE(la->size() == 2);
+  // Same value in the same vault: same fingerprint (shows "unchanged").
+  REQUIRE((*la)[0].fingerprint == (*la)[1].fingerprint);
+  // Same value in another vault: unrelated fingerprint (no cross-vault oracle).
+  REQUIRE((*la)[0].fingerprint != (*lb)[0].fingerprint);
+  // Not the unkeyed BLAKE2b-256 prefix, which anyone could compute for a guessed "1234".
+  auto unkeyed = hash::blake2b(as_bytes("1234"), 32);
+  REQUIRE(unkeyed);
+  REQUIRE_FALSE(std::equal((*la)[0].fingerprint.begin(), (*la)[0].fingerprint.end(), unkeyed->begin()));
 }
