@@ -29,12 +29,12 @@ pp=(--passphrase-file "$demo/passphrase")
 show "$kw" init "${pp[@]}" --kdf-memory 64
 
 step "store secrets: values come from stdin, never from the command line"
-printf 'sk_test_%s' "$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')" | "$kw" set dev/api/STRIPE_KEY "${pp[@]}"
 echo '$ printf … | keyward set dev/api/STRIPE_KEY'
-printf 'postgres://app@db.internal:5432/app' | "$kw" set dev/api/DATABASE_URL "${pp[@]}"
+printf 'sk_test_%s' "$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')" | "$kw" set dev/api/STRIPE_KEY "${pp[@]}"
 echo '$ printf … | keyward set dev/api/DATABASE_URL'
-printf 'aws-sm://eu-west-1/dev/api/sendgrid' | "$kw" set dev/api/SENDGRID_KEY --cloud-ref "${pp[@]}"
+printf 'postgres://app@db.internal:5432/app' | "$kw" set dev/api/DATABASE_URL "${pp[@]}"
 echo '$ printf … | keyward set dev/api/SENDGRID_KEY --cloud-ref'
+printf 'aws-sm://eu-west-1/dev/api/sendgrid' | "$kw" set dev/api/SENDGRID_KEY --cloud-ref "${pp[@]}"
 cat >"$demo/web.env" <<'ENV'
 # a .env file being migrated
 export SESSION_SECRET="s3cr3t with spaces"
