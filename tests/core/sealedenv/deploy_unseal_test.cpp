@@ -325,3 +325,16 @@ TEST_CASE("sealed-env deploy: own deploy vectors decrypt their own vaults") {
     CHECK(encoding::hex_encode(vault_id(f.salt)) == v["vault_id_hex"].get<std::string>());
   }
 }
+
+TEST_CASE("sealed-env replay cache: unsupported or unreachable backends fail closed") {
+  for (const char* uri : {"dynamodb://table", "rediss://127.0.0.1:6379", "redis://", "redis://host:notaport",
+                          "redis://user:pw@127.0.0.1:6379", "redis://127.0.0.1:1"}) {
+    INFO(uri);
+    auto c = open_replay_cache(uri);
+    REQUIRE_FALSE(c);
+    CHECK(class_of(c.error()) == "TOKEN_INVALID");
+    CHECK(cause_of(c.error()) == "replay-cache-unavailable");
+    CHECK(c.error().code == Errc::unavailable);
+  }
+  CHECK(deploy_nonce_key("ab", "cd") == "sealed-env:v1:deploy-nonce:ab:cd");
+}
