@@ -24,6 +24,7 @@ struct SlotOptions {
   std::uint32_t number = 0;
   bool rekey = false;
   UnlockOptions unlock;
+  PivEnrolOptions piv;  // cli/hw_piv.h
 };
 
 Result<std::string> recipient_text(const vault::Slot& s) {
@@ -37,7 +38,7 @@ Status run_add(const Context& ctx, const SlotOptions& o) {
     return fail(Errc::invalid_argument,
                 "unknown slot type '" + o.type + "'; choose passphrase, recipient or recovery");
   }
-  if (*type == vault::SlotType::piv || *type == vault::SlotType::fido2) {
+  if (*type == vault::SlotType::fido2) {
     return fail(Errc::unsupported, std::string(vault::slot_type_name(*type)) +
                                        " slots are not available in this keyward build yet");
   }
@@ -60,6 +61,10 @@ Status run_add(const Context& ctx, const SlotOptions& o) {
     }
     case vault::SlotType::recipient: {
       KW_TRY(slot, vault::new_recipient_slot(label, o.recipient));
+      break;
+    }
+    case vault::SlotType::piv: {
+      KW_TRY(slot, enrol_piv_slot(ctx, o.piv, o.unlock.piv, label, v.header().vault_id));
       break;
     }
     default: {
@@ -137,6 +142,7 @@ void add_slot_command(CLI::App& app, Context& ctx) {
   add->add_option("--new-passphrase-file", o.new_passphrase_file,
                   "Read the new slot's passphrase from FILE (also KEYWARD_NEW_PASSPHRASE)");
   add_kdf_options(add, o.kdf);
+  add_piv_enrol_options(add, o.piv);
   add_unlock_options(add, o.unlock);
   add->callback([&ctx] {
     if (auto r = run_add(ctx, o); !r) fail_command(ctx, r.error());
