@@ -99,8 +99,10 @@ Status run_list(const Context& ctx, const SlotOptions& o) {
                           {"presence", presence},
                           {"high_key", !s.wrapped_high.empty()}};
       if (!recipient.empty()) j["recipient"] = recipient;
+      add_piv_slot_json(s, j);
       arr.push_back(j);
     } else {
+      if (recipient.empty()) recipient = piv_slot_description(s);
       std::printf("%-3u %-11s %-24s%s%s%s%s\n", s.number,
                   std::string(vault::slot_type_name(s.type)).c_str(), s.label.c_str(),
                   presence ? " presence" : "", s.wrapped_high.empty() ? "" : " high-key",

@@ -184,6 +184,27 @@ Error piv_unlock_error(const Error& original) {
   return agent_slot()->explain(original);
 }
 
+std::string piv_slot_description(const vault::Slot& s) {
+  if (s.type != vault::SlotType::piv) return {};
+  auto i = vault::piv_key_info(s);
+  if (!i) return "(unreadable PIV parameters)";
+  return "YubiKey " + std::to_string(i->serial) + " key " + hex2(i->key_ref) +
+         " touch=" + std::string(vault::piv_touch_policy_name(i->touch)) +
+         " pin=" + std::string(vault::piv_pin_policy_name(i->pin)) +
+         " attestation=" + std::string(vault::piv_attestation_name(i->attestation));
+}
+
+void add_piv_slot_json(const vault::Slot& s, nlohmann::json& j) {
+  if (s.type != vault::SlotType::piv) return;
+  auto i = vault::piv_key_info(s);
+  if (!i) return;
+  j["serial"] = i->serial;
+  j["piv_slot"] = hex2(i->key_ref);
+  j["touch_policy"] = vault::piv_touch_policy_name(i->touch);
+  j["pin_policy"] = vault::piv_pin_policy_name(i->pin);
+  j["attestation"] = vault::piv_attestation_name(i->attestation);
+}
+
 void add_piv_enrol_options(CLI::App* cmd, PivEnrolOptions& o) {
   cmd->add_option("--serial", o.serial, "PIV: serial of the YubiKey to enrol (default: the only one)");
   cmd->add_option("--piv-slot", o.key_ref, "PIV: key slot 82..95 or 9d (default: first free 82..95)");

@@ -7,6 +7,7 @@
 #include <string>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include "cli/cli.h"
 #include "core/vault/slot_piv.h"
@@ -41,5 +42,10 @@ void add_piv_enrol_options(CLI::App* cmd, PivEnrolOptions& o);
 Result<vault::Slot> enrol_piv_slot(const Context& ctx, const PivEnrolOptions& o,
                                    const PivUnlockOptions& pin, const std::string& label,
                                    const vault::VaultId& vid);
+
+// For `slot list`: "YubiKey 20000001 key 82 touch=always pin=once attestation=verified", and
+// the same facts as JSON fields. Empty / unchanged for other slot types.
+std::string piv_slot_description(const vault::Slot& s);
+void add_piv_slot_json(const vault::Slot& s, nlohmann::json& j);
 
 }  // namespace keyward::cli
