@@ -15,7 +15,7 @@ expect_exit 0 kw slot list --passphrase-file "$PASSFILE"
 expect_contains "$OUT" "primary"
 expect_contains "$OUT" "backup"
 
-# Only the wrong card present (vault has only the primary's slot? no: both) -> primary absent.
+# Primary absent: the backup card (touch never) unlocks without a touch prompt.
 ctl piv0 remove
 expect_exit 0 kw get dev/api/A --piv --pin-file "$PINFILE"
 expect_eq "$OUT" "alpha"
@@ -50,5 +50,11 @@ wait_ready piv0
 ctl piv0 auto-touch 50
 expect_exit 0 kw get dev/api/A --piv --pin-file "$PINFILE"
 expect_eq "$OUT" "alpha"
+
+# rotate-master with a hardware slot: no card needed to rewrap it, and the card still unlocks.
+expect_exit 0 kw rotate-master --piv --pin-file "$PINFILE"
+expect_exit 0 kw get dev/api/A --piv --pin-file "$PINFILE"
+expect_eq "$OUT" "alpha"
+expect_eq "$(kw get dev/api/A --passphrase-file "$PASSFILE")" "alpha"
 ctl piv0 auto-touch off
 echo "piv_backup: ok"
