@@ -3,6 +3,7 @@
 #include <csignal>
 #include <cstdlib>
 
+#include "cli/hw_fido2.h"
 #include "cli/prompt.h"
 
 namespace keyward::cli {
@@ -15,6 +16,7 @@ void add_unlock_options(CLI::App* cmd, UnlockOptions& o) {
   cmd->add_option("--recovery-code-file", o.recovery_file,
                   "Unlock with the recovery code in FILE (also KEYWARD_RECOVERY_CODE)");
   add_piv_unlock_options(cmd, o.piv);
+  add_fido2_unlock_options(cmd);
 }
 
 void add_kdf_options(CLI::App* cmd, KdfOptions& k) {
@@ -42,6 +44,7 @@ Result<vault::Credential> obtain_credential(const UnlockOptions& o) {
   using vault::Credential;
   using vault::SlotType;
   if (piv_unlock_requested(o.piv)) return Credential{SlotType::piv, SecretBytes{}};
+  if (fido2_unlock_requested()) return Credential{SlotType::fido2, SecretBytes{}};
   if (!o.identity_file.empty()) {
     KW_TRY(auto text, read_secret_file(o.identity_file));
     return vault::identity_credential(text.reveal_string());
@@ -85,6 +88,12 @@ Result<vault::Vault> open_vault(const Context& ctx, const UnlockOptions& o) {
     install_piv_agent(o.piv, path);
     auto v = vault::Vault::open(path, cred, vault_options());
     if (!v && v.error().code == Errc::auth_failed) return tl::unexpected(piv_unlock_error(v.error()));
+    return v;
+  }
+  if (cred.type == vault::SlotType::fido2) {
+    install_fido2_agent(path);
+    auto v = vault::Vault::open(path, cred, vault_options());
+    if (!v && v.error().code == Errc::auth_failed) return tl::unexpected(fido2_unlock_error(v.error()));
     return v;
   }
   return vault::Vault::open(path, cred, vault_options());
