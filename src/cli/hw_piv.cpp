@@ -217,6 +217,8 @@ void add_piv_enrol_options(CLI::App* cmd, PivEnrolOptions& o) {
                   "the simulator's CA only via KEYWARD_PIV_TRUST_SIM_CA)");
   cmd->add_flag("--allow-default-pin", o.allow_defaults,
                 "PIV: accept a card that still uses the default PIN and management key (tests)");
+  cmd->add_flag("--adopt", o.adopt,
+                "PIV: use the P-256 key already in --piv-slot instead of generating one");
   cmd->add_flag("--skip-attestation", o.skip_attestation,
                 "PIV: enrol without verifying the attestation (recorded as unverified)");
 }
@@ -278,61 +280,85 @@ Result<vault::Slot> enrol_piv_slot(const Context& ctx, const PivEnrolOptions& o,
   hw::PivCard& card = *cards.front();
   key.serial = card.serial();
 
-  // PIN, then the management key; defaults are refused unless explicitly allowed.
-  KW_TRY(auto pin, piv_pin(pin_opts, card));
-  bool default_pin = pin.reveal_string() == "123456";
-  if (default_pin && !o.allow_defaults) {
-    return fail(Errc::policy, card.name() + " still uses the default PIV PIN 123456: change PIN, "
-                                            "PUK and management key first (`yubico-piv-tool -a "
-                                            "change-pin -a change-puk -a set-mgm-key`)");
-  }
-  {
-    KW_TRY(int tries, card.pin_retries());
-    if (tries == 0) return fail(Errc::pin_blocked, "the PIV PIN of " + card.name() + " is blocked");
-    if (tries == 1 && !pin_opts.allow_last_try) {
-      return fail(Errc::policy, "only one PIV PIN try is left on " + card.name() +
-                                    "; pass --allow-last-pin-try to use it");
-    }
-  }
-  KW_TRY_STATUS(card.verify_pin(pin));
-  if (!o.management_key_file.empty()) {
-    KW_TRY(auto text, read_secret_file(o.management_key_file));
-    auto mgmt = encoding::hex_decode(text.reveal_string());
-    if (!mgmt || mgmt->size() != 24) {
-      return fail(Errc::malformed, "the management key must be 48 hex digits (3DES)");
-    }
-    KW_TRY_STATUS(card.authenticate(*mgmt));
-  } else {
-    if (!o.allow_defaults) {
-      return fail(Errc::policy, "pass the card's management key with --management-key-file; "
-                                "keyward never silently uses the factory default key");
-    }
-    KW_TRY_STATUS(card.authenticate({}));
-  }
-  if (default_pin)
-    info(ctx, "warning: " + card.name() + " keeps the default PIN and management key "
-                                          "(--allow-default-pin); never do this with a real key");
-
-  // Key slot: the requested one (must be empty), else the first free retired slot.
-  if (want_ref) {
+  if (o.adopt) {
+    // Adopt a P-256 key already on the card: its policies come from the card's metadata.
+    if (!want_ref) return fail(Errc::invalid_argument, "--adopt needs --piv-slot");
     KW_TRY(auto md, card.key_metadata(*want_ref));
-    if (md) {
-      return fail(Errc::already_exists, "PIV slot " + hex2(*want_ref) + " of " + card.name() +
-                                            " already holds a key; choose another --piv-slot");
+    if (!md) {
+      return fail(Errc::not_found, "PIV slot " + hex2(*want_ref) + " of " + card.name() +
+                                       " is empty: nothing to adopt");
+    }
+    if (md->algorithm != 0x11 || md->pin_policy < 1 || md->pin_policy > 3 ||
+        md->touch_policy < 1 || md->touch_policy > 3) {
+      return fail(Errc::unsupported, "only P-256 keys with explicit PIN/touch policies can be "
+                                     "adopted (slot " + hex2(*want_ref) + ")");
+    }
+    if (!md->generated && !o.skip_attestation) {
+      return fail(Errc::policy, "the key in PIV slot " + hex2(*want_ref) +
+                                    " was imported, so the card cannot attest it was generated "
+                                    "there; pass --skip-attestation to adopt it anyway");
     }
     key.key_ref = *want_ref;
+    key.pin = static_cast<vault::PivPinPolicy>(md->pin_policy);
+    key.touch = static_cast<vault::PivTouchPolicy>(md->touch_policy);
+    KW_TRY(key.card_public, p256::to_uncompressed(md->public_key));
   } else {
-    std::optional<std::uint8_t> free;
-    for (std::uint8_t r = 0x82; r <= 0x95 && !free; ++r) {
-      KW_TRY(auto md, card.key_metadata(r));
-      if (!md) free = r;
+    // PIN, then the management key; defaults are refused unless explicitly allowed.
+    KW_TRY(auto pin, piv_pin(pin_opts, card));
+    bool default_pin = pin.reveal_string() == "123456";
+    if (default_pin && !o.allow_defaults) {
+      return fail(Errc::policy, card.name() + " still uses the default PIV PIN 123456: change PIN, "
+                                              "PUK and management key first (`yubico-piv-tool -a "
+                                              "change-pin -a change-puk -a set-mgm-key`)");
     }
-    if (!free) return fail(Errc::policy, "every retired PIV slot of " + card.name() + " is in use");
-    key.key_ref = *free;
+    {
+      KW_TRY(int tries, card.pin_retries());
+      if (tries == 0) return fail(Errc::pin_blocked, "the PIV PIN of " + card.name() + " is blocked");
+      if (tries == 1 && !pin_opts.allow_last_try) {
+        return fail(Errc::policy, "only one PIV PIN try is left on " + card.name() +
+                                      "; pass --allow-last-pin-try to use it");
+      }
+    }
+    KW_TRY_STATUS(card.verify_pin(pin));
+    if (!o.management_key_file.empty()) {
+      KW_TRY(auto text, read_secret_file(o.management_key_file));
+      auto mgmt = encoding::hex_decode(text.reveal_string());
+      if (!mgmt || mgmt->size() != 24) {
+        return fail(Errc::malformed, "the management key must be 48 hex digits (3DES)");
+      }
+      KW_TRY_STATUS(card.authenticate(*mgmt));
+    } else {
+      if (!o.allow_defaults) {
+        return fail(Errc::policy, "pass the card's management key with --management-key-file; "
+                                  "keyward never silently uses the factory default key");
+      }
+      KW_TRY_STATUS(card.authenticate({}));
+    }
+    if (default_pin)
+      info(ctx, "warning: " + card.name() + " keeps the default PIN and management key "
+                                            "(--allow-default-pin); never do this with a real key");
+
+    // Key slot: the requested one (must be empty), else the first free retired slot.
+    if (want_ref) {
+      KW_TRY(auto md, card.key_metadata(*want_ref));
+      if (md) {
+        return fail(Errc::already_exists, "PIV slot " + hex2(*want_ref) + " of " + card.name() +
+                                              " already holds a key; choose another --piv-slot");
+      }
+      key.key_ref = *want_ref;
+    } else {
+      std::optional<std::uint8_t> free;
+      for (std::uint8_t r = 0x82; r <= 0x95 && !free; ++r) {
+        KW_TRY(auto md, card.key_metadata(r));
+        if (!md) free = r;
+      }
+      if (!free) return fail(Errc::policy, "every retired PIV slot of " + card.name() + " is in use");
+      key.key_ref = *free;
+    }
+    KW_TRY(auto point, card.generate_p256(key.key_ref, static_cast<std::uint8_t>(key.pin),
+                                          static_cast<std::uint8_t>(key.touch)));
+    KW_TRY(key.card_public, p256::to_uncompressed(point));
   }
-  KW_TRY(auto point, card.generate_p256(key.key_ref, static_cast<std::uint8_t>(key.pin),
-                                        static_cast<std::uint8_t>(key.touch)));
-  KW_TRY(key.card_public, p256::to_uncompressed(point));
 
   if (o.skip_attestation) {
     key.attestation = vault::PivAttestation::unverified;
@@ -354,7 +380,8 @@ Result<vault::Slot> enrol_piv_slot(const Context& ctx, const PivEnrolOptions& o,
                                  "device root)"
                            : "Attestation verified against " + trust);
   }
-  info(ctx, "Generated a P-256 key on " + card.name() + " in PIV slot " + hex2(key.key_ref) +
+  info(ctx, std::string(o.adopt ? "Adopted the P-256 key of " : "Generated a P-256 key on ") +
+                card.name() + " in PIV slot " + hex2(key.key_ref) +
                 " (touch " + std::string(vault::piv_touch_policy_name(key.touch)) + ", PIN " +
                 std::string(vault::piv_pin_policy_name(key.pin)) + ")");
   return vault::new_piv_slot(label, key, vid);

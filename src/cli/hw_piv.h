@@ -37,6 +37,7 @@ struct PivEnrolOptions {
   std::string trust_ca;             // PEM root(s) for the attestation
   bool allow_defaults = false;      // --allow-default-pin (tests only)
   bool skip_attestation = false;
+  bool adopt = false;               // use the key already in key_ref
 };
 void add_piv_enrol_options(CLI::App* cmd, PivEnrolOptions& o);
 Result<vault::Slot> enrol_piv_slot(const Context& ctx, const PivEnrolOptions& o,

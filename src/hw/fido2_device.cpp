@@ -110,8 +110,14 @@ std::string Fido2Device::name() const {
 
 Error Fido2Device::translate(int rc, const std::string& what) const {
   switch (rc) {
-    case FIDO_ERR_PIN_INVALID:
-      return Error{Errc::auth_failed, "wrong FIDO2 PIN for " + name()};
+    case FIDO_ERR_PIN_INVALID: {
+      int tries = -1;
+      if (fido_dev_get_retry_count(dv(dev_), &tries) != FIDO_OK) tries = -1;
+      return Error{Errc::auth_failed, "wrong FIDO2 PIN for " + name() +
+                                          (tries >= 0 ? ": " + std::to_string(tries) +
+                                                            (tries == 1 ? " try left" : " tries left")
+                                                      : std::string())};
+    }
     case FIDO_ERR_PIN_BLOCKED:
       return Error{Errc::pin_blocked, "the FIDO2 PIN of " + name() + " is blocked (reset the key)"};
     case FIDO_ERR_UV_BLOCKED:
