@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,7 @@
 
 #include "cli/cli.h"
 #include "cli/vault_open.h"
+#include "hw/fido2_device.h"
 #include "hw/piv_card.h"
 
 namespace keyward::cli {
@@ -91,6 +93,28 @@ Status run_doctor(Context& ctx) {
     }
     ::closedir(d);
   }
+  // FIDO2 authenticators libfido2 finds (plus KEYWARD_FIDO2_DEVICES, e.g. the simulator).
+  std::vector<std::string> fido = hw::fido2_hid_devices();
+  if (const char* e = std::getenv("KEYWARD_FIDO2_DEVICES"); e != nullptr && e[0] != '\0') {
+    std::string list(e);
+    for (std::size_t pos = 0; pos <= list.size();) {
+      auto comma = list.find(',', pos);
+      std::string item = list.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+      if (!item.empty()) fido.push_back(item);
+      if (comma == std::string::npos) break;
+      pos = comma + 1;
+    }
+  }
+  report["fido2_devices"] = nlohmann::json::array();
+  for (const auto& path : fido) {
+    auto dev = hw::Fido2Device::open(path);
+    report["fido2_devices"].push_back({{"path", path}, {"opened", dev.has_value()}});
+    if (!dev) {
+      problems.push_back({Errc::device, dev.error().message,
+                          "check the udev rule (uaccess) and re-plug the key"});
+    }
+  }
+
   bool rule = file_exists("/usr/lib/udev/rules.d/70-keyward.rules") ||
               file_exists("/lib/udev/rules.d/70-keyward.rules") ||
               file_exists("/usr/local/lib/udev/rules.d/70-keyward.rules") ||
@@ -125,6 +149,10 @@ Status run_doctor(Context& ctx) {
     for (const auto& h : report["fido2_hidraw"]) {
       std::printf("%s: %s\n", h["path"].get<std::string>().c_str(),
                   h["accessible"].get<bool>() ? "accessible" : "NOT accessible");
+    }
+    for (const auto& f : report["fido2_devices"]) {
+      std::printf("FIDO2 key %s: %s\n", f["path"].get<std::string>().c_str(),
+                  f["opened"].get<bool>() ? "ok" : "cannot open");
     }
     std::printf("udev rule: %s\n", rule ? "installed" : "not installed");
     for (const auto& p : problems) {

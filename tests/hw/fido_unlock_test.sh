@@ -45,6 +45,15 @@ expect_contains "$ERR" "no connected FIDO2 key holds a credential of this vault"
 export KEYWARD_FIDO2_DEVICES="$D0"
 ctl fido0 auto-touch off
 
+# doctor sees the authenticators given in KEYWARD_FIDO2_DEVICES (no touch needed).
+KEYWARD_FIDO2_DEVICES="$D0,$D1" kw doctor --json >"$TMP/doc.json" 2>/dev/null || true
+python3 - "$TMP/doc.json" "$D0" "$D1" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+got = {f["path"]: f["opened"] for f in d["fido2_devices"]}
+assert got.get(sys.argv[2]) is True and got.get(sys.argv[3]) is True, got
+PY
+
 fbg() { kw get dev/api/A --fido2 >"$TMP/bg.out" 2>"$TMP/bg.err" </dev/null & BG=$!; }
 fbg
 ctl fido0 refuse 20000
