@@ -21,6 +21,12 @@ expect_contains "$ERR" "12345678"
 expect_exit 0 enrol_piv $S1 yk-primary
 expect_contains "$ERR" "SIMULATOR"
 expect_contains "$ERR" "PIV slot 82"
+# An attestation that does not chain to the configured root is refused (integrity, exit 8).
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=not-the-root \
+  -keyout "$TMP/other.key" -out "$TMP/other.pem" -days 2 >/dev/null 2>&1 || fail "openssl req failed"
+expect_exit 8 env KEYWARD_PIV_TRUST_SIM_CA="$TMP/other.pem" "$KEYWARD_BIN" slot add piv \
+  --serial $S2 --allow-default-pin --pin-file "$PINFILE" --passphrase-file "$PASSFILE"
+expect_contains "$ERR" "attestation does not verify"
 expect_exit 0 kw slot list --json --passphrase-file "$PASSFILE"
 python3 - "$OUT" <<'PY'
 import json, sys
