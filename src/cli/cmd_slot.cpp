@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/cli.h"
+#include "cli/hw_fido2.h"
 #include "cli/prompt.h"
 #include "cli/vault_open.h"
 #include "core/random.h"
@@ -24,6 +25,7 @@ struct SlotOptions {
   std::uint32_t number = 0;
   bool rekey = false;
   UnlockOptions unlock;
+  PivEnrolOptions piv;  // cli/hw_piv.h
 };
 
 Result<std::string> recipient_text(const vault::Slot& s) {
@@ -36,10 +38,6 @@ Status run_add(const Context& ctx, const SlotOptions& o) {
   if (!type) {
     return fail(Errc::invalid_argument,
                 "unknown slot type '" + o.type + "'; choose passphrase, recipient or recovery");
-  }
-  if (*type == vault::SlotType::piv || *type == vault::SlotType::fido2) {
-    return fail(Errc::unsupported, std::string(vault::slot_type_name(*type)) +
-                                       " slots are not available in this keyward build yet");
   }
   if (*type == vault::SlotType::recipient && o.recipient.empty()) {
     return fail(Errc::invalid_argument, "a recipient slot needs --recipient age1...");
@@ -60,6 +58,14 @@ Status run_add(const Context& ctx, const SlotOptions& o) {
     }
     case vault::SlotType::recipient: {
       KW_TRY(slot, vault::new_recipient_slot(label, o.recipient));
+      break;
+    }
+    case vault::SlotType::fido2: {
+      KW_TRY(slot, enrol_fido2_slot(ctx, label, v.header().vault_id));
+      break;
+    }
+    case vault::SlotType::piv: {
+      KW_TRY(slot, enrol_piv_slot(ctx, o.piv, o.unlock.piv, label, v.header().vault_id));
       break;
     }
     default: {
@@ -94,8 +100,12 @@ Status run_list(const Context& ctx, const SlotOptions& o) {
                           {"presence", presence},
                           {"high_key", !s.wrapped_high.empty()}};
       if (!recipient.empty()) j["recipient"] = recipient;
+      add_piv_slot_json(s, j);
+      add_fido2_slot_json(s, j);
       arr.push_back(j);
     } else {
+      if (recipient.empty()) recipient = piv_slot_description(s);
+      if (recipient.empty()) recipient = fido2_slot_description(s);
       std::printf("%-3u %-11s %-24s%s%s%s%s\n", s.number,
                   std::string(vault::slot_type_name(s.type)).c_str(), s.label.c_str(),
                   presence ? " presence" : "", s.wrapped_high.empty() ? "" : " high-key",
@@ -137,6 +147,8 @@ void add_slot_command(CLI::App& app, Context& ctx) {
   add->add_option("--new-passphrase-file", o.new_passphrase_file,
                   "Read the new slot's passphrase from FILE (also KEYWARD_NEW_PASSPHRASE)");
   add_kdf_options(add, o.kdf);
+  add_piv_enrol_options(add, o.piv);
+  add_fido2_enrol_options(add);
   add_unlock_options(add, o.unlock);
   add->callback([&ctx] {
     if (auto r = run_add(ctx, o); !r) fail_command(ctx, r.error());

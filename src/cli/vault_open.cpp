@@ -3,6 +3,7 @@
 #include <csignal>
 #include <cstdlib>
 
+#include "cli/hw_fido2.h"
 #include "cli/prompt.h"
 
 namespace keyward::cli {
@@ -14,6 +15,8 @@ void add_unlock_options(CLI::App* cmd, UnlockOptions& o) {
                   "Unlock with the age identity in FILE (also KEYWARD_IDENTITY)");
   cmd->add_option("--recovery-code-file", o.recovery_file,
                   "Unlock with the recovery code in FILE (also KEYWARD_RECOVERY_CODE)");
+  add_piv_unlock_options(cmd, o.piv);
+  add_fido2_unlock_options(cmd);
 }
 
 void add_kdf_options(CLI::App* cmd, KdfOptions& k) {
@@ -40,6 +43,8 @@ vault::VaultOptions vault_options() { return vault::VaultOptions{}; }
 Result<vault::Credential> obtain_credential(const UnlockOptions& o) {
   using vault::Credential;
   using vault::SlotType;
+  if (piv_unlock_requested(o.piv)) return Credential{SlotType::piv, SecretBytes{}};
+  if (fido2_unlock_requested()) return Credential{SlotType::fido2, SecretBytes{}};
   if (!o.identity_file.empty()) {
     KW_TRY(auto text, read_secret_file(o.identity_file));
     return vault::identity_credential(text.reveal_string());
@@ -79,6 +84,18 @@ Result<vault::Vault> open_vault(const Context& ctx, const UnlockOptions& o) {
   std::signal(SIGXFSZ, SIG_IGN);
   KW_TRY(auto path, vault_path(ctx));
   KW_TRY(auto cred, obtain_credential(o));
+  if (cred.type == vault::SlotType::piv) {
+    install_piv_agent(o.piv, path);
+    auto v = vault::Vault::open(path, cred, vault_options());
+    if (!v && v.error().code == Errc::auth_failed) return tl::unexpected(piv_unlock_error(v.error()));
+    return v;
+  }
+  if (cred.type == vault::SlotType::fido2) {
+    install_fido2_agent(path);
+    auto v = vault::Vault::open(path, cred, vault_options());
+    if (!v && v.error().code == Errc::auth_failed) return tl::unexpected(fido2_unlock_error(v.error()));
+    return v;
+  }
   return vault::Vault::open(path, cred, vault_options());
 }
 

@@ -6,6 +6,7 @@
 //   KEYWARD_IDENTITY                an age identity (AGE-SECRET-KEY-1...) or the path of a file
 //   KEYWARD_PASSPHRASE              the passphrase
 //   KEYWARD_RECOVERY_CODE           a recovery code
+//   --piv / KEYWARD_UNLOCK=piv     a PIV slot (YubiKey; PIN from --pin-file/KEYWARD_PIV_PIN)
 //   otherwise a no-echo passphrase prompt on the terminal.
 // Files and environment variables are the automation path (weaker than the prompt: the
 // environment is visible to the process's own children and to root, files live on disk).
@@ -16,6 +17,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/cli.h"
+#include "cli/hw_piv.h"
 #include "core/vault/vault.h"
 
 namespace keyward::cli {
@@ -24,6 +26,7 @@ struct UnlockOptions {
   std::string passphrase_file;
   std::string identity_file;
   std::string recovery_file;
+  PivUnlockOptions piv;  // --piv, --pin-file, --allow-last-pin-try (cli/hw_piv.h)
 };
 
 void add_unlock_options(CLI::App* cmd, UnlockOptions& o);

@@ -29,7 +29,7 @@ expect_exit 3 kw get dev/api/A --identity-file "$TMP/junk"
 expect_exit 2 kw slot add recipient --passphrase-file "$PASSFILE"
 expect_exit 3 kw slot add recipient --recipient age1qqqq --passphrase-file "$PASSFILE"
 expect_exit 2 kw slot add bogus --passphrase-file "$PASSFILE"
-expect_exit 3 kw slot add fido2 --passphrase-file "$PASSFILE"
+expect_exit 10 env KEYWARD_FIDO2_DEVICES="sim:$TMP/no-such.sock" "$KEYWARD_BIN" slot add fido2 --passphrase-file "$PASSFILE"
 
 # Recovery slot: code printed once; typos caught before any KDF.
 expect_exit 0 kw slot add recovery --passphrase-file "$PASSFILE"

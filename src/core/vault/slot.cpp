@@ -5,6 +5,8 @@
 #include "core/pubkey.h"
 #include "core/random.h"
 #include "core/vault/codec.h"
+#include "core/vault/slot_fido2.h"
+#include "core/vault/slot_piv.h"
 
 namespace keyward::vault {
 namespace {
@@ -67,9 +69,8 @@ const SlotHandler* slot_handler(SlotType t) noexcept {
     case SlotType::passphrase: return &passphrase_slot_handler();
     case SlotType::recipient: return &recipient_slot_handler();
     case SlotType::recovery: return &recovery_slot_handler();
-    case SlotType::piv:    // next issue: slot_piv.cpp
-    case SlotType::fido2:  // next issue: slot_fido2.cpp
-      return nullptr;
+    case SlotType::piv: return &piv_slot_handler();
+    case SlotType::fido2: return &fido2_slot_handler();
   }
   return nullptr;
 }

@@ -1,0 +1,37 @@
+// FIDO2 support for the CLI: unlock options and the key agent used by FIDO2 slots (find the
+// authenticator holding the credential, silently when several are plugged in; ask for the touch),
+// and enrolment (`keyward slot add fido2`). Devices: --device PATH / KEYWARD_FIDO2_DEVICES
+// (comma-separated hidraw paths or sim:/socket), else every authenticator libfido2 finds.
+#pragma once
+
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "cli/cli.h"
+#include "core/vault/slot_fido2.h"
+
+namespace keyward::cli {
+
+struct Fido2UnlockOptions {
+  bool fido2 = false;    // --fido2 (or KEYWARD_UNLOCK=fido2)
+  std::string pin_file;  // --fido2-pin-file (or KEYWARD_FIDO2_PIN): only for UV-required slots
+};
+// The options are stored in this module (one command runs per process).
+void add_fido2_unlock_options(CLI::App* cmd);
+bool fido2_unlock_requested();
+void install_fido2_agent(const std::string& vault_name);
+Error fido2_unlock_error(const Error& original);
+
+struct Fido2EnrolOptions {
+  std::string device;
+  std::string uv = "discouraged";
+};
+void add_fido2_enrol_options(CLI::App* cmd);
+Result<vault::Slot> enrol_fido2_slot(const Context& ctx, const std::string& label,
+                                     const vault::VaultId& vid);
+std::string fido2_slot_description(const vault::Slot& s);
+void add_fido2_slot_json(const vault::Slot& s, nlohmann::json& j);
+
+}  // namespace keyward::cli

@@ -1,0 +1,52 @@
+// PIV (YubiKey) support for the CLI: unlock options and the interactive key agent used by PIV
+// slots (find the card by serial, check metadata and PIN retries, ask for the PIN and the touch),
+// and enrolment of a new PIV slot (`keyward slot add piv`).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "cli/cli.h"
+#include "core/vault/slot_piv.h"
+
+namespace keyward::cli {
+
+struct PivUnlockOptions {
+  bool piv = false;              // --piv (or KEYWARD_UNLOCK=piv)
+  std::string pin_file;          // --pin-file (or KEYWARD_PIV_PIN)
+  bool allow_last_try = false;   // --allow-last-pin-try
+};
+void add_piv_unlock_options(CLI::App* cmd, PivUnlockOptions& o);
+// True when the user asked to unlock with a PIV slot.
+bool piv_unlock_requested(const PivUnlockOptions& o);
+// Installs the key agent for this process (vault name for the prompts).
+void install_piv_agent(const PivUnlockOptions& o, const std::string& vault_name);
+// After a failed unlock through PIV slots: the most useful error the agent saw (card absent,
+// wrong PIN, touch refused ...), or the original error.
+Error piv_unlock_error(const Error& original);
+
+struct PivEnrolOptions {
+  std::uint32_t serial = 0;
+  std::string key_ref;          // "82".."95", "9d"; empty: first free retired slot
+  std::string touch = "always";
+  std::string pin_policy = "once";
+  std::string management_key_file;  // hex; absent: the card must not use the default key
+  std::string trust_ca;             // PEM root(s) for the attestation
+  bool allow_defaults = false;      // --allow-default-pin (tests only)
+  bool skip_attestation = false;
+  bool adopt = false;               // use the key already in key_ref
+};
+void add_piv_enrol_options(CLI::App* cmd, PivEnrolOptions& o);
+Result<vault::Slot> enrol_piv_slot(const Context& ctx, const PivEnrolOptions& o,
+                                   const PivUnlockOptions& pin, const std::string& label,
+                                   const vault::VaultId& vid);
+
+// For `slot list`: "YubiKey 20000001 key 82 touch=always pin=once attestation=verified", and
+// the same facts as JSON fields. Empty / unchanged for other slot types.
+std::string piv_slot_description(const vault::Slot& s);
+void add_piv_slot_json(const vault::Slot& s, nlohmann::json& j);
+
+}  // namespace keyward::cli

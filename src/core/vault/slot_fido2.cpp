@@ -1,0 +1,153 @@
+// FIDO2 slot (type 5). Params: u8 version (1) | u8 uv | u8 credProtect | u8 rp id length | rp id |
+// u16 credential id length | credential id | salt (32) | credential public key (65) | sealed p.
+// KEK = HKDF-SHA-256(IKM = hmac-secret output, salt = params salt, info = "keyward/vault/v1/fido2").
+// Always presence-capable (UP is required on every assertion), so it holds the high key.
+#include "core/vault/slot_fido2.h"
+
+#include <atomic>
+
+#include "core/hash.h"
+#include "core/kdf.h"
+#include "core/p256.h"
+#include "core/pubkey.h"
+#include "core/random.h"
+#include "core/vault/codec.h"
+
+namespace keyward::vault {
+namespace {
+
+constexpr std::uint8_t kVersion = 1;
+constexpr std::size_t kSaltSize = 32;
+constexpr std::size_t kSealedSize = 72;
+constexpr std::string_view kKekInfo = "keyward/vault/v1/fido2";
+constexpr std::uint8_t kFlagUp = 0x01, kFlagUv = 0x04;
+
+std::atomic<Fido2Agent*> g_agent{nullptr};
+
+struct Params {
+  Fido2CredInfo info;
+  std::size_t prefix = 0;
+  ByteView sealed;
+};
+
+std::optional<Params> decode(ByteView raw) {
+  Reader r(raw);
+  Params p;
+  std::uint8_t version = 0, uv = 0, rp_len = 0;
+  std::uint16_t cid_len = 0;
+  ByteView rp;
+  if (!r.u8(version) || version != kVersion || !r.u8(uv) || uv < 1 || uv > 3 ||
+      !r.u8(p.info.cred_protect) || p.info.cred_protect < 2 || p.info.cred_protect > 3 ||
+      !r.u8(rp_len) || rp_len == 0 || !r.raw(rp_len, rp) || !r.u16(cid_len) || cid_len == 0 ||
+      cid_len > 1024 || !r.raw(cid_len, p.info.credential_id) ||
+      !r.raw(kSaltSize, p.info.salt) || !r.raw(p256::kUncompressedSize, p.info.public_key)) {
+    return std::nullopt;
+  }
+  p.prefix = r.pos();
+  if (!r.raw(kSealedSize, p.sealed) || !r.done()) return std::nullopt;
+  p.info.uv = static_cast<Fido2Uv>(uv);
+  p.info.rp_id.assign(as_chars(rp));
+  return p;
+}
+
+class Fido2Handler final : public SlotHandler {
+ public:
+  SlotType type() const override { return SlotType::fido2; }
+
+  Status validate(const Slot& slot) const override {
+    auto p = decode(slot.params);
+    if (!p || !slot.presence_capable()) return opaque();
+    if (!p256::decode_point(p->info.public_key)) return opaque();
+    return ok();
+  }
+
+  Result<SecretBytes> unlock(const Slot& slot, const VaultId& vid,
+                             const Credential& cred) const override {
+    if (cred.type != SlotType::fido2) return fail(Errc::auth_failed, "credential rejected");
+    auto p = decode(slot.params);
+    if (!p) return opaque();
+    Fido2Agent* agent = g_agent.load();
+    if (agent == nullptr) return fail(Errc::unsupported, "this program cannot talk to FIDO2 keys");
+    Bytes cdh = random_bytes(32);
+    KW_TRY(auto a, agent->get_assertion(p->info, slot.label, cdh));
+    // authData: rpIdHash(32) | flags(1) | signCount(4) | ...
+    auto rp_hash = hash::sha256(as_bytes(p->info.rp_id));
+    if (a.auth_data.size() < 37 || !ct_equal(ByteView(a.auth_data).subspan(0, 32), rp_hash)) {
+      return fail(Errc::auth_failed, "the authenticator's answer is for another relying party");
+    }
+    std::uint8_t flags = a.auth_data[32];
+    if ((flags & kFlagUp) == 0) {
+      return fail(Errc::presence, "the authenticator did not confirm user presence");
+    }
+    if (p->info.uv == Fido2Uv::required && (flags & kFlagUv) == 0) {
+      return fail(Errc::presence, "the authenticator did not verify the user (UV required)");
+    }
+    Bytes signed_data = a.auth_data;
+    append(signed_data, cdh);
+    if (!p256::ecdsa_verify_der(p->info.public_key, signed_data, a.signature)) {
+      return fail(Errc::auth_failed, "the assertion signature does not verify");
+    }
+    if (a.hmac_output.size() != 32) return fail(Errc::auth_failed, "credential rejected");
+    KW_TRY(auto kek, kdf::hkdf_sha256(a.hmac_output, p->info.salt, as_bytes(kKekInfo), kKeySize));
+    return open_slot_secret(kek, p->sealed, slot.type, vid, slot.public_key,
+                            ByteView(slot.params).subspan(0, p->prefix));
+  }
+};
+
+}  // namespace
+
+std::string_view fido2_uv_name(Fido2Uv uv) noexcept {
+  switch (uv) {
+    case Fido2Uv::required: return "required";
+    case Fido2Uv::preferred: return "preferred";
+    case Fido2Uv::discouraged: return "discouraged";
+  }
+  return "unknown";
+}
+
+void set_fido2_agent(Fido2Agent* agent) noexcept { g_agent.store(agent); }
+
+const SlotHandler& fido2_slot_handler() {
+  static const Fido2Handler h;
+  return h;
+}
+
+Result<Fido2CredInfo> fido2_cred_info(const Slot& slot) {
+  if (slot.type != SlotType::fido2) return fail(Errc::invalid_argument, "not a FIDO2 slot");
+  auto p = decode(slot.params);
+  if (!p) return opaque();
+  return p->info;
+}
+
+Result<Slot> new_fido2_slot(std::string label, const Fido2CredInfo& info,
+                            const SecretBytes& hmac_output, const VaultId& vid) {
+  if (info.rp_id.empty() || info.rp_id.size() > 255 || info.credential_id.empty() ||
+      info.credential_id.size() > 1024 || info.salt.size() != kSaltSize ||
+      hmac_output.size() != 32) {
+    return fail(Errc::invalid_argument, "bad FIDO2 credential parameters");
+  }
+  KW_TRY(auto pub, p256::to_uncompressed(info.public_key));
+  auto kp = pubkey::x25519_generate();
+  KW_TRY(auto kek, kdf::hkdf_sha256(hmac_output, info.salt, as_bytes(kKekInfo), kKeySize));
+  Slot s;
+  s.type = SlotType::fido2;
+  s.label = std::move(label);
+  s.public_key = kp.public_key;
+  s.flags = kSlotFlagPresence;
+  Writer w;
+  w.u8(kVersion);
+  w.u8(static_cast<std::uint8_t>(info.uv));
+  w.u8(info.cred_protect);
+  w.u8(static_cast<std::uint8_t>(info.rp_id.size()));
+  w.raw(info.rp_id);
+  w.u16(static_cast<std::uint16_t>(info.credential_id.size()));
+  w.raw(info.credential_id);
+  w.raw(info.salt);
+  w.raw(pub);
+  KW_TRY(auto sealed, seal_slot_secret(kek, kp.secret, s.type, vid, s.public_key, w.bytes()));
+  w.raw(sealed);
+  s.params = w.take();
+  return s;
+}
+
+}  // namespace keyward::vault

@@ -1,0 +1,53 @@
+// FIDO2 slot (type 5): the slot's X25519 secret p is sealed under a key derived from the
+// hmac-secret output of a FIDO2 credential. Core never talks to the authenticator: at unlock it
+// asks a Fido2Agent (src/cli over src/hw/libfido2) for one getAssertion with hmac-secret and
+// checks the assertion itself (rp id hash, UP/UV flags, signature by the stored public key over
+// a fresh client-data hash).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/bytes.h"
+#include "core/error.h"
+#include "core/secret.h"
+#include "core/vault/slot.h"
+
+namespace keyward::vault {
+
+enum class Fido2Uv : std::uint8_t { required = 1, preferred = 2, discouraged = 3 };
+std::string_view fido2_uv_name(Fido2Uv uv) noexcept;
+
+struct Fido2CredInfo {
+  Fido2Uv uv = Fido2Uv::discouraged;
+  std::uint8_t cred_protect = 2;  // 2: userVerificationOptionalWithCredentialIDList, 3: required
+  std::string rp_id;
+  Bytes credential_id;
+  Bytes salt;        // 32 bytes, the hmac-secret salt
+  Bytes public_key;  // SEC1 uncompressed P-256 (COSE ES256 credential key)
+};
+
+struct Fido2Assertion {
+  SecretBytes hmac_output;  // 32 bytes
+  Bytes auth_data;          // raw authenticator data
+  Bytes signature;          // DER ECDSA over auth_data || client_data_hash
+};
+
+class Fido2Agent {
+ public:
+  virtual ~Fido2Agent() = default;
+  virtual Result<Fido2Assertion> get_assertion(const Fido2CredInfo& cred,
+                                               std::string_view slot_label,
+                                               ByteView client_data_hash) = 0;
+};
+void set_fido2_agent(Fido2Agent* agent) noexcept;
+
+Result<Fido2CredInfo> fido2_cred_info(const Slot& slot);
+// A new FIDO2 slot; `hmac_output` is the credential's hmac-secret output for info.salt.
+Result<Slot> new_fido2_slot(std::string label, const Fido2CredInfo& info,
+                            const SecretBytes& hmac_output, const VaultId& vid);
+
+const SlotHandler& fido2_slot_handler();
+
+}  // namespace keyward::vault

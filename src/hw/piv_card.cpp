@@ -1,0 +1,193 @@
+#include "hw/piv_card.h"
+
+#include <winscard.h>
+#include <ykpiv.h>
+
+#include <cstring>
+
+#include "core/random.h"
+
+namespace keyward::hw {
+namespace {
+
+ykpiv_state* st(void* p) { return static_cast<ykpiv_state*>(p); }
+
+constexpr const char* kPcscdHint =
+    "pcscd is not running or not reachable (start it: `sudo systemctl start pcscd.socket`)";
+
+}  // namespace
+
+Result<std::vector<std::string>> pcsc_readers() {
+  SCARDCONTEXT ctx = 0;
+  LONG rc = SCardEstablishContext(SCARD_SCOPE_SYSTEM, nullptr, nullptr, &ctx);
+  if (rc != SCARD_S_SUCCESS) return fail(Errc::unavailable, kPcscdHint);
+  DWORD len = 0;
+  rc = SCardListReaders(ctx, nullptr, nullptr, &len);
+  std::vector<std::string> out;
+  if (rc == SCARD_S_SUCCESS && len > 0) {
+    std::string buf(len, '\0');
+    rc = SCardListReaders(ctx, nullptr, buf.data(), &len);
+    if (rc == SCARD_S_SUCCESS) {
+      for (const char* p = buf.c_str(); *p != '\0'; p += std::strlen(p) + 1) out.emplace_back(p);
+    }
+  }
+  SCardReleaseContext(ctx);
+  if (rc == SCARD_E_NO_SERVICE || rc == SCARD_E_SERVICE_STOPPED) {
+    return fail(Errc::unavailable, kPcscdHint);
+  }
+  if (rc != SCARD_S_SUCCESS && rc != SCARD_E_NO_READERS_AVAILABLE) {
+    return fail(Errc::device, std::string("listing smart-card readers failed: ") +
+                                  pcsc_stringify_error(rc));
+  }
+  return out;
+}
+
+PivCard::~PivCard() {
+  if (state_ != nullptr) ykpiv_done(st(state_));
+}
+
+bool PivCard::simulated() const { return reader_.rfind("Virtual PCD", 0) == 0; }
+
+std::string PivCard::name() const {
+  return "YubiKey " + std::to_string(serial_) + (simulated() ? " (simulated)" : "");
+}
+
+Error PivCard::translate(int rc_int, const std::string& what) const {
+  auto rc = static_cast<ykpiv_rc>(rc_int);
+  std::string dev = name() + " in '" + reader_ + "'";
+  switch (rc) {
+    case YKPIV_PCSC_ERROR:
+      return Error{Errc::device, dev + " was removed or stopped answering during " + what};
+    case YKPIV_PIN_LOCKED:
+      return Error{Errc::pin_blocked, "the PIV PIN of " + name() +
+                                          " is blocked; unblock it with the PUK "
+                                          "(`yubico-piv-tool -a unblock-pin`)"};
+    case YKPIV_KEY_ERROR:
+      return Error{Errc::not_found, dev + " has no key for " + what};
+    default:
+      return Error{Errc::device, what + " failed on " + dev + ": " + ykpiv_strerror(rc)};
+  }
+}
+
+Result<std::unique_ptr<PivCard>> PivCard::connect(const std::string& reader) {
+  std::unique_ptr<PivCard> card(new PivCard());
+  card->reader_ = reader;
+  ykpiv_state* s = nullptr;
+  if (ykpiv_init(&s, 0) != YKPIV_OK) return fail(Errc::crypto, "ykpiv_init failed");
+  card->state_ = s;
+  std::string target = "@" + reader;
+  if (ykpiv_connect(s, target.c_str()) != YKPIV_OK) {
+    return fail(Errc::device, "no PIV card answers in reader '" + reader + "'");
+  }
+  if (ykpiv_get_serial(s, &card->serial_) != YKPIV_OK) {
+    return fail(Errc::device, "the card in '" + reader + "' does not report a serial number");
+  }
+  char version[32] = {};
+  if (ykpiv_get_version(s, version, sizeof version) == YKPIV_OK) card->firmware_ = version;
+  return card;
+}
+
+Result<int> PivCard::pin_retries() {
+  int tries = 0;
+  ykpiv_rc rc = ykpiv_get_pin_retries(st(state_), &tries);
+  if (rc == YKPIV_PIN_LOCKED) return 0;
+  if (rc != YKPIV_OK) return tl::unexpected(translate(rc, "reading the PIN retry counter"));
+  return tries;
+}
+
+Status PivCard::verify_pin(const SecretBytes& pin) {
+  std::string text(pin.reveal_string());
+  int tries = 0;
+  ykpiv_rc rc = ykpiv_verify(st(state_), text.c_str(), &tries);
+  secure_wipe(text.data(), text.size());
+  if (rc == YKPIV_OK) return ok();
+  if (rc == YKPIV_WRONG_PIN) {
+    if (tries == 0) return tl::unexpected(translate(YKPIV_PIN_LOCKED, "PIN verification"));
+    return fail(Errc::auth_failed, "wrong PIV PIN for " + name() + ": " + std::to_string(tries) +
+                                       (tries == 1 ? " try" : " tries") + " left");
+  }
+  return tl::unexpected(translate(rc, "PIN verification"));
+}
+
+Status PivCard::authenticate(ByteView key) {
+  ykpiv_rc rc = ykpiv_authenticate(st(state_), key.empty() ? nullptr : key.data());
+  if (rc == YKPIV_AUTHENTICATION_ERROR) {
+    return fail(Errc::auth_failed, "the PIV management key of " + name() + " was not accepted");
+  }
+  if (rc != YKPIV_OK) return tl::unexpected(translate(rc, "management-key authentication"));
+  return ok();
+}
+
+Result<std::optional<PivKeyMetadata>> PivCard::key_metadata(std::uint8_t key_ref) {
+  unsigned char buf[1024];
+  std::size_t len = sizeof buf;
+  ykpiv_rc rc = ykpiv_get_metadata(st(state_), key_ref, buf, &len);
+  if (rc == YKPIV_KEY_ERROR) return std::optional<PivKeyMetadata>{};
+  if (rc != YKPIV_OK) return tl::unexpected(translate(rc, "reading key metadata"));
+  ykpiv_metadata md{};
+  if (ykpiv_util_parse_metadata(buf, len, &md) != YKPIV_OK) {
+    return fail(Errc::device, "unreadable key metadata from " + name());
+  }
+  PivKeyMetadata out;
+  out.algorithm = md.algorithm;
+  out.pin_policy = md.pin_policy;
+  out.touch_policy = md.touch_policy;
+  out.generated = md.origin == YKPIV_METADATA_ORIGIN_GENERATED;
+  if (md.pubkey_len >= 65) out.public_key.assign(md.pubkey + md.pubkey_len - 65, md.pubkey + md.pubkey_len);
+  return std::optional<PivKeyMetadata>(std::move(out));
+}
+
+Result<Bytes> PivCard::generate_p256(std::uint8_t key_ref, std::uint8_t pin_policy,
+                                     std::uint8_t touch_policy) {
+  std::uint8_t *mod = nullptr, *exp = nullptr, *point = nullptr;
+  std::size_t mod_len = 0, exp_len = 0, point_len = 0;
+  ykpiv_rc rc = ykpiv_util_generate_key(st(state_), key_ref, YKPIV_ALGO_ECCP256, pin_policy,
+                                        touch_policy, &mod, &mod_len, &exp, &exp_len, &point,
+                                        &point_len);
+  if (rc != YKPIV_OK) return tl::unexpected(translate(rc, "key generation"));
+  Bytes out(point, point + point_len);
+  ykpiv_util_free(st(state_), point);
+  return out;
+}
+
+Result<Bytes> PivCard::attest(std::uint8_t key_ref) {
+  unsigned char buf[3072];
+  std::size_t len = sizeof buf;
+  ykpiv_rc rc = ykpiv_attest(st(state_), key_ref, buf, &len);
+  if (rc != YKPIV_OK) return tl::unexpected(translate(rc, "attestation"));
+  return Bytes(buf, buf + len);
+}
+
+Result<Bytes> PivCard::attestation_certificate() {
+  std::uint8_t* data = nullptr;
+  std::size_t len = 0;
+  ykpiv_rc rc = ykpiv_util_read_cert(st(state_), YKPIV_KEY_ATTESTATION, &data, &len);
+  if (rc != YKPIV_OK || data == nullptr) {
+    return tl::unexpected(translate(rc == YKPIV_OK ? YKPIV_GENERIC_ERROR : rc,
+                                    "reading the attestation certificate"));
+  }
+  Bytes out(data, data + len);
+  ykpiv_util_free(st(state_), data);
+  return out;
+}
+
+Result<SecretBytes> PivCard::ecdh(std::uint8_t key_ref, ByteView peer) {
+  unsigned char out[128];
+  std::size_t len = sizeof out;
+  ykpiv_rc rc = ykpiv_decipher_data(st(state_), peer.data(), peer.size(), out, &len,
+                                    YKPIV_ALGO_ECCP256, key_ref);
+  if (rc == YKPIV_AUTHENTICATION_ERROR) {
+    secure_wipe(out, sizeof out);
+    return fail(Errc::presence, "touch not confirmed on " + name() +
+                                    ": refused or timed out (touch the key when it blinks)");
+  }
+  if (rc != YKPIV_OK) {
+    secure_wipe(out, sizeof out);
+    return tl::unexpected(translate(rc, "the key agreement"));
+  }
+  auto s = SecretBytes::copy_of(ByteView(out, len));
+  secure_wipe(out, sizeof out);
+  return s;
+}
+
+}  // namespace keyward::hw

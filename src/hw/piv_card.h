@@ -1,0 +1,73 @@
+// A PIV card (YubiKey) reached over PC/SC through pcscd, driven with libykpiv. This header is
+// free of vendor headers so the CLI can use it; libykpiv/winscard stay in src/hw/*.cpp. Every
+// libykpiv/PC-SC status is translated into a keyward Error once, here.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/bytes.h"
+#include "core/error.h"
+#include "core/secret.h"
+
+namespace keyward::hw {
+
+struct PivKeyMetadata {
+  std::uint8_t algorithm = 0;     // YKPIV_ALGO_* (0x11 = P-256)
+  std::uint8_t pin_policy = 0;    // 1 never, 2 once, 3 always
+  std::uint8_t touch_policy = 0;  // 1 never, 2 always, 3 cached
+  bool generated = false;         // origin: generated on the card (not imported)
+  Bytes public_key;               // SEC1 uncompressed
+};
+
+// Readers pcscd knows. Errc::unavailable "pcscd is not running ...", or an empty list.
+Result<std::vector<std::string>> pcsc_readers();
+
+class PivCard {
+ public:
+  ~PivCard();
+  PivCard(const PivCard&) = delete;
+  PivCard& operator=(const PivCard&) = delete;
+
+  // Connects to the card in `reader` (exact name). Errc::device if no card answers.
+  static Result<std::unique_ptr<PivCard>> connect(const std::string& reader);
+
+  std::uint32_t serial() const { return serial_; }
+  const std::string& reader() const { return reader_; }
+  const std::string& firmware() const { return firmware_; }
+  // True for the keyward-hwsim virtual cards (reader "Virtual PCD ..."), for messages.
+  bool simulated() const;
+  // "YubiKey 20000001" or "YubiKey 20000001 (simulated)".
+  std::string name() const;
+
+  // PIN tries left (unverifies a verified PIN). 0 = blocked.
+  Result<int> pin_retries();
+  // Wrong PIN: auth_failed naming the tries left; blocked: pin_blocked.
+  Status verify_pin(const SecretBytes& pin);
+  // 3DES/AES management key; empty = the factory default key.
+  Status authenticate(ByteView management_key);
+  // Metadata of a key slot; nullopt if the slot is empty.
+  Result<std::optional<PivKeyMetadata>> key_metadata(std::uint8_t key_ref);
+  // Generates a P-256 key (needs authenticate()); returns the public point.
+  Result<Bytes> generate_p256(std::uint8_t key_ref, std::uint8_t pin_policy,
+                              std::uint8_t touch_policy);
+  // Attestation certificate (DER) of a generated key, and the card's F9 certificate (DER).
+  Result<Bytes> attest(std::uint8_t key_ref);
+  Result<Bytes> attestation_certificate();
+  // ECDH with the key in key_ref: 32-byte x-coordinate. Touch refused/timed out: presence;
+  // card removed: device.
+  Result<SecretBytes> ecdh(std::uint8_t key_ref, ByteView peer_uncompressed);
+
+ private:
+  PivCard() = default;
+  Error translate(int rc, const std::string& what) const;
+  void* state_ = nullptr;  // ykpiv_state*
+  std::uint32_t serial_ = 0;
+  std::string reader_;
+  std::string firmware_;
+};
+
+}  // namespace keyward::hw
