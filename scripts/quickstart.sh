@@ -66,6 +66,46 @@ set -e
 step "vault info"
 show "$kw" vault info "${pp[@]}"
 
+step "hardware: start the device simulator (a virtual YubiKey on a real pcscd, a virtual FIDO2 key)"
+# The simulator plugs in below PC/SC and libfido2: keyward runs the same code as with real devices.
+sim="$root/$dir/tests/hwsim/keyward-hwsim"
+hwdir="$demo/hwsim"
+cleanup() {
+  bash "$root/tests/hwsim/fixture.sh" stop "$hwdir" >/dev/null 2>&1 || true
+  [ "${KEYWARD_QUICKSTART_KEEP:-0}" = 1 ] || rm -rf "$demo"
+}
+# --auto-touch: the simulated user touches the device 400 ms after it starts blinking.
+bash tests/hwsim/fixture.sh start "$hwdir" "$sim" --piv 0 --fido2 "$hwdir/fido0.sock" --auto-touch 400
+# The simulator's attestation CA is trusted only because we say so here; real cards chain to Yubico.
+export KEYWARD_PIV_TRUST_SIM_CA="$hwdir/attestation-ca.pem"
+export KEYWARD_FIDO2_DEVICES="sim:$hwdir/fido0.sock"
+printf '123456\n' >"$demo/pin"   # the factory PIN of the fresh simulated card
+
+step "enrol the YubiKey: a P-256 key generated on the card (touch always), attestation verified"
+show "$kw" slot add piv --serial 20000001 --label yubikey --allow-default-pin \
+  --pin-file "$demo/pin" "${pp[@]}" </dev/null
+step "enrol the FIDO2 key (it must also receive the high key, so unlock with the YubiKey: a touch)"
+show "$kw" slot add fido2 --device "sim:$hwdir/fido0.sock" --label fido2-key \
+  --piv --pin-file "$demo/pin" </dev/null
+show "$kw" slot list "${pp[@]}"
+
+step "now a production secret can be stored: it is high-tier, sealed under the high key"
+echo '$ printf … | keyward set prod/api/DB_PASSWORD --piv --pin-file pin'
+printf 'correct-horse-battery-staple' | setsid -w "$kw" set prod/api/DB_PASSWORD --piv --pin-file "$demo/pin"
+
+step "releasing it needs a fresh touch every time (the prompt names the device)"
+show "$kw" get prod/api/DB_PASSWORD --piv --pin-file "$demo/pin" </dev/null
+echo
+show "$kw" get prod/api/DB_PASSWORD --fido2 </dev/null
+echo
+step "the passphrase alone opens normal secrets but not high ones"
+set +e
+"$kw" get prod/api/DB_PASSWORD "${pp[@]}" </dev/null
+echo "(exit code $?)"
+set -e
+step "keyward doctor"
+"$kw" doctor </dev/null || true
+
 step ".env.sealed (SEALED-ENV-V1): seal a .env for the repository, then run a deploy with it"
 mkdir -p "$demo/repo" && cd "$demo/repo"
 printf 'API_KEY=cross-stack\nDB_URL=postgres://prod\n' >plain.env
