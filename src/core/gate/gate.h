@@ -1,0 +1,62 @@
+// The presence gate (docs/presence-gate.md): the one mechanism that releases the vault's high
+// key. It is passed only by a fresh device answer to a fresh random challenge, verified here
+// (FIDO2: assertion signature by the enrolled credential key, rp id hash, UP/UV flags, signature
+// counter never going backward; PIV: an ECDH with a key whose touch policy is `always`, PIN policy
+// `always` for Level::verify), and the same answer unwraps the high key. There is no flag,
+// environment variable or file that skips it. Core never prints or prompts: devices are reached
+// through the Fido2Agent / PivKeyAgent interfaces (src/cli over src/hw), which show the prompt
+// text the request carries.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "core/secret.h"
+#include "core/vault/format.h"
+#include "core/vault/records.h"
+#include "core/vault/slot.h"
+
+namespace keyward::gate {
+
+enum class Level : std::uint8_t {
+  touch = 1,   // user presence
+  verify = 2,  // user verification: FIDO2 PIN/biometric, or PIV PIN + touch
+};
+
+// What the gate is asked for; shown to the user before the touch and written to the audit log.
+struct Request {
+  std::string vault_label;               // vault path shown in the prompt
+  vault::VaultId vault_id{};
+  std::string purpose;                   // "get", "run", "export", "mint-deploy", "slot rm", ...
+  std::vector<std::string> coordinates;  // explicit list this grant releases (may be empty)
+  Level level = Level::touch;
+  std::string command_line;              // requesting command line (keyward never takes secrets on argv)
+  std::string parent;                    // parent process, "bash (pid 1234)"
+  std::string terminal;                  // controlling terminal or "none"
+};
+
+// Fills command_line, parent and terminal for the calling process (from /proc).
+void describe_requester(Request& r);
+
+// One passed gate. `high` is the vault's high key, already checked against the header's
+// commitment (C_high); it lives only as long as this object, for this one command.
+struct Grant {
+  SecretBytes high;
+  std::uint32_t slot = 0;  // slot number that answered
+  std::string device;      // "YubiKey 12345678 key 82", "FIDO2 /dev/hidraw3": for the audit log
+};
+
+// Runs the gate over the vault's presence-capable slots. `header` and `slots` must come from a
+// verified source (an unlocked Vault, or the agent that holds it). `state_dir` holds the FIDO2
+// signature counters (empty = XDG default). Refusal, timeout, no usable device: an error.
+Result<Grant> pass(const Request& req, const vault::HeaderBody& header,
+                   const std::vector<vault::Slot>& slots, const std::string& state_dir);
+
+// Opens one high record row with a grant (K_high from grant.high). For clients that hold only
+// sealed rows (the agent path): the agent verifies header, manifest and pin; the client opens.
+Result<vault::Record> open_high_row(const vault::RecordRow& row, const vault::VaultId& vid,
+                                    const Grant& grant);
+
+}  // namespace keyward::gate
