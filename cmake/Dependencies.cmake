@@ -14,6 +14,7 @@ pkg_check_modules(YKPIV REQUIRED IMPORTED_TARGET ykpiv)
 pkg_check_modules(PCSC REQUIRED IMPORTED_TARGET libpcsclite)
 pkg_check_modules(FIDO2 REQUIRED IMPORTED_TARGET libfido2)
 pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
+pkg_check_modules(QRENCODE REQUIRED IMPORTED_TARGET libqrencode)
 
 add_library(keyward_deps_core INTERFACE)
 target_link_libraries(keyward_deps_core INTERFACE
@@ -27,5 +28,5 @@ target_link_libraries(keyward_deps_hw INTERFACE PkgConfig::YKPIV PkgConfig::PCSC
 add_library(keyward::deps_hw ALIAS keyward_deps_hw)
 
 add_library(keyward_deps_cli INTERFACE)
-target_link_libraries(keyward_deps_cli INTERFACE CLI11::CLI11 fmt::fmt)
+target_link_libraries(keyward_deps_cli INTERFACE CLI11::CLI11 fmt::fmt PkgConfig::QRENCODE)
 add_library(keyward::deps_cli ALIAS keyward_deps_cli)

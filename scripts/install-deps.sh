@@ -10,6 +10,8 @@ PACKAGES=(
   libsodium-dev libssl-dev libargon2-dev libcbor-dev
   # storage, CLI, formatting
   libsqlite3-dev sqlite3 libexpected-dev libcli11-dev nlohmann-json3-dev libfmt-dev
+  # QR codes for air-gapped transfer (keyward pubkey --qr, package --qr)
+  libqrencode-dev
   # tests and benchmarks
   catch2 libbenchmark-dev zlib1g-dev
   # hardware: PIV over PC/SC, FIDO2

@@ -1,0 +1,192 @@
+// `keyward package --env E [--component C]... --recipient R... --out FILE --token-out FILE
+//  [--ttl 24h] [--token-ttl D] [--sign] [--armor] [--qr]`: seals an environment to one teammate
+// (docs/format-package.md). Production is refused; cloud references travel as their addresses;
+// high entries open only with the separately delivered access token or the recipient's YubiKey.
+#include <cstdio>
+#include <set>
+
+#include "cli/cli.h"
+#include "cli/package_common.h"
+#include "cli/vault_open.h"
+#include "core/package/package.h"
+
+namespace keyward::cli {
+namespace {
+
+struct PackageOptions {
+  std::string env;
+  std::vector<std::string> components;
+  std::vector<std::string> recipients;
+  std::string out, token_out;
+  std::string ttl = "24h";
+  std::string token_ttl;
+  bool sign = false, armor = false, qr = false, force = false;
+  UnlockOptions unlock;
+};
+
+// Armored text at most this long fits one QR code (version 40, level L, byte mode: 2953).
+constexpr std::size_t kQrMax = 2900;
+
+Status run_package(const Context& ctx, const PackageOptions& o) {
+  if (!vault::valid_env_name(o.env)) {
+    return fail(Errc::invalid_argument, "--env must be an environment name like dev");
+  }
+  if (package::is_production_env(o.env)) {
+    return fail(Errc::policy, "'" + o.env + "' is production: production secrets are never "
+                              "packaged. Share dev or staging; production access goes through "
+                              "your deployment pipeline");
+  }
+  if (o.env == package::kReservedEnv) {
+    return fail(Errc::policy, std::string(package::kReservedEnv) + " holds keyward's own keys and is never packaged");
+  }
+  for (const auto& c : o.components) {
+    if (!vault::valid_env_name(c)) return fail(Errc::invalid_argument, "--component '" + c + "' is not a component name");
+  }
+  if (o.out == o.token_out) {
+    return fail(Errc::invalid_argument, "--out and --token-out must be different files: they travel separately");
+  }
+  if (o.qr && !o.armor) return fail(Errc::invalid_argument, "--qr needs --armor (QR codes carry text)");
+  KW_TRY(auto ttl, pkg::parse_duration(o.ttl));
+  std::uint64_t token_ttl = ttl;
+  if (!o.token_ttl.empty()) {
+    KW_TRY(token_ttl, pkg::parse_duration(o.token_ttl));
+  }
+  if (ttl == 0 || ttl > package::kMaxTtl) return fail(Errc::invalid_argument, "--ttl must be between 1s and 30d");
+  if (token_ttl == 0 || token_ttl > ttl) {
+    return fail(Errc::invalid_argument, "--token-ttl must be between 1s and the package --ttl");
+  }
+  pkg::Recipients recipients;
+  for (const auto& r : o.recipients) KW_TRY_STATUS(pkg::add_recipient_arg(recipients, r));
+  if (recipients.all.empty()) return fail(Errc::invalid_argument, "--recipient is required");
+
+  KW_TRY(auto v, open_vault(ctx, o.unlock));
+  KW_TRY(auto index, v.list());
+  std::set<std::string> wanted(o.components.begin(), o.components.end());
+  std::size_t high = 0;
+  std::vector<std::string> high_names;
+  for (const auto& m : index) {
+    auto c = vault::parse_coordinate(m.coordinate);
+    if (!c || c->env != o.env || (!wanted.empty() && !wanted.count(c->component))) continue;
+    if (m.tier == vault::Tier::high) {
+      ++high;
+      if (high_names.size() < 5) high_names.push_back(m.coordinate);
+    }
+  }
+  if (high > 0 && !v.high_unlocked()) {
+    std::string names;
+    for (const auto& n : high_names) names += (names.empty() ? "" : ", ") + n;
+    return fail(Errc::policy, "high secrets need a touch: " + o.env + " holds " + std::to_string(high) +
+                                  " high secret(s) (" + names + (high > high_names.size() ? ", ..." : "") +
+                                  "); unlock with a presence-capable slot (--piv) to package them, "
+                                  "or package other components (--component)");
+  }
+  std::vector<vault::Record> records;
+  if (wanted.empty()) {
+    KW_TRY(records, v.read_env(o.env, ""));
+  } else {
+    for (const auto& c : wanted) {
+      KW_TRY(auto part, v.read_env(o.env, c));
+      for (auto& r : part) records.push_back(std::move(r));
+    }
+  }
+  if (records.empty()) {
+    return fail(Errc::not_found, "no secrets in " + o.env +
+                                     (wanted.empty() ? std::string() : " for the given --component") +
+                                     ": nothing to package");
+  }
+  std::optional<SecretBytes> seed;
+  bool seed_created = false;
+  if (o.sign) {
+    KW_TRY(auto s, pkg::vault_signing_seed(v, true, &seed_created));
+    seed = std::move(s);
+  }
+
+  package::SealInput in;
+  in.env = o.env;
+  for (auto& r : records) {
+    package::Entry e;
+    e.coordinate = r.meta.coordinate;
+    e.tier = r.meta.tier;
+    e.kind = r.meta.kind;
+    e.value = std::move(r.value);
+    in.entries.push_back(std::move(e));
+  }
+  in.created = pkg::unix_now();
+  in.expires = in.created + ttl;
+  in.token_expires = in.created + token_ttl;
+  in.recipients = age::pointers(recipients.all);
+  in.card_recipients = recipients.cards;
+  in.signing_seed = seed ? &*seed : nullptr;
+  in.armor = o.armor;
+  KW_TRY(auto sealed, package::seal(in));
+  auto token = package::encode_token(sealed.token, o.armor);
+  if (o.qr && (sealed.file.size() > kQrMax || token.size() > kQrMax)) {
+    return fail(Errc::invalid_argument,
+                "the armored package is " + std::to_string(sealed.file.size()) +
+                    " bytes, more than one QR code holds (about " + std::to_string(kQrMax) +
+                    "): move the files on removable media instead (docs/airgap.md)");
+  }
+  KW_TRY_STATUS(pkg::write_private_file(o.out, sealed.file, o.force));
+  if (auto w = pkg::write_private_file(o.token_out, token, o.force); !w) {
+    std::remove(o.out.c_str());
+    return w;
+  }
+
+  info(ctx, "Sealed " + std::to_string(sealed.normal_count + sealed.high_count) + " secret(s) (" +
+                std::to_string(sealed.high_count) + " high) from env `" + o.env + "` to " +
+                std::to_string(recipients.all.size()) + " recipient(s) -> " + o.out +
+                " (expires in " + pkg::describe_duration(ttl) + ")");
+  if (!recipients.cards.empty()) {
+    info(ctx, "High entries also open with a touch on the recipient's YubiKey (" +
+                  std::to_string(recipients.cards.size()) + " hardware recipient(s))");
+  }
+  if (seed) {
+    KW_TRY(auto kp, pubkey::ed25519_from_seed(*seed));
+    info(ctx, std::string("Signed by ") + (seed_created ? "your new sender key " : "") +
+                  package::signer_to_string(kp.public_key) +
+                  " (the recipient checks it with `keyward unpack --from`)");
+  }
+  // The warning is not informational: it is shown even with -q.
+  std::fprintf(stderr,
+               "Access token -> %s (expires in %s). Deliver it over a SEPARATE channel from the "
+               "package (another messenger, in person): together they release the high entries.\n",
+               o.token_out.c_str(), pkg::describe_duration(token_ttl).c_str());
+  if (o.qr) {
+    std::fprintf(stderr, "Package %s as a QR code:\n", o.out.c_str());
+    std::fflush(stderr);
+    KW_TRY_STATUS(pkg::print_qr(std::string(as_chars(sealed.file))));
+    std::fprintf(stderr, "Access token %s as a QR code (show it separately):\n", o.token_out.c_str());
+    std::fflush(stderr);
+    KW_TRY_STATUS(pkg::print_qr(std::string(token.reveal_string())));
+  }
+  return ok();
+}
+
+void add_package_command(CLI::App& app, Context& ctx) {
+  static PackageOptions o;
+  auto* cmd = app.add_subcommand("package", "Seal an environment for one teammate (not prod)");
+  cmd->add_option("--env", o.env, "Environment to share, e.g. dev (prod is refused)")->required();
+  cmd->add_option("--component", o.components, "Only this component (repeatable)");
+  cmd->add_option("--recipient", o.recipients,
+                  "age1... / age1yubikey1... / ssh-ed25519 key, or a file of them (repeatable)")
+      ->required();
+  cmd->add_option("--out", o.out, "Package file to write")->required();
+  cmd->add_option("--token-out", o.token_out, "Access token file to write (deliver separately)")
+      ->required();
+  cmd->add_option("--ttl", o.ttl, "Package lifetime (default 24h, at most 30d)");
+  cmd->add_option("--token-ttl", o.token_ttl, "Token lifetime (default: the package's)");
+  cmd->add_flag("--sign", o.sign, "Sign with your sender key (kept in the vault; made on first use)");
+  cmd->add_flag("--armor", o.armor, "ASCII-armored package and token");
+  cmd->add_flag("--qr", o.qr, "Also print both as QR codes (needs --armor; small packages only)");
+  cmd->add_flag("--force", o.force, "Replace existing --out / --token-out files");
+  add_unlock_options(cmd, o.unlock);
+  cmd->callback([&ctx] {
+    if (auto r = run_package(ctx, o); !r) fail_command(ctx, r.error());
+  });
+}
+
+}  // namespace
+
+KEYWARD_COMMAND(75, add_package_command);
+
+}  // namespace keyward::cli

@@ -1,0 +1,81 @@
+// `keyward pubkey [--qr] [--signer]`: the recipient strings a teammate needs to seal a package
+// for you, in the format of an age recipients file (so `keyward pubkey > me.pub` can be passed
+// to `keyward package --recipient me.pub`):
+//   - the vault's package identity (X25519, kept in the vault; created on first use);
+//   - each enrolled YubiKey PIV slot as age1yubikey1..., with touch policy and attestation status.
+// --signer prints your sender signing key instead (ssh-ed25519, for `unpack --from`).
+#include <cstdio>
+
+#include "cli/cli.h"
+#include "cli/package_common.h"
+#include "cli/vault_open.h"
+#include "core/package/package.h"
+#include "core/vault/slot_piv.h"
+
+namespace keyward::cli {
+namespace {
+
+struct PubkeyOptions {
+  bool qr = false;
+  bool signer = false;
+  UnlockOptions unlock;
+};
+
+std::string hex2(std::uint8_t v) {
+  static const char* d = "0123456789abcdef";
+  return std::string{d[v >> 4], d[v & 15]};
+}
+
+Status emit(const PubkeyOptions& o, const std::string& comment, const std::string& line) {
+  std::printf("# %s\n%s\n", comment.c_str(), line.c_str());
+  std::fflush(stdout);
+  if (o.qr) KW_TRY_STATUS(pkg::print_qr(line));
+  return ok();
+}
+
+Status run_pubkey(const Context& ctx, const PubkeyOptions& o) {
+  KW_TRY(auto v, open_vault(ctx, o.unlock));
+  if (o.signer) {
+    bool created = false;
+    KW_TRY(auto seed, pkg::vault_signing_seed(v, true, &created));
+    KW_TRY(auto kp, pubkey::ed25519_from_seed(seed));
+    if (created) info(ctx, "Created your package sender key in the vault");
+    return emit(o, "keyward package sender key (give it to recipients for `unpack --from`)",
+                package::signer_to_string(kp.public_key));
+  }
+  bool created = false;
+  KW_TRY(auto id, pkg::vault_identity(v, true, &created));
+  if (created) info(ctx, "Created the package identity of this vault (kept in the vault)");
+  KW_TRY_STATUS(emit(o, "keyward package identity (vault " + v.path() + ")", id.recipient().to_string()));
+  for (const auto& s : v.slots()) {
+    if (s.type != vault::SlotType::piv) continue;
+    auto info_r = vault::piv_key_info(s);
+    if (!info_r) continue;
+    auto r = age::PivP256Recipient::from_point(info_r->card_public);
+    if (!r) continue;
+    std::string comment = "YubiKey " + std::to_string(info_r->serial) + " PIV key " +
+                          hex2(info_r->key_ref) + " (slot '" + s.label + "'): touch=" +
+                          std::string(vault::piv_touch_policy_name(info_r->touch)) +
+                          " attestation=" +
+                          std::string(vault::piv_attestation_name(info_r->attestation));
+    KW_TRY_STATUS(emit(o, comment, r->to_string()));
+  }
+  return ok();
+}
+
+void add_pubkey_command(CLI::App& app, Context& ctx) {
+  static PubkeyOptions o;
+  auto* cmd = app.add_subcommand("pubkey", "Print your package recipient strings for teammates");
+  cmd->add_flag("--qr", o.qr, "Also print each as a QR code");
+  cmd->add_flag("--signer", o.signer, "Print your package sender (signing) key instead");
+  add_unlock_options(cmd, o.unlock);
+  cmd->callback([&ctx] {
+    if (auto r = run_pubkey(ctx, o); !r) fail_command(ctx, r.error());
+  });
+}
+
+}  // namespace
+
+KEYWARD_COMMAND(77, add_pubkey_command);
+
+}  // namespace keyward::cli

@@ -1,0 +1,250 @@
+// `keyward unpack --in FILE [--token FILE] [--identity FILE | --identity-piv SERIAL]
+//  [--from KEY] [--dry-run] [--overwrite]`: opens a package (docs/format-package.md) and imports
+// it into the vault in one transaction. Re-checks prod, the package and token lifetimes and the
+// sender signature; nothing is imported on any error. Identity material comes from a file, the
+// vault (the package identity `keyward pubkey` made) or the card, never from argv.
+#include <cstdio>
+#include <map>
+#include <set>
+
+#include "cli/cli.h"
+#include "cli/package_common.h"
+#include "cli/prompt.h"
+#include "cli/vault_open.h"
+#include "core/age/keys.h"
+#include "core/package/package.h"
+#include "core/random.h"
+
+namespace keyward::cli {
+namespace {
+
+struct UnpackOptions {
+  std::string in;
+  std::string token;
+  std::string identity;
+  std::uint32_t identity_piv = 0;
+  std::string from;
+  bool dry_run = false, overwrite = false;
+  UnlockOptions unlock;
+};
+
+Result<pubkey::Ed25519Public> read_from(const std::string& arg) {
+  if (arg.rfind("ssh-ed25519 ", 0) == 0) return package::parse_signer(arg);
+  KW_TRY(auto text, pkg::read_small_file(arg, 16384));
+  return package::parse_signer(as_chars(text));
+}
+
+std::string plural(std::size_t n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+Status run_unpack(const Context& ctx, const UnpackOptions& o) {
+  if (!o.identity.empty() && o.identity_piv != 0) {
+    return fail(Errc::invalid_argument, "use either --identity or --identity-piv");
+  }
+  KW_TRY(auto file, pkg::read_small_file(o.in, package::kMaxPayloadSize + (1u << 20)));
+  std::optional<package::Token> token;
+  if (!o.token.empty()) {
+    KW_TRY(auto raw, pkg::read_small_file(o.token, 8192));
+    SecretBytes secret_raw = SecretBytes::copy_of(ByteView(raw));
+    secure_wipe(raw.data(), raw.size());
+    KW_TRY(auto t, package::parse_token(secret_raw));
+    token = std::move(t);
+  }
+  std::optional<pubkey::Ed25519Public> from;
+  if (!o.from.empty()) {
+    KW_TRY(auto f, read_from(o.from));
+    from = f;
+  }
+
+  KW_TRY(auto v, open_vault(ctx, o.unlock));
+
+  // Identities: a file, the card, or the vault's package identity.
+  std::vector<std::unique_ptr<age::Identity>> owned;
+  std::unique_ptr<pkg::CardIdentities> card;
+  std::vector<age::Identity*> ids;
+  if (!o.identity.empty()) {
+    KW_TRY(auto raw, pkg::read_small_file(o.identity, 1u << 20));
+    SecretBytes text = SecretBytes::copy_of(ByteView(raw));
+    secure_wipe(raw.data(), raw.size());
+    auto parsed = age::parse_identities(text.reveal_string());
+    if (!parsed) return fail(parsed.error().code, "identity file " + o.identity + ": " + parsed.error().message);
+    owned = std::move(*parsed);
+    ids = age::pointers(owned);
+  } else if (o.identity_piv != 0) {
+    KW_TRY(card, pkg::open_card(o.identity_piv, o.unlock.piv, "open package " + o.in));
+    ids = card->identities();
+  } else {
+    KW_TRY(auto vid, pkg::vault_identity(v, false));
+    owned.push_back(std::make_unique<age::X25519Identity>(std::move(vid)));
+    ids = age::pointers(owned);
+  }
+
+  age::Stage stage = age::Stage::none;
+  auto opened = package::open(ids, file, &stage);
+  if (!opened) {
+    if (card && card->last_error()) return tl::unexpected(*card->last_error());
+    if (stage == age::Stage::no_match) {
+      return fail(Errc::auth_failed, "this package is not addressed to " +
+                                         std::string(o.identity.empty() && o.identity_piv == 0
+                                                         ? "this vault's package identity"
+                                                         : "the given identity") +
+                                         " (wrong identity, or it was sealed for someone else)");
+    }
+    return tl::unexpected(opened.error());
+  }
+  package::Payload& p = *opened;
+  const std::uint64_t now = pkg::unix_now();
+  KW_TRY_STATUS(package::check_policy(p, now));
+
+  if (from) {
+    if (!p.signer) {
+      return fail(Errc::auth_failed, "--from: this package is not signed, so it cannot be from "
+                                     "that sender; nothing imported");
+    }
+    if (!ct_equal(*p.signer, *from)) {
+      return fail(Errc::auth_failed, "--from: this package is signed by " +
+                                         package::signer_to_string(*p.signer) +
+                                         ", not by the given sender; nothing imported");
+    }
+  }
+
+  // High entries: the token, else the card; else they stay sealed.
+  std::vector<package::Entry> high;
+  bool high_open = false;
+  if (token || (card && !p.high.empty())) {
+    if (!p.high.empty() && !o.dry_run && (!v.has_presence_slot() || !v.high_unlocked())) {
+      return fail(Errc::policy,
+                  "this package carries " + plural(p.high.size(), "high secret", "high secrets") +
+                      "; storing them needs this vault's high key: unlock with a presence-capable "
+                      "slot (--piv) " +
+                      (v.has_presence_slot() ? "" : "(enrol one with `keyward slot add piv`) ") +
+                      "and retry; nothing imported");
+    }
+    if (token) {
+      // Checked even when the package has no high entries: a wrong or expired token is an error.
+      KW_TRY(high, package::open_high_with_token(p, *token, now));
+      high_open = true;
+    } else {
+      auto r = package::open_high_with_card(p, card->identities());
+      if (!r) {
+        if (card->last_error()) return tl::unexpected(*card->last_error());
+        return tl::unexpected(r.error());
+      }
+      if (*r) {
+        high = std::move(**r);
+        high_open = true;
+      }
+    }
+  }
+
+  std::set<std::string> existing;
+  {
+    KW_TRY(auto index, v.list());
+    for (const auto& m : index) existing.insert(m.coordinate);
+  }
+  std::vector<const package::Entry*> all;
+  for (const auto& e : p.entries) all.push_back(&e);
+  for (const auto& e : high) all.push_back(&e);
+  std::size_t conflicts = 0;
+  for (const auto* e : all) conflicts += existing.count(e->coordinate);
+  if (p.signer) {
+    if (!from) {
+      info(ctx, "Signed by " + package::signer_to_string(*p.signer) +
+                    " (pass --from with the sender's key to require it)");
+    }
+  } else {
+    std::fprintf(stderr, "WARNING: this package is not signed: anyone who knows your recipient "
+                         "key could have made it. Ask the sender for `keyward package --sign`.\n");
+  }
+
+  if (o.dry_run) {
+    std::string out;
+    for (const auto& e : p.entries) {
+      out += e.coordinate + "\tnormal\t" + std::string(vault::kind_name(e.kind)) + "\t" +
+             package::fingerprint(p.package_id, e.value) +
+             (existing.count(e.coordinate) ? "\texists" : "\tnew") + "\n";
+    }
+    for (const auto& h : p.high) {
+      std::string fp = "sealed";
+      for (const auto& e : high) {
+        if (e.coordinate == h.coordinate) fp = package::fingerprint(p.package_id, e.value);
+      }
+      out += h.coordinate + "\thigh\t" + std::string(vault::kind_name(h.kind)) + "\t" + fp +
+             (existing.count(h.coordinate) ? "\texists" : "\tnew") + "\n";
+    }
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    info(ctx, "Dry run: package for env `" + p.env + "`, expires in " +
+                  pkg::describe_duration(p.expires - now) + "; nothing imported");
+    return ok();
+  }
+
+  if (conflicts > 0 && !o.overwrite) {
+    if (!have_tty()) {
+      return fail(Errc::already_exists,
+                  plural(conflicts, "secret of this package already exists", "secrets of this package already exist") +
+                      " in the vault; pass --overwrite to replace them (see --dry-run); nothing imported");
+    }
+    if (!prompt_yes_no("Overwrite " + plural(conflicts, "existing secret", "existing secrets") +
+                       " with the package's values? [y/N] ")) {
+      return fail(Errc::cancelled, "not overwriting; nothing imported");
+    }
+  }
+
+  std::vector<vault::SetItem> items;
+  items.reserve(all.size());
+  for (auto& e : p.entries) {
+    vault::SetItem it;
+    it.coordinate = e.coordinate;
+    it.tier = vault::Tier::normal;
+    it.kind = e.kind;
+    it.value = std::move(e.value);
+    items.push_back(std::move(it));
+  }
+  for (auto& e : high) {
+    vault::SetItem it;
+    it.coordinate = e.coordinate;
+    it.tier = vault::Tier::high;
+    it.kind = e.kind;
+    it.value = std::move(e.value);
+    items.push_back(std::move(it));
+  }
+  if (!items.empty()) KW_TRY_STATUS(v.set(items));
+  info(ctx, "Imported " + plural(items.size(), "secret", "secrets") + " (" +
+                std::to_string(high.size()) + " high) from env `" + p.env + "` into the vault");
+  if (!p.high.empty() && !high_open) {
+    std::string names;
+    for (std::size_t i = 0; i < p.high.size() && i < 5; ++i) names += (i ? ", " : "") + p.high[i].coordinate;
+    if (p.high.size() > 5) names += ", ...";
+    std::fprintf(stderr,
+                 "%s stay sealed (%s): they open only with the access token (--token FILE, "
+                 "delivered separately) or a touch on the recipient's YubiKey (--identity-piv).\n",
+                 plural(p.high.size(), "high entry", "high entries").c_str(), names.c_str());
+  }
+  return ok();
+}
+
+void add_unpack_command(CLI::App& app, Context& ctx) {
+  static UnpackOptions o;
+  auto* cmd = app.add_subcommand("unpack", "Open a package and import it into the vault");
+  cmd->add_option("--in", o.in, "Package file (binary or armored)")->required();
+  cmd->add_option("--token", o.token, "Access token file (releases the high entries)");
+  cmd->add_option("--identity", o.identity,
+                  "age identity file (AGE-SECRET-KEY-1... or an OpenSSH Ed25519 key); default: "
+                  "this vault's package identity");
+  cmd->add_option("--identity-piv", o.identity_piv, "Open with the YubiKey of this serial");
+  cmd->add_option("--from", o.from,
+                  "Require the sender's signature: an ssh-ed25519 public key, or a file holding it");
+  cmd->add_flag("--dry-run", o.dry_run, "List coordinates and fingerprints; import nothing");
+  cmd->add_flag("--overwrite", o.overwrite, "Replace existing secrets without asking");
+  add_unlock_options(cmd, o.unlock);
+  cmd->callback([&ctx] {
+    if (auto r = run_unpack(ctx, o); !r) fail_command(ctx, r.error());
+  });
+}
+
+}  // namespace
+
+KEYWARD_COMMAND(76, add_unpack_command);
+
+}  // namespace keyward::cli

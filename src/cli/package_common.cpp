@@ -1,0 +1,311 @@
+#include "cli/package_common.h"
+
+#include <fcntl.h>
+#include <qrencode.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+
+#include "cli/prompt.h"
+#include "core/age/keys.h"
+#include "core/p256.h"
+#include "core/pubkey.h"
+#include "hw/piv_card.h"
+
+namespace keyward::cli::pkg {
+namespace {
+
+Result<std::optional<SecretBytes>> read_reserved(vault::Vault& v, const char* coordinate) {
+  auto rec = v.get(coordinate);
+  if (!rec) {
+    if (rec.error().code == Errc::not_found) return std::optional<SecretBytes>();
+    return tl::unexpected(rec.error());
+  }
+  return std::optional<SecretBytes>(std::move(rec->value));
+}
+
+Status store_reserved(vault::Vault& v, const char* coordinate, SecretBytes value) {
+  std::vector<vault::SetItem> items(1);
+  items[0].coordinate = coordinate;
+  items[0].value = std::move(value);
+  return v.set(items);
+}
+
+Result<SecretBytes> card_pin(const PivUnlockOptions& o, const hw::PivCard& card) {
+  if (!o.pin_file.empty()) return read_secret_file(o.pin_file);
+  if (const char* p = std::getenv("KEYWARD_PIV_PIN"); p != nullptr && p[0] != '\0') {
+    return SecretBytes::copy_of(std::string_view(p));
+  }
+  if (!have_tty()) {
+    return fail(Errc::invalid_argument, "the PIV PIN of " + card.name() +
+                                            " is needed: no terminal to ask on; use --pin-file "
+                                            "or KEYWARD_PIV_PIN");
+  }
+  return prompt_secret("PIV PIN for " + card.name() + ": ");
+}
+
+struct CardState {
+  std::unique_ptr<hw::PivCard> card;
+  PivUnlockOptions pin;
+  std::string purpose;
+  bool pin_verified = false;
+  std::optional<Error> last_error;
+};
+
+class CardKey final : public age::P256Decapsulator {
+ public:
+  CardKey(CardState& st, std::uint8_t ref, hw::PivKeyMetadata md, Bytes compressed)
+      : st_(st), ref_(ref), md_(std::move(md)), compressed_(std::move(compressed)) {}
+  Bytes public_point() const override { return compressed_; }
+  Result<SecretBytes> ecdh(ByteView peer) override {
+    auto r = attempt(peer);
+    if (!r) st_.last_error = r.error();
+    return r;
+  }
+
+ private:
+  Result<SecretBytes> attempt(ByteView peer) {
+    if (md_.pin_policy != 1 && (!st_.pin_verified || md_.pin_policy == 3)) {
+      KW_TRY(int tries, st_.card->pin_retries());
+      if (tries == 0) return fail(Errc::pin_blocked, "the PIV PIN of " + st_.card->name() + " is blocked");
+      if (tries == 1 && !st_.pin.allow_last_try) {
+        return fail(Errc::policy, "only one PIV PIN try is left on " + st_.card->name() +
+                                      "; pass --allow-last-pin-try to use it anyway");
+      }
+      KW_TRY(auto pin, card_pin(st_.pin, *st_.card));
+      KW_TRY_STATUS(st_.card->verify_pin(pin));
+      st_.pin_verified = true;
+    }
+    if (md_.touch_policy == 2 || md_.touch_policy == 3) {
+      std::fprintf(stderr, "Touch your %s to %s\n", st_.card->name().c_str(), st_.purpose.c_str());
+      std::fflush(stderr);
+    }
+    return st_.card->ecdh(ref_, peer);
+  }
+  CardState& st_;
+  std::uint8_t ref_;
+  hw::PivKeyMetadata md_;
+  Bytes compressed_;
+};
+
+class CliCardIdentities final : public CardIdentities {
+ public:
+  std::vector<age::Identity*> identities() override { return age::pointers(ids_); }
+  std::optional<Error> last_error() const override { return state_.last_error; }
+  CardState state_;
+  std::vector<std::unique_ptr<CardKey>> keys_;
+  std::vector<std::unique_ptr<age::Identity>> ids_;
+};
+
+}  // namespace
+
+Result<age::X25519Identity> vault_identity(vault::Vault& v, bool create, bool* created) {
+  if (created) *created = false;
+  KW_TRY(auto stored, read_reserved(v, kIdentityCoordinate));
+  if (stored) return age::X25519Identity::parse(stored->reveal_string());
+  if (!create) {
+    return fail(Errc::not_found, "this vault has no package identity yet: run `keyward pubkey` "
+                                 "to create it and give the printed age1... string to the sender");
+  }
+  auto id = age::X25519Identity::generate();
+  KW_TRY(auto text, id.to_string());
+  KW_TRY_STATUS(store_reserved(v, kIdentityCoordinate, std::move(text)));
+  if (created) *created = true;
+  return id;
+}
+
+Result<SecretBytes> vault_signing_seed(vault::Vault& v, bool create, bool* created) {
+  if (created) *created = false;
+  KW_TRY(auto stored, read_reserved(v, kSigningCoordinate));
+  if (stored) {
+    if (stored->size() != 32) return fail(Errc::integrity, "the vault's package signing key is damaged");
+    return std::move(*stored);
+  }
+  if (!create) return fail(Errc::not_found, "this vault has no package signing key yet");
+  auto kp = pubkey::ed25519_generate();
+  KW_TRY_STATUS(store_reserved(v, kSigningCoordinate, kp.seed.clone()));
+  if (created) *created = true;
+  return std::move(kp.seed);
+}
+
+Status add_recipient_arg(Recipients& r, const std::string& arg) {
+  std::vector<std::unique_ptr<age::Recipient>> parsed;
+  if (arg.rfind("age1", 0) == 0 || arg.rfind("ssh-", 0) == 0) {
+    KW_TRY(auto one, age::parse_recipient(arg));
+    parsed.push_back(std::move(one));
+  } else {
+    KW_TRY(auto text, read_small_file(arg, 1u << 20));
+    auto many = age::parse_recipients_file(as_chars(text));
+    if (!many) {
+      return fail(many.error().code, "recipient file " + arg + ": " + many.error().message);
+    }
+    if (many->empty()) return fail(Errc::invalid_argument, "recipient file " + arg + " holds no recipient");
+    parsed = std::move(*many);
+  }
+  for (auto& p : parsed) {
+    if (auto* card = dynamic_cast<age::PivP256Recipient*>(p.get())) r.cards.push_back(card);
+    r.all.push_back(std::move(p));
+  }
+  return ok();
+}
+
+Result<std::unique_ptr<CardIdentities>> open_card(std::uint32_t serial, const PivUnlockOptions& pin,
+                                                  const std::string& purpose) {
+  KW_TRY(auto readers, hw::pcsc_readers());
+  std::string seen;
+  for (const auto& reader : readers) {
+    auto c = hw::PivCard::connect(reader);
+    if (!c) continue;
+    seen += (seen.empty() ? "" : ", ") + std::to_string((*c)->serial());
+    if ((*c)->serial() != serial) continue;
+    auto out = std::make_unique<CliCardIdentities>();
+    out->state_.card = std::move(*c);
+    out->state_.pin = pin;
+    out->state_.purpose = purpose;
+    std::vector<std::uint8_t> refs;
+    for (std::uint8_t k = 0x82; k <= 0x95; ++k) refs.push_back(k);
+    refs.push_back(0x9d);
+    for (auto ref : refs) {
+      KW_TRY(auto md, out->state_.card->key_metadata(ref));
+      if (!md || md->algorithm != 0x11) continue;  // P-256 only
+      KW_TRY(auto compressed, p256::to_compressed(md->public_key));
+      out->keys_.push_back(std::make_unique<CardKey>(out->state_, ref, *md, std::move(compressed)));
+      out->ids_.push_back(std::make_unique<age::PivP256Identity>(*out->keys_.back()));
+    }
+    if (out->ids_.empty()) {
+      return fail(Errc::not_found, out->state_.card->name() + " holds no P-256 key: it cannot be an "
+                                                               "age1yubikey1 recipient");
+    }
+    return std::unique_ptr<CardIdentities>(std::move(out));
+  }
+  return fail(Errc::device, "YubiKey " + std::to_string(serial) + " is not connected; cards seen: " +
+                                (seen.empty() ? "none" : seen));
+}
+
+Result<std::uint64_t> parse_duration(const std::string& text) {
+  auto bad = [&] {
+    return fail(Errc::invalid_argument, "'" + text + "' is not a duration (e.g. 24h, 90m, 3600s, 2d)");
+  };
+  if (text.empty()) return bad();
+  std::uint64_t n = 0;
+  std::size_t i = 0;
+  for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
+    if (n > 1'000'000'000) return bad();
+    n = n * 10 + static_cast<std::uint64_t>(text[i] - '0');
+  }
+  if (i == 0) return bad();
+  std::string unit = text.substr(i);
+  std::uint64_t mul = 0;
+  if (unit.empty() || unit == "s") mul = 1;
+  else if (unit == "m") mul = 60;
+  else if (unit == "h") mul = 3600;
+  else if (unit == "d") mul = 86400;
+  else return bad();
+  return n * mul;
+}
+
+std::string describe_duration(std::uint64_t s) {
+  if (s % 86400 == 0) return std::to_string(s / 86400) + "d";
+  if (s % 3600 == 0) return std::to_string(s / 3600) + "h";
+  if (s % 60 == 0) return std::to_string(s / 60) + "m";
+  return std::to_string(s) + "s";
+}
+
+Result<Bytes> read_small_file(const std::string& path, std::size_t max) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return fail(errno == ENOENT ? Errc::not_found : Errc::io,
+                "cannot read " + path + ": " + std::strerror(errno));
+  }
+  Bytes out;
+  std::uint8_t buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int e = errno;
+      ::close(fd);
+      return fail(Errc::io, "cannot read " + path + ": " + std::strerror(e));
+    }
+    if (n == 0) break;
+    if (out.size() + static_cast<std::size_t>(n) > max) {
+      ::close(fd);
+      return fail(Errc::invalid_argument, path + " is larger than " + std::to_string(max) + " bytes");
+    }
+    out.insert(out.end(), buf, buf + n);
+  }
+  ::close(fd);
+  return out;
+}
+
+Status write_private_file(const std::string& path, ByteView data, bool replace) {
+  struct stat st {};
+  if (!replace && ::stat(path.c_str(), &st) == 0) {
+    return fail(Errc::already_exists, path + " exists; remove it or choose another path");
+  }
+  std::string tmp = path + ".tmp-" + std::to_string(::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return fail(Errc::io, "cannot write " + path + ": " + std::strerror(errno));
+  std::size_t off = 0;
+  while (off < data.size()) {
+    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int e = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return fail(Errc::io, "cannot write " + path + ": " + std::strerror(e));
+    }
+    off += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    ::unlink(tmp.c_str());
+    return fail(Errc::io, "cannot write " + path + ": " + std::strerror(errno));
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    int e = errno;
+    ::unlink(tmp.c_str());
+    return fail(Errc::io, "cannot write " + path + ": " + std::strerror(e));
+  }
+  return ok();
+}
+
+Status print_qr(const std::string& text) {
+  QRcode* qr = QRcode_encodeString8bit(text.c_str(), 0, QR_ECLEVEL_L);
+  if (qr == nullptr) {
+    return fail(Errc::invalid_argument, "too large for a QR code (" + std::to_string(text.size()) +
+                                            " bytes; a QR code holds at most about 2900): move "
+                                            "the file itself");
+  }
+  const int w = qr->width;
+  const int quiet = 2;
+  auto dark = [&](int x, int y) {
+    if (x < 0 || y < 0 || x >= w || y >= w) return false;
+    return (qr->data[y * w + x] & 1) != 0;
+  };
+  // Light modules are printed as blocks (readable on dark terminals, as `qrencode -t UTF8`).
+  std::string out;
+  for (int y = -quiet; y < w + quiet; y += 2) {
+    for (int x = -quiet; x < w + quiet; ++x) {
+      bool top = !dark(x, y), bottom = !dark(x, y + 1);
+      if (y + 1 >= w + quiet) bottom = false;
+      out += top && bottom ? "\u2588" : top ? "\u2580" : bottom ? "\u2584" : " ";
+    }
+    out += "\n";
+  }
+  QRcode_free(qr);
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  std::fflush(stdout);
+  return ok();
+}
+
+std::uint64_t unix_now() {
+  return static_cast<std::uint64_t>(std::time(nullptr));
+}
+
+}  // namespace keyward::cli::pkg

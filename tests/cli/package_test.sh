@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# keyward package / unpack / pubkey end to end with file identities (no hardware): the vault's
+# package identity, age-keygen identities, tokens, lifetimes, prod, signatures, dry run,
+# overwrite refusal, armor and QR, and "nothing imported" on every failure.
+. "$(dirname "$0")/lib.sh"
+
+A=$TMP/a.db
+B=$TMP/b.db
+ka() { kw --vault "$A" "$@" --passphrase-file "$PASSFILE" </dev/null; }
+kb() { kw --vault "$B" "$@" --passphrase-file "$PASSFILE" </dev/null; }
+hash_b() { sha256sum "$B" | cut -d' ' -f1; }
+kw --vault "$A" init --passphrase-file "$PASSFILE" "${SMALL_KDF[@]}" </dev/null >/dev/null 2>&1
+kw --vault "$B" init --passphrase-file "$PASSFILE" "${SMALL_KDF[@]}" </dev/null >/dev/null 2>&1
+printf 'https://api.example' | kw --vault "$A" set dev/api/URL --passphrase-file "$PASSFILE"
+printf 'tok-123' | kw --vault "$A" set dev/api/TOKEN --passphrase-file "$PASSFILE"
+printf 'aws-sm://eu-west-1/dev/db' | kw --vault "$A" set dev/db/PASSWORD --cloud-ref --passphrase-file "$PASSFILE"
+printf 'other' | kw --vault "$A" set staging/api/URL --passphrase-file "$PASSFILE"
+
+# The receiver's recipient string: made on first use, stable afterwards, a recipients file.
+expect_exit 0 kb pubkey
+expect_contains "$OUT" "# keyward package identity"
+expect_contains "$ERR" "Created the package identity"
+printf '%s\n' "$OUT" >"$TMP/b.pub"
+expect_exit 0 kb pubkey
+expect_eq "$OUT" "$(cat "$TMP/b.pub")"
+RB=$(grep '^age1' "$TMP/b.pub")
+
+# Production (and keyward's own env) are refused before anything is read.
+expect_exit 9 ka package --env prod --recipient "$RB" --out "$TMP/p.kpkg" --token-out "$TMP/p.tok"
+expect_contains "$ERR" "never"
+expect_exit 9 ka package --env production --recipient "$RB" --out "$TMP/p.kpkg" --token-out "$TMP/p.tok"
+expect_exit 9 ka package --env keyward.internal --recipient "$RB" --out "$TMP/p.kpkg" --token-out "$TMP/p.tok"
+[[ ! -e $TMP/p.kpkg && ! -e $TMP/p.tok ]] || fail "a refused package left files behind"
+expect_exit 2 ka package --env dev --recipient "$RB" --out "$TMP/same" --token-out "$TMP/same"
+expect_exit 3 ka package --env dev --recipient age1notarecipient --out "$TMP/x" --token-out "$TMP/y"
+expect_exit 2 ka package --env dev --recipient "$RB" --out "$TMP/x" --token-out "$TMP/y" --ttl 31d
+
+# Seal with the recipients file; the token warning is printed.
+expect_exit 0 ka package --env dev --recipient "$TMP/b.pub" --out "$TMP/dev.kpkg" --token-out "$TMP/dev.token"
+expect_contains "$ERR" "Sealed 3 secret(s) (0 high) from env \`dev\`"
+expect_contains "$ERR" "SEPARATE channel"
+expect_contains "$ERR" "expires in 24h"
+[[ $(stat -c %a "$TMP/dev.token") == 600 ]] || fail "token file is not private"
+! grep -q 'tok-123' "$TMP/dev.kpkg" || fail "plaintext in the package"
+expect_exit 7 ka package --env dev --recipient "$RB" --out "$TMP/dev.kpkg" --token-out "$TMP/dev2.token"
+
+# Dry run: coordinates, tiers, kinds and fingerprints; the vault is unchanged.
+h=$(hash_b)
+expect_exit 0 kb unpack --in "$TMP/dev.kpkg" --dry-run
+expect_contains "$OUT" "dev/api/URL"
+expect_contains "$OUT" "dev/db/PASSWORD"$'\t'"normal"$'\t'"cloud_ref"
+expect_not_contains "$OUT" "tok-123"
+expect_not_contains "$OUT" "staging"
+expect_contains "$ERR" "WARNING: this package is not signed"
+expect_eq "$(hash_b)" "$h"
+
+# Import: values, cloud reference kept as its address.
+expect_exit 0 kb unpack --in "$TMP/dev.kpkg" --token "$TMP/dev.token"
+expect_contains "$ERR" "Imported 3 secrets"
+expect_eq "$(kb get dev/api/TOKEN)" "tok-123"
+expect_exit 0 kb list --json
+expect_contains "$OUT" "aws-sm"
+
+# Again: existing secrets are not replaced without --overwrite (no terminal to ask on).
+h=$(hash_b)
+expect_exit 7 kb unpack --in "$TMP/dev.kpkg"
+expect_contains "$ERR" "--overwrite"
+expect_eq "$(hash_b)" "$h"
+printf 'https://api.example/v2' | kw --vault "$A" set dev/api/URL --passphrase-file "$PASSFILE"
+expect_exit 0 ka package --env dev --component api --recipient "$RB" --out "$TMP/api.kpkg" --token-out "$TMP/api.token"
+expect_contains "$ERR" "Sealed 2 secret(s)"
+expect_exit 0 kb unpack --in "$TMP/api.kpkg" --overwrite
+expect_eq "$(kb get dev/api/URL)" "https://api.example/v2"
+
+# Wrong identity, wrong token, tampering, truncation: clear errors, nothing imported.
+new_identity
+OTHER_ID=$IDENTITY_FILE
+expect_exit 0 ka package --env staging --recipient "$RB" --out "$TMP/st.kpkg" --token-out "$TMP/st.token"
+h=$(hash_b)
+expect_exit 5 kb unpack --in "$TMP/st.kpkg" --identity "$OTHER_ID"
+expect_contains "$ERR" "not addressed to"
+expect_exit 5 kb unpack --in "$TMP/st.kpkg" --token "$TMP/dev.token"
+expect_contains "$ERR" "another package"
+printf 'garbage' >"$TMP/bad.token"
+expect_exit 3 kb unpack --in "$TMP/st.kpkg" --token "$TMP/bad.token"
+size=$(stat -c %s "$TMP/st.kpkg")
+for off in 20 60 $((size / 2)) $((size - 1)); do
+  cp "$TMP/st.kpkg" "$TMP/t.kpkg"
+  printf '\xff' | dd of="$TMP/t.kpkg" bs=1 seek="$off" conv=notrunc status=none
+  code=0
+  kb unpack --in "$TMP/t.kpkg" >/dev/null 2>"$TMP/t.err" || code=$?
+  [[ $code == 3 || $code == 4 || $code == 5 ]] || fail "tampered byte $off: exit $code $(cat "$TMP/t.err")"
+done
+head -c $((size - 10)) "$TMP/st.kpkg" >"$TMP/t.kpkg"
+expect_exit 4 kb unpack --in "$TMP/t.kpkg"
+expect_eq "$(hash_b)" "$h"
+expect_exit 6 kb get staging/api/URL
+
+# An age-keygen identity as recipient and --identity file.
+new_identity
+expect_exit 0 ka package --env staging --recipient "$RECIPIENT" --out "$TMP/k.kpkg" --token-out "$TMP/k.token"
+expect_exit 5 kb unpack --in "$TMP/k.kpkg"
+expect_exit 0 kb unpack --in "$TMP/k.kpkg" --identity "$IDENTITY_FILE" --token "$TMP/k.token"
+expect_eq "$(kb get staging/api/URL)" "other"
+
+# Expiry: of the package, and of the token (recorded in the package; editing the file fails).
+expect_exit 0 ka package --env staging --recipient "$RB" --out "$TMP/e.kpkg" --token-out "$TMP/e.token" --ttl 1s
+expect_exit 0 ka package --env staging --recipient "$RB" --out "$TMP/et.kpkg" --token-out "$TMP/et.token" --ttl 1h --token-ttl 1s
+sleep 2
+expect_exit 13 kb unpack --in "$TMP/e.kpkg" --overwrite
+expect_contains "$ERR" "expired"
+expect_exit 13 kb unpack --in "$TMP/et.kpkg" --token "$TMP/et.token" --overwrite
+expect_contains "$ERR" "access token expired"
+
+# Signatures: --sign makes the sender key; --from requires it.
+expect_exit 0 ka pubkey --signer
+SIGNER=$(grep '^ssh-ed25519' <<<"$OUT")
+printf '%s\n' "$SIGNER" >"$TMP/a.signer"
+expect_exit 0 ka package --env staging --recipient "$RB" --out "$TMP/s.kpkg" --token-out "$TMP/s.token" --sign
+expect_contains "$ERR" "Signed by $SIGNER"
+expect_exit 0 kb unpack --in "$TMP/s.kpkg" --from "$TMP/a.signer" --overwrite
+expect_not_contains "$ERR" "WARNING"
+expect_exit 0 kb pubkey --signer
+printf '%s\n' "$(grep '^ssh-ed25519' <<<"$OUT")" >"$TMP/b.signer"
+h=$(hash_b)
+expect_exit 5 kb unpack --in "$TMP/s.kpkg" --from "$TMP/b.signer" --overwrite
+expect_contains "$ERR" "not by the given sender"
+expect_exit 5 kb unpack --in "$TMP/st.kpkg" --from "$TMP/a.signer" --overwrite
+expect_contains "$ERR" "not signed"
+expect_exit 6 kb unpack --in "$TMP/s.kpkg" --from "$TMP/nothere" --overwrite
+expect_eq "$(hash_b)" "$h"
+
+# Armor and QR codes (air gap).
+expect_exit 0 ka package --env staging --recipient "$RB" --out "$TMP/a.age" --token-out "$TMP/a.tok" --armor --qr
+expect_eq "$(head -n 1 "$TMP/a.age")" "-----BEGIN AGE ENCRYPTED FILE-----"
+expect_eq "$(head -n 1 "$TMP/a.tok")" "-----BEGIN KEYWARD ACCESS TOKEN-----"
+expect_contains "$OUT" "█"
+expect_exit 0 kb unpack --in "$TMP/a.age" --token "$TMP/a.tok" --overwrite
+expect_exit 0 kb pubkey --qr
+expect_contains "$OUT" "▀"
+expect_exit 2 ka package --env staging --recipient "$RB" --out "$TMP/q.age" --token-out "$TMP/q.tok" --qr
+echo "package: ok"
