@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Packages on the simulator: the sender's high secrets need a touch to be packaged; a package to
+# the teammate's YubiKey (second simulated card, age1yubikey1 from `keyward pubkey`) opens with a
+# touch, high entries included; without the token and with the touch refused the high entries
+# stay sealed and nothing is imported; a file recipient without the token gets the normal
+# entries only.
+. "$(dirname "$0")/../cli/lib.sh"
+. "$(dirname "$0")/lib.sh"
+reset_piv
+
+A=$TMP/a.db
+B=$TMP/b.db
+init_at() { kw --vault "$1" init --passphrase-file "$PASSFILE" "${SMALL_KDF[@]}" </dev/null >/dev/null 2>&1; }
+hash_b() { sha256sum "$B" | cut -d' ' -f1; }
+PIV=(--piv --pin-file "$PINFILE")
+
+# Sender: vault A with a PIV slot on card 1, one normal and one high secret.
+init_at "$A"
+KEYWARD_VAULT=$A expect_exit 0 enrol_piv $S1 sender-yk
+ctl piv0 auto-touch 50
+printf 'https://dev.example' | kw --vault "$A" set dev/api/URL --passphrase-file "$PASSFILE"
+expect_exit 0 bash -c "printf hv-1 | setsid -w '$KEYWARD_BIN' --vault '$A' set dev/api/SECRET --high --piv --pin-file '$PINFILE'"
+
+# Receiver: vault B with a PIV slot on card 2; its recipient strings include the card.
+init_at "$B"
+KEYWARD_VAULT=$B expect_exit 0 enrol_piv $S2 receiver-yk
+expect_exit 0 kw --vault "$B" pubkey --passphrase-file "$PASSFILE"
+expect_contains "$OUT" "YubiKey $S2 PIV key"
+expect_contains "$OUT" "touch=always attestation=verified"
+YK=$(grep '^age1yubikey1' <<<"$OUT")
+FILE_R=$(grep '^age1[^y]' <<<"$OUT")
+[[ -n $YK && -n $FILE_R ]] || fail "pubkey did not print both recipients: $OUT"
+
+# Packaging high secrets needs a touch: refused clearly without the card, works with it.
+expect_exit 9 kw --vault "$A" package --env dev --recipient "$YK" --out "$TMP/d.kpkg" \
+  --token-out "$TMP/d.token" --passphrase-file "$PASSFILE"
+expect_contains "$ERR" "high secrets need a touch"
+expect_exit 0 kw --vault "$A" package --env dev --recipient "$YK" --out "$TMP/d.kpkg" \
+  --token-out "$TMP/d.token" "${PIV[@]}"
+expect_contains "$ERR" "(1 high)"
+expect_contains "$ERR" "touch on the recipient's YubiKey"
+ctl piv0 auto-touch off
+
+# Unpack on the receiver's card, no token: vault unlock, envelope and high entries by touch.
+ctl piv1 auto-touch 50
+expect_exit 0 kw --vault "$B" unpack --in "$TMP/d.kpkg" --identity-piv $S2 "${PIV[@]}"
+expect_contains "$ERR" "Touch your YubiKey $S2 (simulated) to open package"
+expect_contains "$ERR" "Imported 2 secrets (1 high)"
+expect_exit 0 kw --vault "$B" get dev/api/SECRET "${PIV[@]}"
+expect_eq "$OUT" "hv-1"
+expect_exit 9 kw --vault "$B" get dev/api/SECRET --passphrase-file "$PASSFILE"
+
+# A fresh package; touch refused for the high entries, no token: nothing imported.
+ctl piv0 auto-touch 50
+printf 'hv-2' | setsid -w "$KEYWARD_BIN" --vault "$A" set dev/api/SECRET --high "${PIV[@]}" >/dev/null 2>&1
+expect_exit 0 kw --vault "$A" package --env dev --recipient "$YK" --recipient "$FILE_R" \
+  --out "$TMP/e.kpkg" --token-out "$TMP/e.token" "${PIV[@]}"
+ctl piv0 auto-touch off
+ctl piv1 auto-touch off
+h=$(hash_b)
+kw --vault "$B" unpack --in "$TMP/e.kpkg" --identity-piv $S2 --overwrite "${PIV[@]}" \
+  >"$TMP/bg.out" 2>"$TMP/bg.err" </dev/null &
+BG=$!
+ctl piv1 touch 20000   # vault unlock
+ctl piv1 touch 20000   # envelope
+ctl piv1 refuse 20000  # high entries
+bg_wait 12
+expect_contains "$ERR" "touch"
+expect_eq "$(hash_b)" "$h"
+ctl piv1 auto-touch 50
+expect_exit 0 kw --vault "$B" get dev/api/SECRET "${PIV[@]}"
+expect_eq "$OUT" "hv-1"
+
+# The same package through the file recipient (vault identity) without the token: the normal
+# entries only, and a clear message; the high value stays sealed.
+expect_exit 0 kw --vault "$B" unpack --in "$TMP/e.kpkg" --overwrite --passphrase-file "$PASSFILE"
+expect_contains "$ERR" "1 high entry stay sealed (dev/api/SECRET)"
+expect_contains "$ERR" "Imported 1 secret (0 high)"
+expect_exit 0 kw --vault "$B" get dev/api/SECRET "${PIV[@]}"
+expect_eq "$OUT" "hv-1"
+
+# With the token, the high entries need the vault's high key: refused under the passphrase,
+# imported under the card.
+h=$(hash_b)
+expect_exit 9 kw --vault "$B" unpack --in "$TMP/e.kpkg" --token "$TMP/e.token" --overwrite \
+  --passphrase-file "$PASSFILE"
+expect_contains "$ERR" "high key"
+expect_eq "$(hash_b)" "$h"
+expect_exit 0 kw --vault "$B" unpack --in "$TMP/e.kpkg" --token "$TMP/e.token" --overwrite "${PIV[@]}"
+expect_contains "$ERR" "Imported 2 secrets (1 high)"
+expect_exit 0 kw --vault "$B" get dev/api/SECRET "${PIV[@]}"
+expect_eq "$OUT" "hv-2"
+ctl piv1 auto-touch off
+echo "package_piv: ok"
