@@ -217,9 +217,10 @@ Status run_unpack(const Context& ctx, const UnpackOptions& o) {
     for (std::size_t i = 0; i < p.high.size() && i < 5; ++i) names += (i ? ", " : "") + p.high[i].coordinate;
     if (p.high.size() > 5) names += ", ...";
     std::fprintf(stderr,
-                 "%s stay sealed (%s): they open only with the access token (--token FILE, "
-                 "delivered separately) or a touch on the recipient's YubiKey (--identity-piv).\n",
-                 plural(p.high.size(), "high entry", "high entries").c_str(), names.c_str());
+                 "%s sealed and not imported (%s): high entries open only with the access token "
+                 "(--token FILE, delivered separately) or a touch on the recipient's YubiKey "
+                 "(--identity-piv).\n",
+                 plural(p.high.size(), "high entry is", "high entries are").c_str(), names.c_str());
   }
   return ok();
 }

@@ -26,7 +26,7 @@ init_at "$B"
 KEYWARD_VAULT=$B expect_exit 0 enrol_piv $S2 receiver-yk
 expect_exit 0 kw --vault "$B" pubkey --passphrase-file "$PASSFILE"
 expect_contains "$OUT" "YubiKey $S2 PIV key"
-expect_contains "$OUT" "touch=always attestation=verified"
+expect_contains "$OUT" "touch=always attestation=verified-simulator"
 YK=$(grep '^age1yubikey1' <<<"$OUT")
 FILE_R=$(grep '^age1[^y]' <<<"$OUT")
 [[ -n $YK && -n $FILE_R ]] || fail "pubkey did not print both recipients: $OUT"
@@ -74,7 +74,7 @@ expect_eq "$OUT" "hv-1"
 # The same package through the file recipient (vault identity) without the token: the normal
 # entries only, and a clear message; the high value stays sealed.
 expect_exit 0 kw --vault "$B" unpack --in "$TMP/e.kpkg" --overwrite --passphrase-file "$PASSFILE"
-expect_contains "$ERR" "1 high entry stay sealed (dev/api/SECRET)"
+expect_contains "$ERR" "1 high entry is sealed and not imported (dev/api/SECRET)"
 expect_contains "$ERR" "Imported 1 secret (0 high)"
 expect_exit 0 kw --vault "$B" get dev/api/SECRET "${PIV[@]}"
 expect_eq "$OUT" "hv-1"
