@@ -210,7 +210,7 @@ Result<std::uint64_t> parse_duration(const std::string& text) {
 }
 
 std::string describe_duration(std::uint64_t s) {
-  if (s % 86400 == 0) return std::to_string(s / 86400) + "d";
+  if (s % 86400 == 0 && s >= 2 * 86400) return std::to_string(s / 86400) + "d";
   if (s % 3600 == 0) return std::to_string(s / 3600) + "h";
   if (s % 60 == 0) return std::to_string(s / 60) + "m";
   return std::to_string(s) + "s";

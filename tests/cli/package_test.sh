@@ -11,10 +11,10 @@ kb() { kw --vault "$B" "$@" --passphrase-file "$PASSFILE" </dev/null; }
 hash_b() { sha256sum "$B" | cut -d' ' -f1; }
 kw --vault "$A" init --passphrase-file "$PASSFILE" "${SMALL_KDF[@]}" </dev/null >/dev/null 2>&1
 kw --vault "$B" init --passphrase-file "$PASSFILE" "${SMALL_KDF[@]}" </dev/null >/dev/null 2>&1
-printf 'https://api.example' | kw --vault "$A" set dev/api/URL --passphrase-file "$PASSFILE"
-printf 'tok-123' | kw --vault "$A" set dev/api/TOKEN --passphrase-file "$PASSFILE"
-printf 'aws-sm://eu-west-1/dev/db' | kw --vault "$A" set dev/db/PASSWORD --cloud-ref --passphrase-file "$PASSFILE"
-printf 'other' | kw --vault "$A" set staging/api/URL --passphrase-file "$PASSFILE"
+printf 'https://api.example' | kw --vault "$A" set dev/api/URL --passphrase-file "$PASSFILE" 2>/dev/null
+printf 'tok-123' | kw --vault "$A" set dev/api/TOKEN --passphrase-file "$PASSFILE" 2>/dev/null
+printf 'aws-sm://eu-west-1/dev/db' | kw --vault "$A" set dev/db/PASSWORD --cloud-ref --passphrase-file "$PASSFILE" 2>/dev/null
+printf 'other' | kw --vault "$A" set staging/api/URL --passphrase-file "$PASSFILE" 2>/dev/null
 
 # The receiver's recipient string: made on first use, stable afterwards, a recipients file.
 expect_exit 0 kb pubkey
@@ -48,7 +48,7 @@ expect_exit 7 ka package --env dev --recipient "$RB" --out "$TMP/dev.kpkg" --tok
 h=$(hash_b)
 expect_exit 0 kb unpack --in "$TMP/dev.kpkg" --dry-run
 expect_contains "$OUT" "dev/api/URL"
-expect_contains "$OUT" "dev/db/PASSWORD"$'\t'"normal"$'\t'"cloud_ref"
+expect_contains "$OUT" "dev/db/PASSWORD"$'\t'"normal"$'\t'"cloud-ref"
 expect_not_contains "$OUT" "tok-123"
 expect_not_contains "$OUT" "staging"
 expect_contains "$ERR" "WARNING: this package is not signed"
@@ -59,14 +59,14 @@ expect_exit 0 kb unpack --in "$TMP/dev.kpkg" --token "$TMP/dev.token"
 expect_contains "$ERR" "Imported 3 secrets"
 expect_eq "$(kb get dev/api/TOKEN)" "tok-123"
 expect_exit 0 kb list --json
-expect_contains "$OUT" "aws-sm"
+expect_contains "$OUT" "\"kind\": \"cloud-ref\""
 
 # Again: existing secrets are not replaced without --overwrite (no terminal to ask on).
 h=$(hash_b)
 expect_exit 7 kb unpack --in "$TMP/dev.kpkg"
 expect_contains "$ERR" "--overwrite"
 expect_eq "$(hash_b)" "$h"
-printf 'https://api.example/v2' | kw --vault "$A" set dev/api/URL --passphrase-file "$PASSFILE"
+printf 'https://api.example/v2' | kw --vault "$A" set dev/api/URL --passphrase-file "$PASSFILE" 2>/dev/null
 expect_exit 0 ka package --env dev --component api --recipient "$RB" --out "$TMP/api.kpkg" --token-out "$TMP/api.token"
 expect_contains "$ERR" "Sealed 2 secret(s)"
 expect_exit 0 kb unpack --in "$TMP/api.kpkg" --overwrite
