@@ -100,6 +100,9 @@ expect_exit 6 kb get staging/api/URL
 new_identity
 expect_exit 0 ka package --env staging --recipient "$RECIPIENT" --out "$TMP/k.kpkg" --token-out "$TMP/k.token"
 expect_exit 5 kb unpack --in "$TMP/k.kpkg"
+# The envelope is a plain age file: the real age CLI opens it with the same identity.
+age -d -i "$IDENTITY_FILE" -o "$TMP/k.payload" "$TMP/k.kpkg" || fail "age -d could not open the package envelope"
+[[ -s $TMP/k.payload ]] || fail "empty payload from age -d"
 expect_exit 0 kb unpack --in "$TMP/k.kpkg" --identity "$IDENTITY_FILE" --token "$TMP/k.token"
 expect_eq "$(kb get staging/api/URL)" "other"
 
