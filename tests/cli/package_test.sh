@@ -106,6 +106,14 @@ age -d -i "$IDENTITY_FILE" -o "$TMP/k.payload" "$TMP/k.kpkg" || fail "age -d cou
 expect_exit 0 kb unpack --in "$TMP/k.kpkg" --identity "$IDENTITY_FILE" --token "$TMP/k.token"
 expect_eq "$(kb get staging/api/URL)" "other"
 
+# An OpenSSH Ed25519 key as recipient (its .pub file) and identity (the private key file).
+if command -v ssh-keygen >/dev/null; then
+  ssh-keygen -q -t ed25519 -N '' -C teammate -f "$TMP/ssh_id" </dev/null
+  expect_exit 0 ka package --env staging --recipient "$TMP/ssh_id.pub" --out "$TMP/ssh.kpkg" --token-out "$TMP/ssh.token"
+  expect_exit 0 kb unpack --in "$TMP/ssh.kpkg" --identity "$TMP/ssh_id" --dry-run
+  expect_contains "$OUT" "staging/api/URL"
+fi
+
 # Expiry: of the package, and of the token (recorded in the package; editing the file fails).
 expect_exit 0 ka package --env staging --recipient "$RB" --out "$TMP/e.kpkg" --token-out "$TMP/e.token" --ttl 1s
 expect_exit 0 ka package --env staging --recipient "$RB" --out "$TMP/et.kpkg" --token-out "$TMP/et.token" --ttl 1h --token-ttl 1s
