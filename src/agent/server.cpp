@@ -181,10 +181,11 @@ Response Agent::vault_op(Request& req, Entry& e) {
       return resp;
     }
     case Op::env: {
-      auto r = v.read_env_split(req.env, req.component);
+      auto r = v.read_env_packed(req.env, req.component);
       if (!r) return error_response(r.error());
       Response resp;
-      add_records(resp, r->records);
+      resp.secret = std::move(r->values);
+      for (auto& p : r->records) resp.records.push_back(RecordWire{std::move(p.meta), p.offset, p.len});
       with_high(resp, r->sealed_high);
       return resp;
     }

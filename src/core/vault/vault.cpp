@@ -452,6 +452,68 @@ Result<SplitRead> Vault::read_env_split(std::string_view env, std::string_view c
   return result;
 }
 
+Result<PackedRead> Vault::read_env_packed(std::string_view env, std::string_view component) {
+  KW_TRY_STATUS(storage_.begin_read());
+  auto result = [&]() -> Result<PackedRead> {
+    KW_TRY_STATUS(reload());
+    PackedRead out;
+    std::vector<std::pair<RecordMeta, RecordRow>> wanted;
+    Digest manifest{};
+    std::uint64_t count = 0;
+    auto visit = [&](RecordRow&& row) -> Status {
+      KW_TRY(auto meta, open_index(row, header_.vault_id, keys_->record));
+      KW_TRY(auto id, record_id(*keys_, meta.coordinate));
+      if (id != row.id) return opaque();
+      xor_into(manifest, manifest_entry(keys_->manifest, row));
+      ++count;
+      KW_TRY(auto c, parse_coordinate(meta.coordinate));
+      if (c.env != env || (!component.empty() && c.component != component)) return ok();
+      if (row.tier == Tier::high && !high_keys_) {
+        if (meta.tier != Tier::high) return opaque();
+        out.sealed_high.push_back(SealedHigh{std::move(meta), std::move(row)});
+        return ok();
+      }
+      wanted.emplace_back(std::move(meta), std::move(row));
+      return ok();
+    };
+    KW_TRY_STATUS(storage_.for_each_record(visit));
+    if (manifest != header_.manifest || count != header_.record_count) {
+      return fail(Errc::integrity,
+                  "the records of the vault at " + path_ +
+                      " do not match its header's manifest: a record was removed, added or "
+                      "rolled back outside keyward");
+    }
+    std::sort(wanted.begin(), wanted.end(),
+              [](const auto& a, const auto& b) { return a.first.coordinate < b.first.coordinate; });
+    std::sort(out.sealed_high.begin(), out.sealed_high.end(),
+              [](const SealedHigh& a, const SealedHigh& b) {
+                return a.meta.coordinate < b.meta.coordinate;
+              });
+    // Two locked buffers for the whole read: one scratch to decrypt into, one for the values.
+    std::size_t max_plain = 1, bound = 0;
+    for (const auto& [meta, row] : wanted) {
+      max_plain = std::max(max_plain, body_plain_size(row));
+      bound += body_plain_size(row);
+    }
+    SecretBytes scratch(max_plain), values(bound == 0 ? 1 : bound);
+    std::size_t off = 0;
+    for (const auto& [meta, row] : wanted) {
+      ByteView value;
+      KW_TRY(auto m, open_record_into(row, header_.vault_id, tier_key(row.tier),
+                                      keys_->fingerprint, scratch, value));
+      if (m.coordinate != meta.coordinate) return opaque();
+      if (!value.empty()) std::memcpy(values.data() + off, value.data(), value.size());
+      out.records.push_back(PackedRecord{std::move(m), off, value.size()});
+      off += value.size();
+    }
+    out.values = SecretBytes(off);
+    if (off != 0) std::memcpy(out.values.data(), values.data(), off);
+    return out;
+  }();
+  storage_.rollback();
+  return result;
+}
+
 Status Vault::set(std::vector<SetItem>& items) {
   return mutate([&]() -> Status {
     for (auto& item : items) {

@@ -41,6 +41,17 @@ struct SplitRead {
   std::vector<SealedHigh> sealed_high;  // high records, still sealed (no high key held)
 };
 
+// read_env for the agent: every value in one locked buffer (no allocation per record).
+struct PackedRecord {
+  RecordMeta meta;
+  std::size_t offset = 0, len = 0;  // value = values[offset, offset + len)
+};
+struct PackedRead {
+  std::vector<PackedRecord> records;  // sorted by coordinate
+  SecretBytes values;
+  std::vector<SealedHigh> sealed_high;
+};
+
 struct SetItem {
   std::string coordinate;
   Tier tier = Tier::normal;
@@ -77,6 +88,7 @@ class Vault {
   // not hold the high key (the agent path).
   Result<SplitRead> get_split(std::string_view coordinate);
   Result<SplitRead> read_env_split(std::string_view env, std::string_view component);
+  Result<PackedRead> read_env_packed(std::string_view env, std::string_view component);
   // Index of every record, sorted by coordinate; verifies the manifest.
   Result<std::vector<RecordMeta>> list();
   // Every record of env (and component, if non-empty), sorted; verifies the manifest.

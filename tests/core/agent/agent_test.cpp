@@ -14,7 +14,7 @@
 #include "core/p256.h"
 #include "core/random.h"
 #include "core/vault/slot_fido2.h"
-#include "vault/vault_fixture.h"
+#include "../vault/vault_fixture.h"
 
 using namespace keyward;
 using namespace keyward::vault;
@@ -153,7 +153,7 @@ TEST_CASE("agent: a master key handed over serves get, env, list, set, rm", "[ag
   CHECK(m.code == Errc::not_found);
 }
 
-TEST_CASE("agent: a key of another vault is refused; lock and lock --all wipe", "[agent]") {
+TEST_CASE("agent: a key of another vault is refused, lock and lock --all wipe", "[agent]") {
   Fixture f, other;
   auto v = f.make();
   auto w = other.make();
@@ -179,7 +179,7 @@ TEST_CASE("agent: a key of another vault is refused; lock and lock --all wipe", 
   CHECK(a.held() == 0);
 }
 
-TEST_CASE("agent: idle TTL slides with use; the absolute limit does not", "[agent]") {
+TEST_CASE("agent: idle TTL slides with use, the absolute limit does not", "[agent]") {
   Fixture f;
   auto v = f.make();
   auto a = f.make_agent(10, 25);  // seconds
@@ -203,7 +203,7 @@ TEST_CASE("agent: idle TTL slides with use; the absolute limit does not", "[agen
   CHECK(st.idle_ttl_s == 10);
 }
 
-TEST_CASE("agent: high records come back sealed, never opened; the gate is required", "[agent]") {
+TEST_CASE("agent: high records come back sealed, never opened, the gate is required", "[agent]") {
   Fixture f;
   SoftAuthenticator auth;
   Guard guard(&auth);
