@@ -64,6 +64,18 @@ expect_exit 2 kw --no-agent get dev/api/A
 expect_contains "$ERR" "no credential to unlock the vault"
 KEYWARD_NO_AGENT=1 expect_exit 2 kw get dev/api/A
 
+# ---- re-keying: rotate-master hands the new key over; a re-key behind the agent's back makes it
+# drop the stale key (the client unlocks directly).
+expect_exit 0 kw rotate-master --passphrase-file "$PASSFILE"
+expect_exit 0 kw get dev/api/A </dev/null
+expect_eq "$OUT" "alpha"
+expect_exit 0 kw --no-agent rotate-master --passphrase-file "$PASSFILE"
+expect_exit 2 kw get dev/api/A </dev/null
+expect_contains "$ERR" "no credential to unlock the vault"
+expect_exit 0 kw agent status
+expect_contains "$OUT" "no vault unlocked"
+kw list --passphrase-file "$PASSFILE" >/dev/null 2>&1
+
 # ---- lock wipes
 expect_exit 0 kw lock
 expect_contains "$ERR" "Locked $KEYWARD_VAULT"
