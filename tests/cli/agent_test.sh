@@ -145,6 +145,29 @@ done
 expect_exit 2 kw get dev/api/A </dev/null
 expect_exit 0 kw agent stop
 
+# ---- systemd socket activation: the agent takes the listening socket it is passed
+# (LISTEN_PID/LISTEN_FDS), here from systemd-socket-activate, which starts it on first connection.
+if command -v systemd-socket-activate >/dev/null; then
+  mkdir -m 700 "$TMP/sa"
+  export KEYWARD_AGENT_SOCKET=$TMP/sa/agent.sock
+  systemd-socket-activate -l "$KEYWARD_AGENT_SOCKET" "$KEYWARD_BIN" agent start --foreground \
+    --idle-ttl 1h 2>"$TMP/sa.log" &
+  SAPID=$!
+  AGENT_PIDS+=("$SAPID")
+  for _ in $(seq 1 100); do [[ -S $KEYWARD_AGENT_SOCKET ]] && break; sleep 0.05; done
+  expect_exit 0 kw agent status
+  expect_contains "$OUT" "keyward agent running"
+  kw list --passphrase-file "$PASSFILE" >/dev/null 2>&1
+  expect_exit 0 kw get dev/api/A </dev/null
+  expect_eq "$OUT" "alpha"
+  expect_exit 0 kw agent stop
+  wait "$SAPID" || true
+  grep -q "listening on the socket passed by systemd" "$TMP/sa.log" || fail "not socket-activated: $(cat "$TMP/sa.log")"
+  unset KEYWARD_AGENT_SOCKET
+else
+  echo "no systemd-socket-activate: the socket-activation check is skipped" >&2
+fi
+
 # ---- another uid is refused
 if [[ $(id -u) == 0 ]] && command -v setpriv >/dev/null; then
   as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }

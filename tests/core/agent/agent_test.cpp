@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 
 #include "agent/proto.h"
 #include "agent/server.h"
@@ -330,4 +332,32 @@ TEST_CASE("agent: durations", "[agent]") {
   CHECK(!agent::parse_duration("m"));
   CHECK(!agent::parse_duration("-5"));
   CHECK(!agent::parse_duration("5 m"));
+}
+
+TEST_CASE("agent protocol: hand-written frames (the fuzz seeds) decode as documented", "[agent]") {
+  auto read = [](const std::string& name) {
+    std::ifstream in(std::string(KEYWARD_SOURCE_DIR) + "/tests/fuzz/corpus/fuzz_agent_proto/" + name,
+                     std::ios::binary);
+    return Bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  auto status = agent::parse_frame(read("status_request.frame"));
+  REQUIRE(status);
+  auto sreq = agent::decode_request(status->cbor, std::move(status->secret));
+  REQUIRE(sreq);
+  CHECK(sreq->op == Op::status);
+  auto get = agent::parse_frame(read("get_request.frame"));
+  REQUIRE(get);
+  auto greq = agent::decode_request(get->cbor, std::move(get->secret));
+  REQUIRE(greq);
+  CHECK(greq->op == Op::get);
+  CHECK(greq->coordinate == "dev/api/A");
+  CHECK(greq->vault == "/v.db");
+  auto env = agent::parse_frame(read("env_response.frame"));
+  REQUIRE(env);
+  auto resp = agent::decode_response(env->cbor, std::move(env->secret));
+  REQUIRE(resp);
+  REQUIRE(resp->records.size() == 1);
+  CHECK(value_of(*resp, 0) == "alpha");
+  CHECK(resp->records[0].meta.created == 1);
+  CHECK(resp->records[0].meta.updated == 2);
 }
