@@ -49,6 +49,12 @@ std::vector<char*> agent_environment() {
   return out;
 }
 
+std::string human(std::uint64_t s) {
+  if (s >= 3600 && s % 3600 == 0) return std::to_string(s / 3600) + " h";
+  if (s >= 60 && s % 60 == 0) return std::to_string(s / 60) + " min";
+  return std::to_string(s) + " s";
+}
+
 void sleep_ms(long ms) {
   struct timespec ts {ms / 1000, (ms % 1000) * 1000000};
   ::nanosleep(&ts, nullptr);
@@ -154,10 +160,9 @@ void hand_to_agent(const Context& ctx, const vault::Vault& v) {
       return;
     }
     info(ctx, "Started the keyward agent (pid " + std::to_string(*started) +
-                  "): it keeps this vault unlocked for " + std::to_string(idle / 60) +
-                  " min idle, " + std::to_string(max / 3600) +
-                  " h at most; `keyward lock` forgets it, --no-agent or KEYWARD_NO_AGENT=1 "
-                  "turns it off");
+                  "): it keeps this vault unlocked for " + human(idle) + " idle, " +
+                  human(max) + " at most; `keyward lock` forgets it, --no-agent or "
+                  "KEYWARD_NO_AGENT=1 turns it off");
     r = agent::call(*sock, req, timeout);
   }
   if (!r) {
