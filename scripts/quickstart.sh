@@ -10,7 +10,10 @@ dir=$(./scripts/build.sh gcc | tail -n 1)
 kw="$root/$dir/keyward"
 
 demo=$(mktemp -d /tmp/keyward-quickstart.XXXXXX)
-cleanup() { [ "${KEYWARD_QUICKSTART_KEEP:-0}" = 1 ] || rm -rf "$demo"; }
+# The unlock agent this demo starts lives in the demo directory and is stopped at the end.
+export KEYWARD_AGENT_SOCKET="$demo/run/agent.sock"
+mkdir -m 700 "$demo/run"
+cleanup() { "$kw" -q agent stop 2>/dev/null || true; [ "${KEYWARD_QUICKSTART_KEEP:-0}" = 1 ] || rm -rf "$demo"; }
 trap cleanup EXIT
 export XDG_DATA_HOME="$demo/data" XDG_STATE_HOME="$demo/state" KEYWARD_VAULT="$demo/data/vault.db"
 unset KEYWARD_PASSPHRASE KEYWARD_IDENTITY SEALED_ENV_TOKEN

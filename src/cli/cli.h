@@ -16,6 +16,7 @@ struct Context {
   std::string vault_path;  // --vault / KEYWARD_VAULT; empty means the default location
   bool json = false;       // --json: machine-readable output where a command supports it
   bool quiet = false;      // -q: no informational lines on stderr
+  bool no_agent = false;   // --no-agent: never use or start the unlock agent
   int exit_code = 0;
 };
 

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <set>
 
+#include "cli/agent_access.h"
 #include "cli/cli.h"
 #include "cli/vault_open.h"
 #include "core/dotenv.h"
@@ -25,20 +26,35 @@ Status run_export(const Context& ctx, const ExportOptions& o) {
     return fail(Errc::policy, "refusing to export prod: production secrets are never written "
                               "to plaintext files; use `keyward run --env prod -- CMD`");
   }
-  KW_TRY(auto v, open_vault(ctx, o.unlock));
-  KW_TRY(auto records, v.read_env(o.env, o.component));
   std::vector<DotenvEntry> entries;
   std::set<std::string> keys;
-  for (auto& r : records) {
-    if (r.meta.tier == vault::Tier::high) {
-      return fail(Errc::policy, "refusing to export the high secret " + r.meta.coordinate);
+  auto add = [&](const vault::RecordMeta& meta, SecretBytes value) -> Status {
+    if (meta.tier == vault::Tier::high) {
+      return fail(Errc::policy, "refusing to export the high secret " + meta.coordinate);
     }
-    KW_TRY(auto c, vault::parse_coordinate(r.meta.coordinate));
+    KW_TRY(auto c, vault::parse_coordinate(meta.coordinate));
     if (!keys.insert(c.key).second) {
       return fail(Errc::policy, "the variable " + c.key + " exists in several components of " +
                                     o.env + "; choose one with --component");
     }
-    entries.push_back(DotenvEntry{c.key, std::move(r.value)});
+    entries.push_back(DotenvEntry{c.key, std::move(value)});
+    return ok();
+  };
+  agent::Request req;
+  req.op = agent::Op::env;
+  req.env = o.env;
+  req.component = o.component;
+  KW_TRY(auto answer, ask_agent(ctx, o.unlock, req));
+  if (answer) {
+    // High secrets are never exported: refused before any touch is asked for.
+    if (answer->high) return add(answer->high->rows.at(0).meta, SecretBytes{});
+    for (const auto& vv : record_views(*answer)) {
+      KW_TRY_STATUS(add(*vv.meta, SecretBytes::copy_of(vv.value)));
+    }
+  } else {
+    KW_TRY(auto v, open_vault(ctx, o.unlock));
+    KW_TRY(auto records, v.read_env(o.env, o.component));
+    for (auto& r : records) KW_TRY_STATUS(add(r.meta, std::move(r.value)));
   }
   KW_TRY(auto text, dotenv_write(entries));
   std::fwrite(text.data(), 1, text.size(), stdout);

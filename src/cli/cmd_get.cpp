@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "cli/agent_access.h"
 #include "cli/cli.h"
 #include "cli/vault_open.h"
 
@@ -15,14 +16,36 @@ struct GetOptions {
   UnlockOptions unlock;
 };
 
-Status run_get(const Context& ctx, const GetOptions& o) {
-  KW_TRY_STATUS(vault::parse_coordinate(o.coordinate));
-  KW_TRY(auto v, open_vault(ctx, o.unlock));
-  KW_TRY(auto rec, v.get(o.coordinate));
-  std::fwrite(rec.value.data(), 1, rec.value.size(), stdout);
+Status print_value(ByteView value) {
+  std::fwrite(value.data(), 1, value.size(), stdout);
   if (::isatty(1)) std::fputc('\n', stdout);
   if (std::fflush(stdout) != 0) return fail(Errc::io, "cannot write to stdout");
   return ok();
+}
+
+Status run_get(const Context& ctx, const GetOptions& o) {
+  KW_TRY(auto coord, vault::parse_coordinate(o.coordinate));
+  agent::Request req;
+  req.op = agent::Op::get;
+  req.coordinate = coord.str();
+  KW_TRY(auto answer, ask_agent(ctx, o.unlock, req));
+  if (answer) {
+    if (answer->high && answer->high->rows.size() == 1 && answer->records.empty() &&
+        answer->high->rows[0].meta.coordinate == coord.str()) {
+      // A high record: the agent returned it sealed; the touch happens here.
+      KW_TRY(auto recs, open_sealed_high(ctx, req.vault, "get", *answer->high));
+      return print_value(recs.at(0).value);
+    }
+    auto views = record_views(*answer);
+    if (answer->high || views.size() != 1 || views[0].meta->coordinate != coord.str()) {
+      return fail(Errc::unavailable, "the agent answered for another record; run `keyward agent "
+                                     "stop` and try again");
+    }
+    return print_value(views[0].value);
+  }
+  KW_TRY(auto v, open_vault(ctx, o.unlock));
+  KW_TRY(auto rec, v.get(o.coordinate));
+  return print_value(rec.value);
 }
 
 void add_get_command(CLI::App& app, Context& ctx) {

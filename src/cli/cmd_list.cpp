@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/agent_access.h"
 #include "cli/cli.h"
 #include "cli/vault_open.h"
 #include "core/hex.h"
@@ -27,8 +28,16 @@ std::string iso_time(std::uint64_t t) {
 }
 
 Status run_list(const Context& ctx, const ListOptions& o) {
-  KW_TRY(auto v, open_vault(ctx, o.unlock));
-  KW_TRY(auto metas, v.list());
+  std::vector<vault::RecordMeta> metas;
+  agent::Request req;
+  req.op = agent::Op::list;
+  KW_TRY(auto answer, ask_agent(ctx, o.unlock, req));
+  if (answer) {
+    metas = std::move(answer->metas);
+  } else {
+    KW_TRY(auto v, open_vault(ctx, o.unlock));
+    KW_TRY(metas, v.list());
+  }
   nlohmann::json arr = nlohmann::json::array();
   for (const auto& m : metas) {
     if (!o.env.empty() && m.coordinate.rfind(o.env + "/", 0) != 0) continue;

@@ -1,4 +1,5 @@
 // `keyward rm COORD`: delete one secret.
+#include "cli/agent_access.h"
 #include "cli/cli.h"
 #include "cli/vault_open.h"
 
@@ -11,9 +12,15 @@ struct RmOptions {
 };
 
 Status run_rm(const Context& ctx, const RmOptions& o) {
-  KW_TRY_STATUS(vault::parse_coordinate(o.coordinate));
-  KW_TRY(auto v, open_vault(ctx, o.unlock));
-  KW_TRY_STATUS(v.remove(o.coordinate));
+  KW_TRY(auto coord, vault::parse_coordinate(o.coordinate));
+  agent::Request req;
+  req.op = agent::Op::rm;
+  req.coordinate = coord.str();
+  KW_TRY(auto answer, ask_agent(ctx, o.unlock, req));
+  if (!answer) {
+    KW_TRY(auto v, open_vault(ctx, o.unlock));
+    KW_TRY_STATUS(v.remove(o.coordinate));
+  }
   info(ctx, "Removed " + o.coordinate);
   return ok();
 }

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <map>
 
+#include "cli/agent_access.h"
 #include "cli/cli.h"
 #include "cli/vault_open.h"
 
@@ -38,20 +39,27 @@ struct SecretEnv {
   std::vector<char*> envp;
 };
 
-Result<SecretEnv> build_env(const std::vector<vault::Record>& records) {
-  std::map<std::string, const vault::Record*> by_key;
+// One secret to pass: its coordinate and a view of its value (in locked memory).
+struct EnvValue {
+  std::string_view coordinate;
+  ByteView value;
+};
+
+Result<SecretEnv> build_env(const std::vector<EnvValue>& records) {
+  std::map<std::string, const EnvValue*> by_key;
   for (const auto& r : records) {
-    auto c = vault::parse_coordinate(r.meta.coordinate);
+    auto c = vault::parse_coordinate(r.coordinate);
     if (!c) return tl::unexpected(c.error());
     auto [it, inserted] = by_key.emplace(c->key, &r);
     if (!inserted) {
       return fail(Errc::policy, "the variable " + c->key + " is defined by both " +
-                                    it->second->meta.coordinate + " and " + r.meta.coordinate +
-                                    "; choose one with --component");
+                                    std::string(it->second->coordinate) + " and " +
+                                    std::string(r.coordinate) + "; choose one with --component");
     }
     if (std::memchr(r.value.data(), 0, r.value.size()) != nullptr) {
-      return fail(Errc::invalid_argument,
-                  r.meta.coordinate + " contains a NUL byte and cannot be an environment variable");
+      return fail(Errc::invalid_argument, std::string(r.coordinate) +
+                                              " contains a NUL byte and cannot be an environment "
+                                              "variable");
     }
   }
   std::size_t total = 0;
@@ -87,10 +95,29 @@ Result<int> run_command(const Context& ctx, const RunOptions& o) {
   if (!o.component.empty() && !vault::valid_env_name(o.component)) {
     return fail(Errc::invalid_argument, "--component must be a component name like api");
   }
-  KW_TRY(auto v, open_vault(ctx, o.unlock));
-  KW_TRY(auto records, v.read_env(o.env, o.component));
-  KW_TRY(auto env, build_env(records));
+  // Through a warm agent this is one round trip; otherwise a direct unlock.
+  std::vector<vault::Record> records;
+  std::optional<agent::Response> answer;
+  std::vector<EnvValue> values;
+  agent::Request req;
+  req.op = agent::Op::env;
+  req.env = o.env;
+  req.component = o.component;
+  KW_TRY(answer, ask_agent(ctx, o.unlock, req));
+  if (answer) {
+    for (const auto& vv : record_views(*answer)) values.push_back(EnvValue{vv.meta->coordinate, vv.value});
+    if (answer->high) {
+      KW_TRY(records, open_sealed_high(ctx, req.vault, "run", *answer->high));
+    }
+  } else {
+    KW_TRY(auto v, open_vault(ctx, o.unlock));
+    KW_TRY(records, v.read_env(o.env, o.component));
+  }
+  for (const auto& r : records) values.push_back(EnvValue{r.meta.coordinate, r.value.view()});
+  KW_TRY(auto env, build_env(values));
+  values.clear();
   records.clear();  // wipes the values (SecretBytes)
+  answer.reset();
 
   std::vector<char*> argv;
   for (const auto& a : o.command) argv.push_back(const_cast<char*>(a.c_str()));

@@ -2,6 +2,7 @@
 // a no-echo prompt; never from argv. One trailing newline is dropped.
 #include <unistd.h>
 
+#include "cli/agent_access.h"
 #include "cli/cli.h"
 #include "cli/prompt.h"
 #include "cli/vault_open.h"
@@ -35,6 +36,38 @@ Status run_set(const Context& ctx, const SetOptions& o) {
   else if (!o.tier.empty()) return fail(Errc::invalid_argument, "--tier is normal or high");
   item.kind = o.cloud_ref ? vault::Kind::cloud_ref : vault::Kind::value;
 
+  auto read_value = [&]() -> Status {
+    if (::isatty(0)) {
+      KW_TRY(item.value, prompt_secret("Value for " + item.coordinate + ": "));
+    } else {
+      KW_TRY(auto raw, read_fd_secret(0));
+      item.value = strip_newline(std::move(raw));
+    }
+    if (item.kind == vault::Kind::cloud_ref && !is_cloud_ref(item.value.reveal_string())) {
+      return fail(Errc::invalid_argument, "a cloud reference looks like aws-sm://..., "
+                                          "azure-kv://..., gcp-sm://... or vault://...");
+    }
+    return ok();
+  };
+  auto stored = [&] {
+    info(ctx, "Stored " + coord.str() + " (" + std::string(vault::tier_name(item.tier)) + ")");
+  };
+  // Normal records can be written through the agent; high ones need the high key, which only a
+  // direct unlock with a presence-capable slot (or the recovery code) gives.
+  const bool via_agent = item.tier == vault::Tier::normal && agent_enabled(ctx) &&
+                         !credential_given(o.unlock);
+  if (via_agent) {
+    KW_TRY_STATUS(read_value());
+    agent::Request req;
+    req.op = agent::Op::set;
+    req.items.push_back(agent::ItemWire{item.coordinate, item.tier, item.kind, item.value.size()});
+    req.secret = item.value.clone();
+    KW_TRY(auto answer, ask_agent(ctx, o.unlock, req));
+    if (answer) {
+      stored();
+      return ok();
+    }
+  }
   KW_TRY(auto v, open_vault(ctx, o.unlock));
   if (item.tier == vault::Tier::high && !v.has_presence_slot()) {
     std::string why = o.high || o.tier == "high" ? "" : " (prod/ coordinates are high by default)";
@@ -44,21 +77,12 @@ Status run_set(const Context& ctx, const SetOptions& o) {
                     "have yet: enrol one with `keyward slot add piv` or `keyward slot add fido2`"
                     + (why.empty() ? "" : ", or store it with --tier normal"));
   }
-  if (::isatty(0)) {
-    KW_TRY(item.value, prompt_secret("Value for " + item.coordinate + ": "));
-  } else {
-    KW_TRY(auto raw, read_fd_secret(0));
-    item.value = strip_newline(std::move(raw));
-  }
-  if (item.kind == vault::Kind::cloud_ref && !is_cloud_ref(item.value.reveal_string())) {
-    return fail(Errc::invalid_argument, "a cloud reference looks like aws-sm://..., "
-                                        "azure-kv://..., gcp-sm://... or vault://...");
-  }
+  if (!via_agent) KW_TRY_STATUS(read_value());
   std::vector<vault::SetItem> items;
   items.push_back(std::move(item));
   KW_TRY_STATUS(v.set(items));
-  info(ctx, "Stored " + coord.str() + " (" +
-                std::string(vault::tier_name(items[0].tier)) + ")");
+  item.tier = items[0].tier;
+  stored();
   return ok();
 }
 

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/agent_access.h"
 #include "cli/cli.h"
 #include "cli/hw_fido2.h"
 #include "cli/prompt.h"
@@ -127,6 +128,7 @@ Status run_rm(const Context& ctx, const SlotOptions& o) {
                           "(recommended when someone leaves)?");
   }
   KW_TRY_STATUS(v.remove_slot(o.number, rekey));
+  if (rekey) hand_to_agent(ctx, v);  // the agent's copy of the old key no longer fits
   info(ctx, "Removed slot " + std::to_string(o.number) +
                 (rekey ? "; the master key was rotated and every secret re-encrypted"
                          : ". It may still open old copies or backups of this vault; "

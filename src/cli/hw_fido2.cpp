@@ -134,6 +134,8 @@ bool fido2_unlock_requested() {
   return u != nullptr && std::string_view(u) == "fido2";
 }
 
+bool fido2_flag_given() { return g_unlock.fido2; }
+
 void install_fido2_agent(const std::string& vault_name) {
   agent_slot() = std::make_unique<CliFido2Agent>(g_unlock, vault_name);
   vault::set_fido2_agent(agent_slot().get());

@@ -21,6 +21,8 @@ struct Fido2UnlockOptions {
 // The options are stored in this module (one command runs per process).
 void add_fido2_unlock_options(CLI::App* cmd);
 bool fido2_unlock_requested();
+// True only for the --fido2 flag itself (not KEYWARD_UNLOCK=fido2).
+bool fido2_flag_given();
 void install_fido2_agent(const std::string& vault_name);
 Error fido2_unlock_error(const Error& original);
 

@@ -38,6 +38,8 @@ int main(int argc, char** argv) {
                  "$XDG_DATA_HOME/keyward/vault.db)");
   app.add_flag("--json", ctx.json, "Machine-readable output where supported");
   app.add_flag("-q,--quiet", ctx.quiet, "No informational messages");
+  app.add_flag("--no-agent", ctx.no_agent,
+               "Do not use or start the unlock agent (also KEYWARD_NO_AGENT=1)");
   cli::register_all(app, ctx);
 
   try {

@@ -3,6 +3,7 @@
 #include <csignal>
 #include <cstdlib>
 
+#include "cli/agent_access.h"
 #include "cli/hw_fido2.h"
 #include "cli/prompt.h"
 
@@ -79,7 +80,8 @@ Result<vault::Credential> obtain_credential(const UnlockOptions& o) {
   return Credential{SlotType::passphrase, std::move(pass)};
 }
 
-Result<vault::Vault> open_vault(const Context& ctx, const UnlockOptions& o) {
+namespace {
+Result<vault::Vault> open_vault_direct(const Context& ctx, const UnlockOptions& o) {
   // Exceeding RLIMIT_FSIZE must be an error we report (SQLite rolls back), not a signal.
   std::signal(SIGXFSZ, SIG_IGN);
   KW_TRY(auto path, vault_path(ctx));
@@ -97,6 +99,13 @@ Result<vault::Vault> open_vault(const Context& ctx, const UnlockOptions& o) {
     return v;
   }
   return vault::Vault::open(path, cred, vault_options());
+}
+}  // namespace
+
+Result<vault::Vault> open_vault(const Context& ctx, const UnlockOptions& o) {
+  KW_TRY(auto v, open_vault_direct(ctx, o));
+  hand_to_agent(ctx, v);
+  return v;
 }
 
 Result<SecretBytes> new_passphrase(const std::string& file, const char* env_name) {

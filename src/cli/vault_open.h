@@ -36,6 +36,8 @@ Result<std::string> vault_path(const Context& ctx);
 vault::VaultOptions vault_options();
 Result<vault::Credential> obtain_credential(const UnlockOptions& o);
 // Opens and unlocks the vault; also makes file-size-limit errors return instead of killing us.
+// When the agent is enabled, the unlocked vault's master key is then handed to it
+// (cli/agent_access.h).
 Result<vault::Vault> open_vault(const Context& ctx, const UnlockOptions& o);
 // A passphrase for a new slot: --new-passphrase-file, KEYWARD_NEW_PASSPHRASE, else prompt twice.
 Result<SecretBytes> new_passphrase(const std::string& file, const char* env_name);

@@ -10,6 +10,11 @@ export HOME=$TMP/home XDG_STATE_HOME=$TMP/state XDG_DATA_HOME=$TMP/data
 mkdir -p "$HOME"
 export KEYWARD_VAULT=$TMP/vault.db
 unset KEYWARD_PASSPHRASE KEYWARD_IDENTITY KEYWARD_RECOVERY_CODE KEYWARD_NEW_PASSPHRASE
+# No unlock agent unless a test asks for one (tests/cli/agent_test.sh); if one is started anyway,
+# it lives in this test's private runtime directory.
+export KEYWARD_NO_AGENT=1 XDG_RUNTIME_DIR=$TMP/run
+unset KEYWARD_AGENT_SOCKET KEYWARD_AGENT_AUTOSTART
+mkdir -m 700 "$XDG_RUNTIME_DIR"
 PASSFILE=$TMP/pass
 printf 'correct horse battery\n' >"$PASSFILE"
 SMALL_KDF=(--kdf-memory 8 --kdf-time 1 --kdf-parallelism 1)

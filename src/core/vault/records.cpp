@@ -151,6 +151,38 @@ Result<Record> open_record(const RecordRow& row, const VaultId& vid, const Secre
   return rec;
 }
 
+std::size_t body_plain_size(const RecordRow& row) noexcept {
+  return row.body.size() < aead::kXNonceSize + aead::kTagSize
+             ? 0
+             : row.body.size() - aead::kXNonceSize - aead::kTagSize;
+}
+
+Result<RecordMeta> open_record_into(const RecordRow& row, const VaultId& vid,
+                                    const SecretBytes& tier_key, const SecretBytes& fingerprint_key,
+                                    SecretBytes& scratch, ByteView& value) {
+  if (row.body.size() < aead::kXNonceSize + aead::kTagSize || tier_key.size() != 32 ||
+      scratch.size() < body_plain_size(row)) {
+    return opaque();
+  }
+  Bytes aad = record_aad(kBodyBlob, vid, row.id, row.tier);
+  unsigned long long plain_len = 0;
+  if (crypto_aead_xchacha20poly1305_ietf_decrypt(
+          scratch.data(), &plain_len, nullptr, row.body.data() + aead::kXNonceSize,
+          row.body.size() - aead::kXNonceSize, aad.data(), aad.size(), row.body.data(),
+          tier_key.data()) != 0) {
+    return opaque();
+  }
+  Reader r(ByteView(scratch.data(), static_cast<std::size_t>(plain_len)));
+  RecordMeta meta;
+  std::uint32_t n = 0;
+  if (!read_meta_head(r, meta, row.tier) || !read_coordinate(r, meta) || !r.u32(n) ||
+      !r.raw(n, value) || !r.done()) {
+    return opaque();
+  }
+  meta.fingerprint = value_fingerprint(fingerprint_key, value);
+  return meta;
+}
+
 Digest manifest_entry(const SecretBytes& manifest_key, const RecordRow& row) {
   Writer w;
   w.raw(label::kManifestEntry);

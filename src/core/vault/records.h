@@ -50,6 +50,13 @@ Result<RecordMeta> open_index(const RecordRow& row, const VaultId& vid,
                               const SecretBytes& index_key);
 Result<Record> open_record(const RecordRow& row, const VaultId& vid, const SecretBytes& tier_key,
                            const SecretBytes& fingerprint_key);
+// open_record without an allocation per record (the agent opens hundreds per request): decrypts
+// into `scratch` (locked memory the caller owns and reuses, at least body_plain_size(row) bytes)
+// and returns the meta; `value` points into scratch.
+std::size_t body_plain_size(const RecordRow& row) noexcept;
+Result<RecordMeta> open_record_into(const RecordRow& row, const VaultId& vid,
+                                    const SecretBytes& tier_key, const SecretBytes& fingerprint_key,
+                                    SecretBytes& scratch, ByteView& value);
 
 // Manifest entry HMAC (section 7) and XOR accumulation.
 Digest manifest_entry(const SecretBytes& manifest_key, const RecordRow& row);

@@ -201,6 +201,29 @@ Result<Vault> Vault::open(const std::string& path_in, const Credential& cred,
   return v;
 }
 
+Result<Vault> Vault::open_with_master(const std::string& path_in, SecretBytes master,
+                                      const VaultOptions& opts) {
+  if (master.size() != kKeySize) return fail(Errc::invalid_argument, "a master key is 32 bytes");
+  std::string path = absolute_vault_path(path_in);
+  KW_TRY(auto storage, Storage::open(path));
+  Vault v(std::move(storage), path, opts);
+  KW_TRY_STATUS(v.storage_.begin_read());
+  auto opened = [&]() -> Status {
+    KW_TRY(auto stored, v.storage_.read_header());
+    KW_TRY(v.header_, parse_header(stored.body));
+    KW_TRY(auto keys, derive_master_keys(master, v.header_.vault_id));
+    if (!ct_equal(keys.key_id, v.header_.key_id)) {
+      return fail(Errc::auth_failed, "the master key does not belong to the vault at " + path);
+    }
+    v.keys_ = std::move(keys);
+    v.master_ = std::move(master);
+    return v.reload();
+  }();
+  v.storage_.rollback();
+  if (!opened) return tl::unexpected(opened.error());
+  return v;
+}
+
 Status Vault::reload() {
   KW_TRY(auto pin, load_pin());
   KW_TRY(auto stored, storage_.read_header());
@@ -299,18 +322,26 @@ Status Vault::mutate(const std::function<Status()>& fn) {
   return raise_pin();
 }
 
+Error Vault::high_refused() {
+  return Error{Errc::policy, "this is a high secret: it needs a presence-capable slot (touch) "
+                             "or the recovery code to be released"};
+}
+
 Result<Record> Vault::open_row(const RecordRow& row) {
-  if (row.tier == Tier::high && !high_keys_) {
-    return fail(Errc::policy, "this is a high secret: it needs a presence-capable slot (touch) "
-                              "or the recovery code to be released");
-  }
+  if (row.tier == Tier::high && !high_keys_) return tl::unexpected(high_refused());
   return open_record(row, header_.vault_id, tier_key(row.tier), keys_->fingerprint);
 }
 
 Result<Record> Vault::get(std::string_view coordinate) {
+  KW_TRY(auto r, get_split(coordinate));
+  if (!r.sealed_high.empty()) return tl::unexpected(high_refused());
+  return std::move(r.records.front());
+}
+
+Result<SplitRead> Vault::get_split(std::string_view coordinate) {
   KW_TRY(auto coord, parse_coordinate(coordinate));
   KW_TRY_STATUS(storage_.begin_read());
-  auto result = [&]() -> Result<Record> {
+  auto result = [&]() -> Result<SplitRead> {
     KW_TRY_STATUS(reload());
     KW_TRY(auto id, record_id(*keys_, coord.str()));
     KW_TRY(auto row, storage_.read_record(id));
@@ -320,9 +351,17 @@ Result<Record> Vault::get(std::string_view coordinate) {
       KW_TRY_STATUS(scan_index());
       return fail(Errc::not_found, "no secret at " + coord.str());
     }
+    SplitRead out;
+    if (row->tier == Tier::high && !high_keys_) {
+      KW_TRY(auto meta, open_index(*row, header_.vault_id, keys_->record));
+      if (meta.coordinate != coord.str() || meta.tier != Tier::high) return opaque();
+      out.sealed_high.push_back(SealedHigh{std::move(meta), std::move(*row)});
+      return out;
+    }
     KW_TRY(auto rec, open_row(*row));
     if (rec.meta.coordinate != coord.str()) return opaque();
-    return rec;
+    out.records.push_back(std::move(rec));
+    return out;
   }();
   storage_.rollback();
   return result;
@@ -363,10 +402,16 @@ Result<std::vector<RecordMeta>> Vault::list() {
 }
 
 Result<std::vector<Record>> Vault::read_env(std::string_view env, std::string_view component) {
+  KW_TRY(auto r, read_env_split(env, component));
+  if (!r.sealed_high.empty()) return tl::unexpected(high_refused());
+  return std::move(r.records);
+}
+
+Result<SplitRead> Vault::read_env_split(std::string_view env, std::string_view component) {
   KW_TRY_STATUS(storage_.begin_read());
-  auto result = [&]() -> Result<std::vector<Record>> {
+  auto result = [&]() -> Result<SplitRead> {
     KW_TRY_STATUS(reload());
-    std::vector<Record> out;
+    SplitRead out;
     Digest manifest{};
     std::uint64_t count = 0;
     auto visit = [&](RecordRow&& row) -> Status {
@@ -377,9 +422,14 @@ Result<std::vector<Record>> Vault::read_env(std::string_view env, std::string_vi
       ++count;
       KW_TRY(auto c, parse_coordinate(meta.coordinate));
       if (c.env != env || (!component.empty() && c.component != component)) return ok();
+      if (row.tier == Tier::high && !high_keys_) {
+        if (meta.tier != Tier::high) return opaque();
+        out.sealed_high.push_back(SealedHigh{std::move(meta), std::move(row)});
+        return ok();
+      }
       KW_TRY(auto rec, open_row(row));
       if (rec.meta.coordinate != meta.coordinate) return opaque();
-      out.push_back(std::move(rec));
+      out.records.push_back(std::move(rec));
       return ok();
     };
     KW_TRY_STATUS(storage_.for_each_record(visit));
@@ -389,9 +439,75 @@ Result<std::vector<Record>> Vault::read_env(std::string_view env, std::string_vi
                       " do not match its header's manifest: a record was removed, added or "
                       "rolled back outside keyward");
     }
-    std::sort(out.begin(), out.end(), [](const Record& a, const Record& b) {
+    std::sort(out.records.begin(), out.records.end(), [](const Record& a, const Record& b) {
       return a.meta.coordinate < b.meta.coordinate;
     });
+    std::sort(out.sealed_high.begin(), out.sealed_high.end(),
+              [](const SealedHigh& a, const SealedHigh& b) {
+                return a.meta.coordinate < b.meta.coordinate;
+              });
+    return out;
+  }();
+  storage_.rollback();
+  return result;
+}
+
+Result<PackedRead> Vault::read_env_packed(std::string_view env, std::string_view component) {
+  KW_TRY_STATUS(storage_.begin_read());
+  auto result = [&]() -> Result<PackedRead> {
+    KW_TRY_STATUS(reload());
+    PackedRead out;
+    std::vector<std::pair<RecordMeta, RecordRow>> wanted;
+    Digest manifest{};
+    std::uint64_t count = 0;
+    auto visit = [&](RecordRow&& row) -> Status {
+      KW_TRY(auto meta, open_index(row, header_.vault_id, keys_->record));
+      KW_TRY(auto id, record_id(*keys_, meta.coordinate));
+      if (id != row.id) return opaque();
+      xor_into(manifest, manifest_entry(keys_->manifest, row));
+      ++count;
+      KW_TRY(auto c, parse_coordinate(meta.coordinate));
+      if (c.env != env || (!component.empty() && c.component != component)) return ok();
+      if (row.tier == Tier::high && !high_keys_) {
+        if (meta.tier != Tier::high) return opaque();
+        out.sealed_high.push_back(SealedHigh{std::move(meta), std::move(row)});
+        return ok();
+      }
+      wanted.emplace_back(std::move(meta), std::move(row));
+      return ok();
+    };
+    KW_TRY_STATUS(storage_.for_each_record(visit));
+    if (manifest != header_.manifest || count != header_.record_count) {
+      return fail(Errc::integrity,
+                  "the records of the vault at " + path_ +
+                      " do not match its header's manifest: a record was removed, added or "
+                      "rolled back outside keyward");
+    }
+    std::sort(wanted.begin(), wanted.end(),
+              [](const auto& a, const auto& b) { return a.first.coordinate < b.first.coordinate; });
+    std::sort(out.sealed_high.begin(), out.sealed_high.end(),
+              [](const SealedHigh& a, const SealedHigh& b) {
+                return a.meta.coordinate < b.meta.coordinate;
+              });
+    // Two locked buffers for the whole read: one scratch to decrypt into, one for the values.
+    std::size_t max_plain = 1, bound = 0;
+    for (const auto& [meta, row] : wanted) {
+      max_plain = std::max(max_plain, body_plain_size(row));
+      bound += body_plain_size(row);
+    }
+    SecretBytes scratch(max_plain), values(bound == 0 ? 1 : bound);
+    std::size_t off = 0;
+    for (const auto& [meta, row] : wanted) {
+      ByteView value;
+      KW_TRY(auto m, open_record_into(row, header_.vault_id, tier_key(row.tier),
+                                      keys_->fingerprint, scratch, value));
+      if (m.coordinate != meta.coordinate) return opaque();
+      if (!value.empty()) std::memcpy(values.data() + off, value.data(), value.size());
+      out.records.push_back(PackedRecord{std::move(m), off, value.size()});
+      off += value.size();
+    }
+    out.values = SecretBytes(off);
+    if (off != 0) std::memcpy(out.values.data(), values.data(), off);
     return out;
   }();
   storage_.rollback();

@@ -30,6 +30,28 @@ Result<std::string> default_vault_path();
 // Absolute, normalised form of a vault path (the pin key). The file need not exist.
 std::string absolute_vault_path(const std::string& path);
 
+// A high record kept sealed: what an unlocked Vault without the high key (the unlock agent)
+// returns, so that the client opens it after the presence gate (gate::open_high_row).
+struct SealedHigh {
+  RecordMeta meta;  // from the index entry (verified against the manifest)
+  RecordRow row;
+};
+struct SplitRead {
+  std::vector<Record> records;           // opened (normal; high too when the high key is held)
+  std::vector<SealedHigh> sealed_high;  // high records, still sealed (no high key held)
+};
+
+// read_env for the agent: every value in one locked buffer (no allocation per record).
+struct PackedRecord {
+  RecordMeta meta;
+  std::size_t offset = 0, len = 0;  // value = values[offset, offset + len)
+};
+struct PackedRead {
+  std::vector<PackedRecord> records;  // sorted by coordinate
+  SecretBytes values;
+  std::vector<SealedHigh> sealed_high;
+};
+
 struct SetItem {
   std::string coordinate;
   Tier tier = Tier::normal;
@@ -53,7 +75,20 @@ class Vault {
   static Result<Vault> open(const std::string& path, const Credential& cred,
                             const VaultOptions& opts);
 
+  // Opens with the master key of a vault some other process unlocked (the unlock agent): no slot,
+  // never the high key. Verifies that the key belongs to this vault (key id), the header MAC and
+  // the pin; a key that does not fit is auth_failed.
+  static Result<Vault> open_with_master(const std::string& path, SecretBytes master,
+                                        const VaultOptions& opts);
+  // The master key, for handing this unlocked vault to the unlock agent (src/cli/agent_access).
+  const SecretBytes& master_key() const { return master_; }
+
   Result<Record> get(std::string_view coordinate);
+  // get / read_env that keep high records sealed instead of refusing them when this Vault does
+  // not hold the high key (the agent path).
+  Result<SplitRead> get_split(std::string_view coordinate);
+  Result<SplitRead> read_env_split(std::string_view env, std::string_view component);
+  Result<PackedRead> read_env_packed(std::string_view env, std::string_view component);
   // Index of every record, sorted by coordinate; verifies the manifest.
   Result<std::vector<RecordMeta>> list();
   // Every record of env (and component, if non-empty), sorted; verifies the manifest.
@@ -96,6 +131,7 @@ class Vault {
   Status write_header();
   Status mutate(const std::function<Status()>& fn);
   Result<Record> open_row(const RecordRow& row);
+  static Error high_refused();
   // Opens every index entry and checks the manifest and record count (inside a transaction).
   Result<std::vector<RecordMeta>> scan_index();
   Result<std::uint64_t> count_high_records();

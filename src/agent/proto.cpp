@@ -1,0 +1,543 @@
+#include "agent/proto.h"
+
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <functional>
+#include <map>
+
+#include "core/cbor.h"
+
+namespace keyward::agent {
+namespace {
+
+using cbor::Value;
+
+constexpr std::string_view kOps[] = {"status", "add", "get", "list", "env",
+                                     "set",    "rm",  "lock", "stop"};
+
+tl::unexpected<Error> bad(const std::string& what) {
+  return fail(Errc::malformed, "agent protocol: " + what);
+}
+
+Value text(std::string_view s) { return Value::text(s); }
+
+Value map_of(cbor::Map m) {
+  auto v = Value::map(std::move(m));
+  return v ? std::move(*v) : Value::null();  // keys are distinct literals: cannot fail
+}
+
+// Walks a CBOR map whose keys are all text, dispatching each key to its handler; an unknown key
+// or a non-text key is refused (the strict decoder already refused duplicates).
+using Handlers = std::map<std::string_view, std::function<Status(const Value&)>>;
+Status walk(const Value& v, const Handlers& h, const char* what) {
+  if (!v.is_map()) return bad(std::string(what) + " is not a map");
+  for (const auto& [k, val] : v.as_map()) {
+    if (!k.is_text()) return bad(std::string(what) + " has a non-text key");
+    auto it = h.find(k.as_text());
+    if (it == h.end()) return bad(std::string(what) + " has an unknown key '" + k.as_text() + "'");
+    KW_TRY_STATUS(it->second(val));
+  }
+  return ok();
+}
+
+auto want_text(std::string& out, const char* name) {
+  return [&out, name](const Value& v) -> Status {
+    if (!v.is_text() || v.as_text().empty()) return bad(std::string(name) + " must be non-empty text");
+    if (v.as_text().find('\0') != std::string::npos) return bad(std::string(name) + " contains NUL");
+    out = v.as_text();
+    return ok();
+  };
+}
+auto want_uint(std::uint64_t& out, const char* name, std::uint64_t max) {
+  return [&out, name, max](const Value& v) -> Status {
+    if (!v.is_uint() || v.as_uint() > max) return bad(std::string(name) + " out of range");
+    out = v.as_uint();
+    return ok();
+  };
+}
+// Flags are only ever sent as true (absent = false), so each message has one encoding.
+auto want_true(bool& out, const char* name) {
+  return [&out, name](const Value& v) -> Status {
+    if (!v.is_bool() || !v.as_bool()) return bad(std::string(name) + " must be true when present");
+    out = v.as_bool();
+    return ok();
+  };
+}
+auto want_bytes(Bytes& out, const char* name, std::size_t max) {
+  return [&out, name, max](const Value& v) -> Status {
+    if (!v.is_bytes() || v.as_bytes().size() > max) return bad(std::string(name) + " bad bytes");
+    out = v.as_bytes();
+    return ok();
+  };
+}
+
+Value meta_value(const vault::RecordMeta& m, std::optional<std::size_t> len) {
+  cbor::Map mm;
+  mm.emplace_back(text("c"), text(m.coordinate));
+  mm.emplace_back(text("t"), Value::uint(static_cast<std::uint8_t>(m.tier)));
+  mm.emplace_back(text("k"), Value::uint(static_cast<std::uint8_t>(m.kind)));
+  mm.emplace_back(text("cr"), Value::uint(m.created));
+  mm.emplace_back(text("up"), Value::uint(m.updated));
+  mm.emplace_back(text("fp"), Value::bytes(ByteView(m.fingerprint)));
+  if (len) mm.emplace_back(text("n"), Value::uint(*len));
+  return map_of(std::move(mm));
+}
+
+// Decodes a record meta map; `len` must be given exactly when `n` is expected.
+Status decode_meta(const Value& v, vault::RecordMeta& m, std::uint64_t* len) {
+  std::uint64_t tier = 0, kind = 0;
+  Bytes fp;
+  std::string coord;
+  if (!v.is_map() || v.as_map().size() != (len != nullptr ? 7u : 6u)) {
+    return bad("a record has exactly its fields");
+  }
+  Handlers h{
+      {"c", want_text(coord, "c")},
+      {"t", want_uint(tier, "t", 1)},
+      {"k", want_uint(kind, "k", 1)},
+      {"cr", want_uint(m.created, "cr", UINT64_MAX)},
+      {"up", want_uint(m.updated, "up", UINT64_MAX)},
+      {"fp", want_bytes(fp, "fp", 4)},
+  };
+  if (len != nullptr) h.emplace("n", want_uint(*len, "n", vault::kMaxValueSize));
+  KW_TRY_STATUS(walk(v, h, "record"));
+  if (fp.size() != 4) return bad("fingerprint is 4 bytes");
+  KW_TRY_STATUS(vault::parse_coordinate(coord));
+  m.coordinate = std::move(coord);
+  m.tier = static_cast<vault::Tier>(tier);
+  m.kind = static_cast<vault::Kind>(kind);
+  std::memcpy(m.fingerprint.data(), fp.data(), 4);
+  return ok();
+}
+
+std::uint32_t be32(const std::uint8_t* p) {
+  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
+         std::uint32_t{p[3]};
+}
+
+cbor::DecodeLimits limits() {
+  cbor::DecodeLimits l;
+  l.max_depth = 6;
+  l.max_items = 1u << 22;
+  return l;
+}
+
+}  // namespace
+
+std::string_view op_name(Op op) noexcept { return kOps[static_cast<int>(op)]; }
+
+Response error_response(const Error& e) {
+  Response r;
+  r.ok = false;
+  r.code = e.code;
+  r.message = e.message;
+  return r;
+}
+
+Response locked_response() {
+  Response r;
+  r.ok = false;
+  r.locked = true;
+  return r;
+}
+
+// ---------------------------------------------------------------- requests
+
+Bytes encode_request(const Request& r) {
+  cbor::Map m;
+  m.emplace_back(text("v"), Value::uint(kProtocolVersion));
+  m.emplace_back(text("op"), text(op_name(r.op)));
+  if (!r.vault.empty()) m.emplace_back(text("vault"), text(r.vault));
+  if (!r.coordinate.empty()) m.emplace_back(text("coord"), text(r.coordinate));
+  if (!r.env.empty()) m.emplace_back(text("env"), text(r.env));
+  if (!r.component.empty()) m.emplace_back(text("comp"), text(r.component));
+  if (r.all) m.emplace_back(text("all"), Value::boolean(true));
+  if (r.op == Op::set) {
+    cbor::Array items;
+    for (const auto& i : r.items) {
+      cbor::Map im;
+      im.emplace_back(text("c"), text(i.coordinate));
+      im.emplace_back(text("t"), Value::uint(static_cast<std::uint8_t>(i.tier)));
+      im.emplace_back(text("k"), Value::uint(static_cast<std::uint8_t>(i.kind)));
+      im.emplace_back(text("n"), Value::uint(i.len));
+      items.push_back(map_of(std::move(im)));
+    }
+    m.emplace_back(text("items"), Value::array(std::move(items)));
+  }
+  return cbor::encode(map_of(std::move(m)));
+}
+
+Result<Request> decode_request(ByteView data, SecretBytes secret) {
+  KW_TRY(auto v, cbor::decode(data, limits()));
+  Request r;
+  std::uint64_t version = 0;
+  std::string op;
+  bool has_items = false;
+  Handlers h{
+      {"v", want_uint(version, "v", UINT64_MAX)},
+      {"op", want_text(op, "op")},
+      {"vault", want_text(r.vault, "vault")},
+      {"coord", want_text(r.coordinate, "coord")},
+      {"env", want_text(r.env, "env")},
+      {"comp", want_text(r.component, "comp")},
+      {"all", want_true(r.all, "all")},
+      {"items",
+       [&](const Value& x) -> Status {
+         has_items = true;
+         if (!x.is_array() || x.as_array().size() > 10000) return bad("items must be an array");
+         for (const auto& iv : x.as_array()) {
+           ItemWire item;
+           std::uint64_t tier = 0, kind = 0, len = 0;
+           if (!iv.is_map() || iv.as_map().size() != 4) return bad("an item has exactly c, t, k, n");
+           KW_TRY_STATUS(walk(iv, Handlers{
+               {"c", want_text(item.coordinate, "c")},
+               {"t", want_uint(tier, "t", 1)},
+               {"k", want_uint(kind, "k", 1)},
+               {"n", want_uint(len, "n", vault::kMaxValueSize)},
+           }, "item"));
+           KW_TRY_STATUS(vault::parse_coordinate(item.coordinate));
+           item.tier = static_cast<vault::Tier>(tier);
+           item.kind = static_cast<vault::Kind>(kind);
+           item.len = len;
+           r.items.push_back(std::move(item));
+         }
+         return ok();
+       }},
+  };
+  KW_TRY_STATUS(walk(v, h, "request"));
+  if (version != kProtocolVersion) {
+    return fail(Errc::unsupported, "agent protocol: version " + std::to_string(version) +
+                                       " is not supported (this keyward speaks 1); restart the "
+                                       "agent with `keyward agent stop`");
+  }
+  bool found = false;
+  for (std::size_t i = 0; i < std::size(kOps); ++i) {
+    if (op == kOps[i]) {
+      r.op = static_cast<Op>(i);
+      found = true;
+    }
+  }
+  if (!found) return bad("unknown operation");
+  // What each operation needs, and nothing else.
+  const bool needs_vault = r.op != Op::status && r.op != Op::stop && !(r.op == Op::lock && r.all);
+  if (needs_vault != !r.vault.empty()) return bad("vault given or missing");
+  if (!r.vault.empty() && r.vault[0] != '/') return bad("vault path must be absolute");
+  const bool needs_coord = r.op == Op::get || r.op == Op::rm;
+  if (needs_coord != !r.coordinate.empty()) return bad("coordinate given or missing");
+  if (needs_coord) KW_TRY_STATUS(vault::parse_coordinate(r.coordinate));
+  if ((r.op == Op::env) != !r.env.empty()) return bad("env given or missing");
+  if (r.op == Op::env && !vault::valid_env_name(r.env)) return bad("bad env name");
+  if (!r.component.empty() && (r.op != Op::env || !vault::valid_env_name(r.component))) {
+    return bad("bad component");
+  }
+  if (r.all && r.op != Op::lock) return bad("'all' only applies to lock");
+  if ((r.op == Op::set) != has_items) return bad("items given or missing");
+  if (r.op == Op::set && r.items.empty()) return bad("set needs at least one item");
+  std::size_t want_secret = 0;
+  if (r.op == Op::add) want_secret = vault::kKeySize;
+  for (const auto& i : r.items) want_secret += i.len;
+  if (secret.size() != want_secret) return bad("secret part has the wrong size");
+  r.secret = std::move(secret);
+  return r;
+}
+
+// ---------------------------------------------------------------- responses
+
+Bytes encode_response(const Response& r) {
+  cbor::Map m;
+  m.emplace_back(text("v"), Value::uint(kProtocolVersion));
+  m.emplace_back(text("ok"), Value::boolean(r.ok));
+  if (!r.ok) {
+    if (r.locked) {
+      m.emplace_back(text("locked"), Value::boolean(true));
+    } else {
+      m.emplace_back(text("code"), Value::uint(static_cast<std::uint64_t>(r.code)));
+      m.emplace_back(text("msg"), text(r.message));
+    }
+    return cbor::encode(map_of(std::move(m)));
+  }
+  if (!r.records.empty()) {
+    cbor::Array recs;
+    for (const auto& rec : r.records) recs.push_back(meta_value(rec.meta, rec.len));
+    m.emplace_back(text("recs"), Value::array(std::move(recs)));
+  }
+  if (!r.metas.empty()) {
+    cbor::Array metas;
+    for (const auto& meta : r.metas) metas.push_back(meta_value(meta, std::nullopt));
+    m.emplace_back(text("metas"), Value::array(std::move(metas)));
+  }
+  if (r.high) {
+    cbor::Array slots, rows;
+    for (const auto& s : r.high->slots) {
+      slots.push_back(Value::array({Value::uint(s.number), Value::bytes(ByteView(s.body))}));
+    }
+    for (const auto& row : r.high->rows) {
+      rows.push_back(Value::array({meta_value(row.meta, std::nullopt),
+                                   Value::bytes(ByteView(row.row.id)),
+                                   Value::bytes(ByteView(row.row.idx)),
+                                   Value::bytes(ByteView(row.row.body))}));
+    }
+    cbor::Map hm;
+    hm.emplace_back(text("hdr"), Value::bytes(ByteView(r.high->header)));
+    hm.emplace_back(text("slots"), Value::array(std::move(slots)));
+    hm.emplace_back(text("rows"), Value::array(std::move(rows)));
+    m.emplace_back(text("high"), map_of(std::move(hm)));
+  }
+  if (r.pid != 0) {
+    m.emplace_back(text("pid"), Value::uint(r.pid));
+    m.emplace_back(text("idle"), Value::uint(r.idle_ttl_s));
+    m.emplace_back(text("max"), Value::uint(r.max_ttl_s));
+    cbor::Array vs;
+    for (const auto& s : r.vaults) {
+      cbor::Map sm;
+      sm.emplace_back(text("path"), text(s.path));
+      sm.emplace_back(text("id"), Value::bytes(ByteView(s.id)));
+      sm.emplace_back(text("idle"), Value::uint(s.idle_left_s));
+      sm.emplace_back(text("max"), Value::uint(s.max_left_s));
+      vs.push_back(map_of(std::move(sm)));
+    }
+    m.emplace_back(text("vaults"), Value::array(std::move(vs)));
+  }
+  return cbor::encode(map_of(std::move(m)));
+}
+
+Result<Response> decode_response(ByteView data, SecretBytes secret) {
+  KW_TRY(auto v, cbor::decode(data, limits()));
+  Response r;
+  std::uint64_t version = 0, code = 0;
+  bool seen_ok = false, seen_code = false, seen_msg = false, seen_status = false;
+  int status_fields = 0;
+  std::size_t total = 0;
+  Handlers h{
+      {"v", want_uint(version, "v", UINT64_MAX)},
+      {"ok",
+       [&](const Value& x) -> Status {
+         if (!x.is_bool()) return bad("ok must be a boolean");
+         seen_ok = true;
+         r.ok = x.as_bool();
+         return ok();
+       }},
+      {"locked", want_true(r.locked, "locked")},
+      {"code", [&](const Value& x) { seen_code = true; return want_uint(code, "code", static_cast<std::uint64_t>(Errc::internal))(x); }},
+      {"msg", [&](const Value& x) { seen_msg = true; return want_text(r.message, "msg")(x); }},
+      {"recs",
+       [&](const Value& x) -> Status {
+         if (!x.is_array() || x.as_array().empty()) return bad("recs must be a non-empty array");
+         for (const auto& rv : x.as_array()) {
+           RecordWire rec;
+           std::uint64_t len = 0;
+           KW_TRY_STATUS(decode_meta(rv, rec.meta, &len));
+           rec.offset = total;
+           rec.len = len;
+           total += len;
+           r.records.push_back(std::move(rec));
+         }
+         return ok();
+       }},
+      {"metas",
+       [&](const Value& x) -> Status {
+         if (!x.is_array() || x.as_array().empty()) return bad("metas must be a non-empty array");
+         for (const auto& mv : x.as_array()) {
+           vault::RecordMeta meta;
+           KW_TRY_STATUS(decode_meta(mv, meta, nullptr));
+           r.metas.push_back(std::move(meta));
+         }
+         return ok();
+       }},
+      {"high",
+       [&](const Value& x) -> Status {
+         HighWire hw;
+         bool seen_hdr = false, seen_rows = false, seen_slots = false;
+         if (!x.is_map() || x.as_map().size() != 3) return bad("high has exactly hdr, slots, rows");
+         Handlers hh{
+             {"hdr", [&](const Value& b) { seen_hdr = true; return want_bytes(hw.header, "hdr", vault::kHeaderBodySize)(b); }},
+             {"slots",
+              [&](const Value& a) -> Status {
+                seen_slots = true;
+                if (!a.is_array()) return bad("slots must be an array");
+                for (const auto& s : a.as_array()) {
+                  if (!s.is_array() || s.as_array().size() != 2 || !s.as_array()[0].is_uint() ||
+                      s.as_array()[0].as_uint() > UINT32_MAX || !s.as_array()[1].is_bytes()) {
+                    return bad("bad slot");
+                  }
+                  hw.slots.push_back(vault::SlotRow{static_cast<std::uint32_t>(s.as_array()[0].as_uint()),
+                                                    s.as_array()[1].as_bytes()});
+                }
+                return ok();
+              }},
+             {"rows",
+              [&](const Value& a) -> Status {
+                seen_rows = true;
+                if (!a.is_array() || a.as_array().empty()) return bad("rows must be a non-empty array");
+                for (const auto& rw : a.as_array()) {
+                  if (!rw.is_array() || rw.as_array().size() != 4) return bad("bad row");
+                  const auto& f = rw.as_array();
+                  vault::SealedHigh sh;
+                  KW_TRY_STATUS(decode_meta(f[0], sh.meta, nullptr));
+                  if (sh.meta.tier != vault::Tier::high) return bad("a sealed row must be high");
+                  if (!f[1].is_bytes() || f[1].as_bytes().size() != 32 || !f[2].is_bytes() ||
+                      !f[3].is_bytes()) {
+                    return bad("bad row");
+                  }
+                  sh.row.id = vault::to_array<32>(f[1].as_bytes());
+                  sh.row.tier = vault::Tier::high;
+                  sh.row.idx = f[2].as_bytes();
+                  sh.row.body = f[3].as_bytes();
+                  hw.rows.push_back(std::move(sh));
+                }
+                return ok();
+              }},
+         };
+         KW_TRY_STATUS(walk(x, hh, "high"));
+         if (!seen_hdr || !seen_rows || !seen_slots || hw.header.size() != vault::kHeaderBodySize) {
+           return bad("high is missing fields");
+         }
+         r.high = std::move(hw);
+         return ok();
+       }},
+      {"pid", [&](const Value& x) { seen_status = true; return want_uint(r.pid, "pid", UINT32_MAX)(x); }},
+      {"idle", [&](const Value& x) { ++status_fields; return want_uint(r.idle_ttl_s, "idle", UINT64_MAX)(x); }},
+      {"max", [&](const Value& x) { ++status_fields; return want_uint(r.max_ttl_s, "max", UINT64_MAX)(x); }},
+      {"vaults",
+       [&](const Value& x) -> Status {
+         ++status_fields;
+         if (!x.is_array()) return bad("vaults must be an array");
+         for (const auto& sv : x.as_array()) {
+           VaultStatus s;
+           Bytes id;
+           if (!sv.is_map() || sv.as_map().size() != 4) return bad("bad vault status");
+           KW_TRY_STATUS(walk(sv, Handlers{
+               {"path", want_text(s.path, "path")},
+               {"id", want_bytes(id, "id", vault::kVaultIdSize)},
+               {"idle", want_uint(s.idle_left_s, "idle", UINT64_MAX)},
+               {"max", want_uint(s.max_left_s, "max", UINT64_MAX)},
+           }, "vault status"));
+           if (id.size() != vault::kVaultIdSize || s.path.empty()) return bad("bad vault status");
+           s.id = vault::to_array<vault::kVaultIdSize>(id);
+           r.vaults.push_back(std::move(s));
+         }
+         return ok();
+       }},
+  };
+  KW_TRY_STATUS(walk(v, h, "response"));
+  if (version != kProtocolVersion) return bad("unsupported version");
+  if (!seen_ok) return bad("ok missing");
+  if (r.ok) {
+    if (r.locked || seen_code || seen_msg) return bad("error fields in a success");
+  } else {
+    if (r.locked == (seen_code || seen_msg)) return bad("an error is either locked or code+msg");
+    if (!r.locked && (!seen_code || !seen_msg || code == 0)) return bad("error without code");
+    if (!r.records.empty() || !r.metas.empty() || r.high || seen_status) {
+      return bad("data in an error");
+    }
+    r.code = static_cast<Errc>(code);
+  }
+  if (seen_status != (r.pid != 0)) return bad("pid must be non-zero");
+  if (status_fields != (seen_status ? 3 : 0)) return bad("status fields come together");
+  if (secret.size() != total) return bad("secret part has the wrong size");
+  r.secret = std::move(secret);
+  return r;
+}
+
+// ---------------------------------------------------------------- frames
+
+Bytes frame_header(std::size_t cbor_size, std::size_t secret_size) {
+  Bytes h(kFrameHeaderSize);
+  for (int i = 0; i < 4; ++i) {
+    h[i] = static_cast<std::uint8_t>(cbor_size >> (24 - 8 * i));
+    h[4 + i] = static_cast<std::uint8_t>(secret_size >> (24 - 8 * i));
+  }
+  return h;
+}
+
+Result<std::pair<std::size_t, std::size_t>> parse_frame_header(ByteView header) {
+  if (header.size() != kFrameHeaderSize) return bad("short frame header");
+  std::size_t c = be32(header.data()), s = be32(header.data() + 4);
+  if (c == 0 || c > kMaxCborSize) return bad("message size out of range");
+  if (s > kMaxSecretSize) return bad("secret size out of range");
+  return std::make_pair(c, s);
+}
+
+Result<Frame> parse_frame(ByteView data) {
+  if (data.size() < kFrameHeaderSize) return bad("short frame");
+  KW_TRY(auto sizes, parse_frame_header(data.first(kFrameHeaderSize)));
+  if (data.size() != kFrameHeaderSize + sizes.first + sizes.second) return bad("frame size mismatch");
+  Frame f;
+  auto c = data.subspan(kFrameHeaderSize, sizes.first);
+  f.cbor.assign(c.begin(), c.end());
+  f.secret = SecretBytes::copy_of(data.subspan(kFrameHeaderSize + sizes.first));
+  return f;
+}
+
+Status write_frame(int fd, ByteView cbor, ByteView secret) {
+  if (cbor.size() > kMaxCborSize || secret.size() > kMaxSecretSize) {
+    return fail(Errc::invalid_argument, "agent message too large");
+  }
+  Bytes head = frame_header(cbor.size(), secret.size());
+  struct iovec iov[3] = {
+      {head.data(), head.size()},
+      {const_cast<std::uint8_t*>(cbor.data()), cbor.size()},
+      {const_cast<std::uint8_t*>(secret.data()), secret.size()},
+  };
+  int n = secret.empty() ? 2 : 3;
+  struct iovec* cur = iov;
+  while (n > 0) {
+    struct msghdr msg {};
+    msg.msg_iov = cur;
+    msg.msg_iovlen = static_cast<std::size_t>(n);
+    ssize_t w = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return fail(Errc::unavailable, "the agent connection timed out");
+      return fail(Errc::unavailable, std::string("the agent connection broke: ") + std::strerror(errno));
+    }
+    auto left = static_cast<std::size_t>(w);
+    while (n > 0 && left >= cur->iov_len) {
+      left -= cur->iov_len;
+      ++cur;
+      --n;
+    }
+    if (n > 0) {
+      cur->iov_base = static_cast<std::uint8_t*>(cur->iov_base) + left;
+      cur->iov_len -= left;
+    }
+  }
+  return ok();
+}
+
+namespace {
+Status read_exact(int fd, std::uint8_t* p, std::size_t n) {
+  while (n > 0) {
+    ssize_t r = ::recv(fd, p, n, 0);
+    if (r == 0) return fail(Errc::unavailable, "the agent connection closed early");
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return fail(Errc::unavailable, "the agent connection timed out");
+      return fail(Errc::unavailable, std::string("the agent connection broke: ") + std::strerror(errno));
+    }
+    p += r;
+    n -= static_cast<std::size_t>(r);
+  }
+  return ok();
+}
+}  // namespace
+
+Result<Frame> read_frame(int fd) {
+  std::uint8_t head[kFrameHeaderSize];
+  KW_TRY_STATUS(read_exact(fd, head, sizeof head));
+  KW_TRY(auto sizes, parse_frame_header(ByteView(head, sizeof head)));
+  Frame f;
+  f.cbor.resize(sizes.first);
+  KW_TRY_STATUS(read_exact(fd, f.cbor.data(), f.cbor.size()));
+  if (sizes.second != 0) {
+    f.secret = SecretBytes(sizes.second);
+    KW_TRY_STATUS(read_exact(fd, f.secret.data(), f.secret.size()));
+  }
+  return f;
+}
+
+}  // namespace keyward::agent

@@ -1,0 +1,105 @@
+// The unlock agent's wire protocol (docs/agent.md). One request and one response per connection,
+// each one frame:
+//   u32 big-endian CBOR length | u32 big-endian secret length | CBOR map | secret bytes
+// The CBOR part (deterministic CBOR, src/core/cbor.h, decoded strictly: unknown or missing keys,
+// wrong types and out-of-range values are refused) carries everything that is not secret. The
+// secret part (the master key of `add`, record values of `get`/`env`/`set`) is read straight into
+// locked memory (SecretBytes) and is described by lengths in the CBOR part, which must add up to
+// its size exactly. The master key only ever travels client -> agent (`add`), never back.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/bytes.h"
+#include "core/error.h"
+#include "core/secret.h"
+#include "core/vault/vault.h"
+
+namespace keyward::agent {
+
+inline constexpr std::uint64_t kProtocolVersion = 1;
+inline constexpr std::size_t kMaxCborSize = 8u << 20;
+inline constexpr std::size_t kMaxSecretSize = 64u << 20;
+inline constexpr std::size_t kFrameHeaderSize = 8;
+
+enum class Op : std::uint8_t { status, add, get, list, env, set, rm, lock, stop };
+std::string_view op_name(Op op) noexcept;
+
+// One value of a `set` request; its bytes are the next `len` bytes of the secret part.
+struct ItemWire {
+  std::string coordinate;
+  vault::Tier tier = vault::Tier::normal;
+  vault::Kind kind = vault::Kind::value;
+  std::size_t len = 0;
+};
+
+struct Request {
+  Op op = Op::status;
+  std::string vault;            // absolute vault path (every op but status, stop, lock --all)
+  std::string coordinate;       // get, rm
+  std::string env, component;   // env (component may be empty)
+  bool all = false;             // lock
+  std::vector<ItemWire> items;  // set
+  SecretBytes secret;           // add: the 32-byte master key; set: the values, in item order
+};
+
+// A record in a response; its value is secret[offset, offset + len).
+struct RecordWire {
+  vault::RecordMeta meta;
+  std::size_t offset = 0, len = 0;
+};
+
+// High records the agent cannot open (it never holds the high key): the sealed rows plus the
+// verified header and slots the client needs to run the presence gate and open them itself.
+struct HighWire {
+  Bytes header;  // encoded header body (vault::parse_header)
+  std::vector<vault::SlotRow> slots;
+  std::vector<vault::SealedHigh> rows;
+};
+
+struct VaultStatus {
+  std::string path;
+  vault::VaultId id{};
+  std::uint64_t idle_left_s = 0, max_left_s = 0;
+};
+
+struct Response {
+  bool ok = true;
+  bool locked = false;               // !ok: the agent does not hold this vault (fall back)
+  Errc code = Errc::internal;        // !ok && !locked
+  std::string message;               // !ok && !locked
+  std::vector<RecordWire> records;   // get, env (sorted by coordinate)
+  std::vector<vault::RecordMeta> metas;  // list
+  std::optional<HighWire> high;      // get, env
+  std::uint64_t pid = 0, idle_ttl_s = 0, max_ttl_s = 0;  // status
+  std::vector<VaultStatus> vaults;   // status
+  SecretBytes secret;                // record values
+};
+
+Response error_response(const Error& e);
+Response locked_response();
+
+Bytes encode_request(const Request& r);
+Result<Request> decode_request(ByteView cbor, SecretBytes secret);
+Bytes encode_response(const Response& r);
+Result<Response> decode_response(ByteView cbor, SecretBytes secret);
+
+struct Frame {
+  Bytes cbor;
+  SecretBytes secret;
+};
+// The 8-byte header: lengths, checked against the limits.
+Result<std::pair<std::size_t, std::size_t>> parse_frame_header(ByteView header);
+// A whole frame held in memory (tests and the fuzz target).
+Result<Frame> parse_frame(ByteView data);
+Bytes frame_header(std::size_t cbor_size, std::size_t secret_size);
+
+// Socket I/O. Blocking; the caller sets SO_RCVTIMEO/SO_SNDTIMEO so a stuck peer times out
+// (unavailable). A peer that closes early: unavailable.
+Status write_frame(int fd, ByteView cbor, ByteView secret);
+Result<Frame> read_frame(int fd);
+
+}  // namespace keyward::agent

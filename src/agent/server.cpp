@@ -1,0 +1,344 @@
+#include "agent/server.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "agent/socket.h"
+
+namespace keyward::agent {
+namespace {
+
+volatile sig_atomic_t g_stop_signal = 0;
+void on_stop_signal(int) { g_stop_signal = 1; }
+
+void log(const std::string& line) { std::fprintf(stderr, "keyward-agent: %s\n", line.c_str()); }
+
+// A vault error after which the agent's copy must go: the vault was re-keyed or swapped.
+bool drops_vault(Errc c) {
+  return c == Errc::unavailable || c == Errc::decrypt_failed || c == Errc::integrity;
+}
+
+void add_records(Response& resp, std::vector<vault::Record>& records) {
+  std::size_t total = 0;
+  for (const auto& r : records) total += r.value.size();
+  resp.secret = SecretBytes(total);
+  std::size_t off = 0;
+  for (auto& r : records) {
+    if (!r.value.empty()) std::memcpy(resp.secret.data() + off, r.value.data(), r.value.size());
+    resp.records.push_back(RecordWire{std::move(r.meta), off, r.value.size()});
+    off += r.value.size();
+  }
+  records.clear();
+}
+
+// systemd socket activation (sd_listen_fds(3)): LISTEN_PID must be us, LISTEN_FDS must be 1
+// (fd 3), and it must be a listening Unix stream socket.
+Result<int> systemd_socket() {
+  const char* pid = std::getenv("LISTEN_PID");
+  const char* fds = std::getenv("LISTEN_FDS");
+  if (pid == nullptr || fds == nullptr) return -1;
+  bool ours = std::strtoul(pid, nullptr, 10) == static_cast<unsigned long>(::getpid());
+  ::unsetenv("LISTEN_PID");
+  ::unsetenv("LISTEN_FDS");
+  ::unsetenv("LISTEN_FDNAMES");
+  if (!ours) return -1;
+  if (std::strcmp(fds, "1") != 0) {
+    return fail(Errc::invalid_argument, "systemd passed more than one socket; keyward-agent.socket "
+                                        "should have one ListenStream");
+  }
+  int fd = 3, type = 0, listening = 0, domain = 0;
+  socklen_t len = sizeof type;
+  if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_STREAM) {
+    return fail(Errc::invalid_argument, "the socket systemd passed is not a stream socket");
+  }
+  len = sizeof listening;
+  ::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len);
+  len = sizeof domain;
+  ::getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len);
+  if (!listening || domain != AF_UNIX) {
+    return fail(Errc::invalid_argument, "the socket systemd passed is not a listening Unix socket");
+  }
+  ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+  return fd;
+}
+
+Result<Fd> bind_socket(const std::string& path) {
+  Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd) return fail(Errc::io, std::string("socket: ") + std::strerror(errno));
+  struct sockaddr_un addr {};
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  // A socket file left by a dead agent is removed; a live one means an agent already runs.
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) == 0) {
+    if (!S_ISSOCK(st.st_mode)) return fail(Errc::already_exists, path + " exists and is not a socket");
+    Fd probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (::connect(probe.get(), reinterpret_cast<struct sockaddr*>(&addr), sizeof addr) == 0) {
+      return fail(Errc::already_exists, "an agent is already running on " + path);
+    }
+    ::unlink(path.c_str());
+  }
+  mode_t old = ::umask(0177);
+  int rc = ::bind(fd.get(), reinterpret_cast<struct sockaddr*>(&addr), sizeof addr);
+  ::umask(old);
+  if (rc != 0) return fail(Errc::io, "cannot listen on " + path + ": " + std::strerror(errno));
+  if (::listen(fd.get(), 64) != 0) return fail(Errc::io, std::string("listen: ") + std::strerror(errno));
+  return fd;
+}
+
+}  // namespace
+
+Result<std::uint64_t> parse_duration(std::string_view t) {
+  if (t.empty() || t.size() > 12) return fail(Errc::invalid_argument, "a duration looks like 30s, 15m, 8h or 1d");
+  std::uint64_t mult = 1;
+  char last = t.back();
+  if (last == 's' || last == 'm' || last == 'h' || last == 'd') {
+    mult = last == 's' ? 1 : last == 'm' ? 60 : last == 'h' ? 3600 : 86400;
+    t.remove_suffix(1);
+  }
+  if (t.empty()) return fail(Errc::invalid_argument, "a duration looks like 30s, 15m, 8h or 1d");
+  std::uint64_t v = 0;
+  for (char c : t) {
+    if (c < '0' || c > '9') return fail(Errc::invalid_argument, "a duration looks like 30s, 15m, 8h or 1d");
+    v = v * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  v *= mult;
+  if (v < 1 || v > 30 * 86400) return fail(Errc::invalid_argument, "a duration is between 1s and 30d");
+  return v;
+}
+
+std::uint64_t now_ms() {
+  struct timespec ts {};
+  ::clock_gettime(CLOCK_BOOTTIME, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1000 + static_cast<std::uint64_t>(ts.tv_nsec) / 1000000;
+}
+
+void Agent::expire(std::uint64_t now) {
+  for (auto it = vaults_.begin(); it != vaults_.end();) {
+    const Entry& e = it->second;
+    if (now >= e.last_used + opts_.idle_ttl_s * 1000 || now >= e.added + opts_.max_ttl_s * 1000) {
+      it = vaults_.erase(it);  // ~Vault wipes the master key (SecretBytes)
+    } else {
+      ++it;
+    }
+  }
+}
+
+std::uint64_t Agent::next_expiry() const {
+  std::uint64_t next = 0;
+  for (const auto& [path, e] : vaults_) {
+    std::uint64_t t = std::min(e.last_used + opts_.idle_ttl_s * 1000, e.added + opts_.max_ttl_s * 1000);
+    if (next == 0 || t < next) next = t;
+  }
+  return next;
+}
+
+Response Agent::status(std::uint64_t now) const {
+  Response r;
+  r.pid = static_cast<std::uint64_t>(::getpid());
+  r.idle_ttl_s = opts_.idle_ttl_s;
+  r.max_ttl_s = opts_.max_ttl_s;
+  for (const auto& [path, e] : vaults_) {
+    VaultStatus s;
+    s.path = path;
+    s.id = e.vault.header().vault_id;
+    std::uint64_t idle_end = e.last_used + opts_.idle_ttl_s * 1000, max_end = e.added + opts_.max_ttl_s * 1000;
+    s.idle_left_s = idle_end > now ? (idle_end - now + 999) / 1000 : 0;
+    s.max_left_s = max_end > now ? (max_end - now + 999) / 1000 : 0;
+    r.vaults.push_back(std::move(s));
+  }
+  return r;
+}
+
+Response Agent::vault_op(Request& req, Entry& e) {
+  vault::Vault& v = e.vault;
+  auto with_high = [&](Response& resp, std::vector<vault::SealedHigh>& sealed) {
+    if (sealed.empty()) return;
+    HighWire hw;
+    hw.header = vault::encode_header(v.header());
+    for (const auto& s : v.slots()) hw.slots.push_back(vault::SlotRow{s.number, vault::encode_slot(s)});
+    hw.rows = std::move(sealed);
+    resp.high = std::move(hw);
+  };
+  switch (req.op) {
+    case Op::get: {
+      auto r = v.get_split(req.coordinate);
+      if (!r) return error_response(r.error());
+      Response resp;
+      add_records(resp, r->records);
+      with_high(resp, r->sealed_high);
+      return resp;
+    }
+    case Op::env: {
+      auto r = v.read_env_packed(req.env, req.component);
+      if (!r) return error_response(r.error());
+      Response resp;
+      resp.secret = std::move(r->values);
+      for (auto& p : r->records) resp.records.push_back(RecordWire{std::move(p.meta), p.offset, p.len});
+      with_high(resp, r->sealed_high);
+      return resp;
+    }
+    case Op::list: {
+      auto r = v.list();
+      if (!r) return error_response(r.error());
+      Response resp;
+      resp.metas = std::move(*r);
+      return resp;
+    }
+    case Op::set: {
+      std::vector<vault::SetItem> items;
+      std::size_t off = 0;
+      for (const auto& i : req.items) {
+        vault::SetItem s;
+        s.coordinate = i.coordinate;
+        s.tier = i.tier;
+        s.kind = i.kind;
+        s.value = SecretBytes::copy_of(req.secret.view().subspan(off, i.len));
+        off += i.len;
+        items.push_back(std::move(s));
+      }
+      req.secret.clear();
+      auto r = v.set(items);
+      if (!r) return error_response(r.error());
+      return Response{};
+    }
+    case Op::rm: {
+      auto r = v.remove(req.coordinate);
+      if (!r) return error_response(r.error());
+      return Response{};
+    }
+    default: return error_response(Error{Errc::internal, "not a vault operation"});
+  }
+}
+
+Response Agent::handle(Request& req, std::uint64_t now) {
+  expire(now);
+  switch (req.op) {
+    case Op::status: return status(now);
+    case Op::stop:
+      stop_ = true;
+      vaults_.clear();
+      return Response{};
+    case Op::lock:
+      if (req.all) vaults_.clear();
+      else vaults_.erase(vault::absolute_vault_path(req.vault));
+      return Response{};
+    case Op::add: {
+      std::string path = vault::absolute_vault_path(req.vault);
+      auto v = vault::Vault::open_with_master(path, std::move(req.secret), opts_.vault_options);
+      if (!v) return error_response(v.error());
+      vaults_.erase(path);
+      vaults_.emplace(path, Entry{std::move(*v), now, now});
+      return Response{};
+    }
+    default: break;
+  }
+  auto it = vaults_.find(vault::absolute_vault_path(req.vault));
+  if (it == vaults_.end()) return locked_response();
+  Response resp = vault_op(req, it->second);
+  if (!resp.ok && drops_vault(resp.code)) {
+    vaults_.erase(it);
+    // Re-keyed meanwhile (or the file is busy): the client unlocks directly.
+    if (resp.code == Errc::unavailable) return locked_response();
+    return resp;
+  }
+  // Every use that reached the vault slides the idle limit, failed lookups included.
+  it->second.last_used = now;
+  return resp;
+}
+
+Status serve(const AgentOptions& opts) {
+  ::signal(SIGPIPE, SIG_IGN);
+  ::signal(SIGXFSZ, SIG_IGN);
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGHUP, &sa, nullptr);
+  sigset_t block, wait_mask;
+  sigemptyset(&block);
+  sigaddset(&block, SIGTERM);
+  sigaddset(&block, SIGINT);
+  sigaddset(&block, SIGHUP);
+  sigprocmask(SIG_BLOCK, &block, &wait_mask);
+  sigdelset(&wait_mask, SIGTERM);
+  sigdelset(&wait_mask, SIGINT);
+  sigdelset(&wait_mask, SIGHUP);
+
+  KW_TRY(int sd, systemd_socket());
+  Fd listener;
+  std::string path;
+  bool own_socket = sd < 0;
+  if (own_socket) {
+    KW_TRY(path, socket_path(true));
+    KW_TRY(listener, bind_socket(path));
+    log("listening on " + path + " (pid " + std::to_string(::getpid()) + ")");
+  } else {
+    listener = Fd(sd);
+    log("listening on the socket passed by systemd (pid " + std::to_string(::getpid()) + ")");
+  }
+  struct stat own {};
+  if (own_socket) ::stat(path.c_str(), &own);
+  if (::chdir("/") != 0) { /* not fatal */ }
+
+  Agent agent(opts);
+  const unsigned me = ::geteuid();
+  while (!agent.stop_requested() && g_stop_signal == 0) {
+    std::uint64_t now = now_ms();
+    agent.expire(now);
+    struct timespec ts {}, *timeout = nullptr;
+    if (std::uint64_t next = agent.next_expiry(); next != 0) {
+      std::uint64_t wait = next > now ? next - now : 0;
+      ts.tv_sec = static_cast<time_t>(wait / 1000);
+      ts.tv_nsec = static_cast<long>((wait % 1000) * 1000000);
+      timeout = &ts;
+    }
+    struct pollfd p {listener.get(), POLLIN, 0};
+    int n = ::ppoll(&p, 1, timeout, &wait_mask);
+    if (n <= 0) continue;  // timeout (expiry runs at the top), or a signal
+    Fd conn(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    if (!conn) continue;
+    auto uid = peer_uid(conn.get());
+    if (!uid || *uid != me) {
+      log("refused a connection from uid " + (uid ? std::to_string(*uid) : std::string("?")) +
+          ": this agent serves uid " + std::to_string(me) + " only");
+      continue;  // closed without a word
+    }
+    set_timeouts(conn.get(), 5000);
+    auto frame = read_frame(conn.get());
+    if (!frame) continue;
+    Response resp;
+    auto req = decode_request(frame->cbor, std::move(frame->secret));
+    if (!req) {
+      resp = error_response(req.error());
+    } else {
+      resp = agent.handle(*req, now_ms());
+    }
+    Bytes out = encode_response(resp);
+    (void)write_frame(conn.get(), out, resp.secret);
+  }
+  agent.wipe_all();
+  if (own_socket) {
+    struct stat cur {};
+    // Remove the socket only if it is still ours (a newer agent may have replaced it).
+    if (::stat(path.c_str(), &cur) == 0 && cur.st_ino == own.st_ino && cur.st_dev == own.st_dev) {
+      ::unlink(path.c_str());
+    }
+  }
+  log(g_stop_signal != 0 ? "stopped by a signal; every vault wiped" : "stopped; every vault wiped");
+  return ok();
+}
+
+}  // namespace keyward::agent

@@ -1,0 +1,60 @@
+// The unlock agent (docs/agent.md): holds unlocked vaults (master key only, in locked memory,
+// never the high key, a passphrase or a PIN) and opens and seals normal records for clients of
+// its own uid. High records are returned sealed, with the verified header and slots, so the
+// client runs the presence gate itself.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "agent/proto.h"
+#include "core/vault/vault.h"
+
+namespace keyward::agent {
+
+inline constexpr std::uint64_t kDefaultIdleTtlS = 15 * 60;
+inline constexpr std::uint64_t kDefaultMaxTtlS = 8 * 3600;
+
+struct AgentOptions {
+  std::uint64_t idle_ttl_s = kDefaultIdleTtlS;  // sliding: since the vault was last used
+  std::uint64_t max_ttl_s = kDefaultMaxTtlS;    // absolute: since it was handed to the agent
+  vault::VaultOptions vault_options;
+};
+
+// Parses a duration: "90", "90s", "15m", "8h", "1d" (seconds; 1 s .. 30 days).
+Result<std::uint64_t> parse_duration(std::string_view text);
+
+// Milliseconds on a clock that keeps counting during suspend (CLOCK_BOOTTIME).
+std::uint64_t now_ms();
+
+// The agent's state and request handling, without sockets (unit-testable).
+class Agent {
+ public:
+  explicit Agent(AgentOptions opts) : opts_(std::move(opts)) {}
+  Response handle(Request& req, std::uint64_t now);
+  // Wipes every vault whose idle or absolute limit has passed.
+  void expire(std::uint64_t now);
+  // When the next vault expires (ms, same clock), or 0 if none is held.
+  std::uint64_t next_expiry() const;
+  std::size_t held() const { return vaults_.size(); }
+  bool stop_requested() const { return stop_; }
+  void wipe_all() { vaults_.clear(); }
+
+ private:
+  struct Entry {
+    vault::Vault vault;
+    std::uint64_t added = 0, last_used = 0;
+  };
+  Response status(std::uint64_t now) const;
+  Response vault_op(Request& req, Entry& e);
+  AgentOptions opts_;
+  std::map<std::string, Entry> vaults_;  // by absolute vault path
+  bool stop_ = false;
+};
+
+// Runs the agent until `stop`, SIGTERM or SIGINT: on the socket systemd passed (LISTEN_FDS), else
+// on a socket it binds at socket_path(). `log` lines (never secrets) go to stderr.
+Status serve(const AgentOptions& opts);
+
+}  // namespace keyward::agent

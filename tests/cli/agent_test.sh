@@ -1,0 +1,233 @@
+#!/usr/bin/env bash
+# The unlock agent end to end: start/status/stop; get/run/export/list/set/rm through a warm agent
+# with no credential given; lock and lock --all; the idle TTL locks; a killed or stuck agent makes
+# clients fall back to a direct unlock cleanly; another uid is refused (socket directory
+# permissions, and the agent's own SO_PEERCRED check on a socket made reachable on purpose).
+. "$(dirname "$0")/lib.sh"
+unset KEYWARD_NO_AGENT
+# Every agent of this test is stopped at the end, whatever happens.
+AGENT_PIDS=()
+cleanup() {
+  "$KEYWARD_BIN" -q agent stop >/dev/null 2>&1 || true
+  for p in "${AGENT_PIDS[@]}"; do kill -CONT "$p" 2>/dev/null || true; kill "$p" 2>/dev/null || true; done
+  [[ -n ${PEERDIR:-} ]] && rm -rf "$PEERDIR"
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+agent_pid() { "$KEYWARD_BIN" --json agent status 2>/dev/null | sed -n 's/.*"pid": \([0-9]*\).*/\1/p'; }
+SOCK=$XDG_RUNTIME_DIR/keyward/agent.sock
+
+# ---- start / status / stop
+expect_exit 15 kw agent status
+expect_contains "$ERR" "not running"
+expect_exit 0 kw agent start --idle-ttl 1h --max-ttl 2h
+expect_contains "$ERR" "Started the keyward agent"
+[[ -S $SOCK ]] || fail "no socket at $SOCK"
+[[ $(stat -c %a "$XDG_RUNTIME_DIR/keyward") == 700 ]] || fail "socket directory is not 0700"
+[[ $(stat -c %a "$SOCK") == 600 ]] || fail "socket is not 0600"
+PID=$(agent_pid)
+[[ -n $PID ]] || fail "agent status --json has no pid"
+AGENT_PIDS+=("$PID")
+expect_exit 0 kw agent status
+expect_contains "$OUT" "idle TTL 1h, max TTL 2h"
+expect_contains "$OUT" "no vault unlocked"
+expect_exit 0 kw agent start
+expect_contains "$ERR" "already running"
+# The agent is hardened: no core dumps.
+grep -Eq '^Max core file size +0 +0' /proc/$PID/limits || fail "the agent may dump core"
+
+# ---- a direct unlock hands the vault over; then no credential is needed
+init_vault >/dev/null 2>&1
+printf alpha | kw set dev/api/A --passphrase-file "$PASSFILE" 2>/dev/null
+printf beta | kw set dev/api/B --passphrase-file "$PASSFILE" 2>/dev/null
+expect_exit 0 kw agent status
+expect_contains "$OUT" "unlocked: $KEYWARD_VAULT"
+expect_exit 0 kw get dev/api/A </dev/null
+expect_eq "$OUT" "alpha"
+expect_exit 0 kw run --env dev -- sh -c 'printf "%s-%s" "$A" "$B"'
+expect_eq "$OUT" "alpha-beta"
+expect_exit 0 kw export --env dev
+expect_contains "$OUT" "A=alpha"
+expect_exit 0 kw list --json
+expect_contains "$OUT" '"coordinate": "dev/api/B"'
+expect_exit 0 bash -c "printf gamma | setsid -w '$KEYWARD_BIN' set dev/api/C"
+expect_contains "$ERR" "Stored dev/api/C (normal)"
+expect_exit 0 kw rm dev/api/B
+# What the agent wrote is in the vault file: read it back directly, without the agent.
+expect_exit 0 kw --no-agent get dev/api/C --passphrase-file "$PASSFILE"
+expect_eq "$OUT" "gamma"
+expect_exit 6 kw --no-agent get dev/api/B --passphrase-file "$PASSFILE"
+expect_exit 6 kw get dev/api/B
+expect_contains "$ERR" "no secret at dev/api/B"
+# --no-agent / KEYWARD_NO_AGENT=1: the agent is not asked.
+expect_exit 2 kw --no-agent get dev/api/A
+expect_contains "$ERR" "no credential to unlock the vault"
+KEYWARD_NO_AGENT=1 expect_exit 2 kw get dev/api/A
+
+# ---- re-keying: rotate-master hands the new key over; a re-key behind the agent's back makes it
+# drop the stale key (the client unlocks directly).
+expect_exit 0 kw rotate-master --passphrase-file "$PASSFILE"
+expect_exit 0 kw get dev/api/A </dev/null
+expect_eq "$OUT" "alpha"
+expect_exit 0 kw --no-agent rotate-master --passphrase-file "$PASSFILE"
+expect_exit 2 kw get dev/api/A </dev/null
+expect_contains "$ERR" "no credential to unlock the vault"
+expect_exit 0 kw agent status
+expect_contains "$OUT" "no vault unlocked"
+kw list --passphrase-file "$PASSFILE" >/dev/null 2>&1
+
+# ---- lock wipes
+expect_exit 0 kw lock
+expect_contains "$ERR" "Locked $KEYWARD_VAULT"
+expect_exit 2 kw get dev/api/A </dev/null
+expect_contains "$ERR" "no credential to unlock the vault"
+expect_exit 0 kw list --passphrase-file "$PASSFILE"
+expect_exit 0 kw agent status
+expect_contains "$OUT" "unlocked: $KEYWARD_VAULT"
+expect_exit 0 kw lock --all
+expect_exit 0 kw agent status
+expect_contains "$OUT" "no vault unlocked"
+
+# ---- a stuck agent: the client times out and unlocks directly
+kw list --passphrase-file "$PASSFILE" >/dev/null 2>&1
+kill -STOP "$PID"
+export KEYWARD_AGENT_TIMEOUT_MS=700
+KEYWARD_PASSPHRASE='correct horse battery' expect_exit 0 kw get dev/api/A
+expect_eq "$OUT" "alpha"
+expect_contains "$ERR" "the agent did not answer"
+# ... and killed while a client waits on it: the client falls back too.
+KEYWARD_AGENT_TIMEOUT_MS=20000 KEYWARD_PASSPHRASE='correct horse battery' \
+  setsid -w "$KEYWARD_BIN" get dev/api/A >"$TMP/bg.out" 2>"$TMP/bg.err" &
+BGC=$!
+sleep 0.5
+kill -KILL "$PID"
+kill -CONT "$PID" 2>/dev/null || true
+wait "$BGC" || fail "client did not fall back after the agent was killed: $(cat "$TMP/bg.err")"
+expect_eq "$(cat "$TMP/bg.out")" "alpha"
+unset KEYWARD_AGENT_TIMEOUT_MS
+# The fallback unlocked directly and started a new agent (auto-start) with the vault.
+for _ in $(seq 1 100); do NEWPID=$(agent_pid); [[ -n $NEWPID ]] && break; sleep 0.05; done
+[[ -n $NEWPID && $NEWPID != "$PID" ]] || fail "no new agent after the fallback"
+AGENT_PIDS+=("$NEWPID")
+# It was started by a client that had KEYWARD_PASSPHRASE: the agent's environment does not.
+if [[ $(id -u) == 0 ]]; then
+  tr '\0' '\n' </proc/"$NEWPID"/environ | grep -q '^KEYWARD_PASSPHRASE' && fail "agent has KEYWARD_PASSPHRASE"
+  tr '\0' '\n' </proc/"$NEWPID"/environ | grep -q '^XDG_STATE_HOME=' || fail "cannot read the agent's environment"
+fi
+kill -KILL "$NEWPID"
+# Agent dead, stale socket left: a clean fallback (no credential: a clear error, no hang).
+expect_exit 2 kw get dev/api/A </dev/null
+expect_contains "$ERR" "no credential to unlock the vault"
+KEYWARD_PASSPHRASE='correct horse battery' expect_exit 0 kw get dev/api/A
+expect_contains "$ERR" "Started the keyward agent"
+PID=$(agent_pid)
+AGENT_PIDS+=("$PID")
+expect_exit 0 kw get dev/api/A
+expect_eq "$OUT" "alpha"
+# KEYWARD_AGENT_AUTOSTART=0: a running agent is used, none is started.
+expect_exit 0 kw agent stop
+expect_contains "$ERR" "Stopped the keyward agent"
+[[ -e $SOCK ]] && fail "the socket is left behind after stop"
+KEYWARD_AGENT_AUTOSTART=0 expect_exit 0 kw get dev/api/A --passphrase-file "$PASSFILE"
+expect_exit 15 kw agent status
+
+# ---- idle TTL: the vault locks by itself
+expect_exit 0 kw agent start --idle-ttl 1s
+PID=$(agent_pid)
+AGENT_PIDS+=("$PID")
+kw list --passphrase-file "$PASSFILE" >/dev/null 2>&1
+locked=0
+for _ in $(seq 1 200); do
+  if kw agent status 2>/dev/null | grep -q "no vault unlocked"; then locked=1; break; fi
+  sleep 0.1
+done
+[[ $locked == 1 ]] || fail "the idle TTL did not lock the vault within 20 s"
+expect_exit 2 kw get dev/api/A </dev/null
+expect_exit 0 kw agent stop
+
+# ---- systemd socket activation: the agent takes the listening socket it is passed
+# (LISTEN_PID/LISTEN_FDS), here from systemd-socket-activate, which starts it on first connection.
+if command -v systemd-socket-activate >/dev/null; then
+  mkdir -m 700 "$TMP/sa"
+  export KEYWARD_AGENT_SOCKET=$TMP/sa/agent.sock
+  systemd-socket-activate -l "$KEYWARD_AGENT_SOCKET" "$KEYWARD_BIN" agent start --foreground \
+    --idle-ttl 1h 2>"$TMP/sa.log" &
+  SAPID=$!
+  AGENT_PIDS+=("$SAPID")
+  for _ in $(seq 1 100); do [[ -S $KEYWARD_AGENT_SOCKET ]] && break; sleep 0.05; done
+  expect_exit 0 kw agent status
+  expect_contains "$OUT" "keyward agent running"
+  kw list --passphrase-file "$PASSFILE" >/dev/null 2>&1
+  expect_exit 0 kw get dev/api/A </dev/null
+  expect_eq "$OUT" "alpha"
+  expect_exit 0 kw agent stop
+  wait "$SAPID" || true
+  grep -q "listening on the socket passed by systemd" "$TMP/sa.log" || fail "not socket-activated: $(cat "$TMP/sa.log")"
+  unset KEYWARD_AGENT_SOCKET
+else
+  echo "no systemd-socket-activate: the socket-activation check is skipped" >&2
+fi
+
+# ---- another uid is refused
+if [[ $(id -u) == 0 ]] && command -v setpriv >/dev/null; then
+  as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+  PEERDIR=$(mktemp -d /tmp/kwpeer.XXXXXX)
+  chmod 755 "$PEERDIR"
+  mkdir -m 700 "$PEERDIR/priv"
+  export KEYWARD_AGENT_SOCKET=$PEERDIR/priv/agent.sock
+  "$KEYWARD_BIN" agent start --foreground --idle-ttl 1h 2>"$TMP/agent.log" &
+  FGPID=$!
+  AGENT_PIDS+=("$FGPID")
+  for _ in $(seq 1 100); do [[ -S $KEYWARD_AGENT_SOCKET ]] && break; sleep 0.05; done
+  kw list --passphrase-file "$PASSFILE" >/dev/null 2>&1
+  # A valid status request, as raw bytes (so that no client-side check gets in the way).
+  probe() {
+    as_nobody /usr/bin/python3 - "$KEYWARD_AGENT_SOCKET" <<'PY'
+import socket, struct, sys
+body = bytes([0xa2, 0x61, 0x76, 0x01, 0x62, 0x6f, 0x70, 0x66]) + b"status"
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(10)
+try:
+    s.connect(sys.argv[1])
+except PermissionError:
+    print("connect: permission denied"); sys.exit(0)
+try:
+    s.sendall(struct.pack(">II", len(body), 0) + body)
+    data = s.recv(65536)
+except (ConnectionResetError, BrokenPipeError):
+    data = b""  # closed by the agent before or after our request: no answer either way
+print("answer: %d bytes" % len(data))
+PY
+  }
+  # 1. The private directory keeps other users out.
+  [[ $(probe) == "connect: permission denied" ]] || fail "another uid reached the agent socket"
+  # 2. Reachable on purpose: the agent itself refuses the peer (SO_PEERCRED), says nothing.
+  chmod 755 "$PEERDIR/priv"
+  chmod 666 "$KEYWARD_AGENT_SOCKET"
+  [[ $(probe) == "answer: 0 bytes" ]] || fail "the agent answered another uid"
+  grep -q "refused a connection from uid 65534" "$TMP/agent.log" || fail "no refusal logged: $(cat "$TMP/agent.log")"
+  # The same request from our own uid is answered (the probe itself is valid).
+  out=$(/usr/bin/python3 - "$KEYWARD_AGENT_SOCKET" <<'PY'
+import socket, struct, sys
+body = bytes([0xa2, 0x61, 0x76, 0x01, 0x62, 0x6f, 0x70, 0x66]) + b"status"
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1]); s.sendall(struct.pack(">II", len(body), 0) + body)
+print("answer: %d bytes" % len(s.recv(65536)))
+PY
+)
+  [[ $out != "answer: 0 bytes" ]] || fail "our own uid got no answer"
+  # A keyward client of another uid also refuses a socket directory it does not own.
+  expect_exit 9 as_nobody "$KEYWARD_BIN" agent status
+  expect_contains "$ERR" "belongs to uid 0"
+  # Our own client refuses the directory while it is open to others.
+  expect_exit 9 kw agent status
+  expect_contains "$ERR" "accessible to other users"
+  chmod 700 "$PEERDIR/priv"
+  expect_exit 0 kw agent stop
+  wait "$FGPID" || true
+  grep -q "stopped; every vault wiped" "$TMP/agent.log" || fail "agent did not log its stop"
+  unset KEYWARD_AGENT_SOCKET
+else
+  echo "not root or no setpriv: the other-uid checks are skipped" >&2
+fi
+echo "agent: ok"

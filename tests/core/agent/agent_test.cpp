@@ -1,0 +1,365 @@
+// The unlock agent without sockets (src/agent/server.h, proto.h): requests handled by an Agent
+// that was given only a master key. Normal records are opened and sealed by the agent; high
+// records come back sealed (never a value, never the high key), and opening them needs the
+// presence gate; TTLs and lock wipe; the wire format is strict and round-trips.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+#include "agent/proto.h"
+#include "agent/server.h"
+#include "core/gate/gate.h"
+#include "core/hash.h"
+#include "core/p256.h"
+#include "core/random.h"
+#include "core/vault/slot_fido2.h"
+#include "../vault/vault_fixture.h"
+
+using namespace keyward;
+using namespace keyward::vault;
+using namespace keyward::vault::test;
+using agent::Op;
+using agent::Request;
+using agent::Response;
+
+namespace {
+
+class SoftAuthenticator final : public Fido2Agent {
+ public:
+  SoftAuthenticator() : key(p256::generate()), hmac(random_secret(32)) {}
+  Result<Fido2Assertion> get_assertion(const Fido2CredInfo& cred, std::string_view,
+                                       ByteView cdh) override {
+    Fido2Assertion a;
+    auto h = hash::sha256(as_bytes(cred.rp_id));
+    a.auth_data.assign(h.begin(), h.end());
+    a.auth_data.push_back(0x01);  // UP
+    for (std::uint8_t b : {0, 0, 0, 7}) a.auth_data.push_back(b);
+    Bytes msg = a.auth_data;
+    append(msg, cdh);
+    KW_TRY(a.signature, p256::ecdsa_sign_der(key.private_scalar, msg));
+    a.hmac_output = hmac.clone();
+    return a;
+  }
+  p256::KeyPair key;
+  SecretBytes hmac;
+};
+
+struct Guard {
+  explicit Guard(Fido2Agent* a) { set_fido2_agent(a); }
+  ~Guard() { set_fido2_agent(nullptr); }
+};
+
+struct Fixture {
+  TempDir dir;
+  std::string path = dir.path + "/v.db";
+  VaultOptions opts{dir.path + "/pins"};
+  agent::Agent make_agent(std::uint64_t idle = 900, std::uint64_t max = 28800) {
+    agent::AgentOptions o;
+    o.idle_ttl_s = idle;
+    o.max_ttl_s = max;
+    o.vault_options = opts;
+    return agent::Agent(o);
+  }
+  Vault make() {
+    auto v = Vault::create_with_passphrase(path, "me", SecretBytes::copy_of(std::string_view("pw")),
+                                           small_kdf(), opts);
+    REQUIRE(v);
+    return std::move(*v);
+  }
+};
+
+Request req(Op op, const std::string& vault = "") {
+  Request r;
+  r.op = op;
+  r.vault = vault;
+  return r;
+}
+
+Response add(agent::Agent& a, const Vault& v, std::uint64_t now) {
+  Request r = req(Op::add, v.path());
+  r.secret = v.master_key().clone();
+  return a.handle(r, now);
+}
+
+// Round trip through the wire encoding, as a client would see it.
+Response wire(const Response& r) {
+  Bytes c = agent::encode_response(r);
+  auto d = agent::decode_response(c, r.secret.clone());
+  REQUIRE(d);
+  return std::move(*d);
+}
+
+std::string value_of(const Response& r, std::size_t i) {
+  return std::string(as_chars(r.secret.view().subspan(r.records.at(i).offset, r.records.at(i).len)));
+}
+
+bool contains(ByteView hay, std::string_view needle) {
+  return std::search(hay.begin(), hay.end(), needle.begin(), needle.end()) != hay.end();
+}
+
+}  // namespace
+
+TEST_CASE("agent: a master key handed over serves get, env, list, set, rm", "[agent]") {
+  Fixture f;
+  auto v = f.make();
+  std::vector<SetItem> items;
+  items.push_back(item("dev/api/A", "alpha"));
+  items.push_back(item("dev/api/B", "beta"));
+  items.push_back(item("prod/api/C", "gamma"));
+  items[2].tier = Tier::normal;
+  REQUIRE(v.set(items));
+  auto a = f.make_agent();
+
+  Request g = req(Op::get, v.path());
+  g.coordinate = "dev/api/A";
+  CHECK(a.handle(g, 1000).locked);  // not handed over yet: the client unlocks directly
+  REQUIRE(add(a, v, 1000).ok);
+  CHECK(a.held() == 1);
+  auto got = wire(a.handle(g, 1001));
+  REQUIRE(got.ok);
+  REQUIRE(got.records.size() == 1);
+  CHECK(got.records[0].meta.coordinate == "dev/api/A");
+  CHECK(value_of(got, 0) == "alpha");
+  CHECK(!got.high);
+
+  Request e = req(Op::env, v.path());
+  e.env = "dev";
+  auto env = wire(a.handle(e, 1002));
+  REQUIRE(env.records.size() == 2);
+  CHECK(value_of(env, 0) == "alpha");
+  CHECK(value_of(env, 1) == "beta");
+
+  Request s = req(Op::set, v.path());
+  s.items.push_back(agent::ItemWire{"dev/api/D", Tier::normal, Kind::value, 5});
+  s.secret = SecretBytes::copy_of(std::string_view("delta"));
+  REQUIRE(a.handle(s, 1003).ok);
+  REQUIRE(v.get("dev/api/D")->value.reveal_string() == "delta");  // written to the file
+
+  Request rm = req(Op::rm, v.path());
+  rm.coordinate = "dev/api/B";
+  REQUIRE(a.handle(rm, 1004).ok);
+  Request list = req(Op::list, v.path());
+  auto l = wire(a.handle(list, 1005));
+  std::vector<std::string> coords;
+  for (const auto& m : l.metas) coords.push_back(m.coordinate);
+  CHECK(coords == std::vector<std::string>{"dev/api/A", "dev/api/D", "prod/api/C"});
+
+  Request missing = req(Op::get, v.path());
+  missing.coordinate = "dev/api/ZZZ";
+  auto m = wire(a.handle(missing, 1006));
+  CHECK(!m.ok);
+  CHECK(!m.locked);
+  CHECK(m.code == Errc::not_found);
+}
+
+TEST_CASE("agent: a key of another vault is refused, lock and lock --all wipe", "[agent]") {
+  Fixture f, other;
+  auto v = f.make();
+  auto w = other.make();
+  auto a = f.make_agent();
+  Request bad = req(Op::add, v.path());
+  bad.secret = w.master_key().clone();
+  auto r = a.handle(bad, 0);
+  CHECK(!r.ok);
+  CHECK(r.code == Errc::auth_failed);
+  CHECK(a.held() == 0);
+
+  REQUIRE(add(a, v, 0).ok);
+  REQUIRE(add(a, w, 0).ok);
+  CHECK(a.held() == 2);
+  Request lock = req(Op::lock, v.path());
+  REQUIRE(a.handle(lock, 1).ok);
+  CHECK(a.held() == 1);
+  Request l = req(Op::list, v.path());
+  CHECK(a.handle(l, 2).locked);
+  Request all = req(Op::lock);
+  all.all = true;
+  REQUIRE(a.handle(all, 3).ok);
+  CHECK(a.held() == 0);
+}
+
+TEST_CASE("agent: idle TTL slides with use, the absolute limit does not", "[agent]") {
+  Fixture f;
+  auto v = f.make();
+  auto a = f.make_agent(10, 25);  // seconds
+  REQUIRE(add(a, v, 0).ok);
+  CHECK(a.next_expiry() == 10000);
+  Request l = req(Op::list, v.path());
+  REQUIRE(a.handle(l, 9000).ok);  // used: idle limit moves to 19 s
+  a.expire(18999);
+  CHECK(a.held() == 1);
+  a.expire(19000);
+  CHECK(a.held() == 0);
+  CHECK(a.handle(l, 19001).locked);
+
+  REQUIRE(add(a, v, 100000).ok);
+  for (std::uint64_t t = 100000; t < 125000; t += 5000) REQUIRE(a.handle(l, t).ok);
+  a.expire(125000);  // used every 5 s, but 25 s after the hand-over it goes
+  CHECK(a.held() == 0);
+  Request status = req(Op::status);
+  auto st = a.handle(status, 125001);
+  CHECK(st.vaults.empty());
+  CHECK(st.idle_ttl_s == 10);
+}
+
+TEST_CASE("agent: high records come back sealed, never opened, the gate is required", "[agent]") {
+  Fixture f;
+  SoftAuthenticator auth;
+  Guard guard(&auth);
+  {
+    auto v = f.make();
+    Fido2CredInfo c;
+    c.rp_id = "keyward.vault";
+    c.credential_id = random_bytes(48);
+    c.salt = random_bytes(32);
+    c.public_key = auth.key.public_uncompressed;
+    auto slot = new_fido2_slot("fk", c, auth.hmac, v.header().vault_id);
+    REQUIRE(slot);
+    REQUIRE(v.add_slot(std::move(*slot)));
+  }
+  // Unlocked with the FIDO2 slot (touch): this Vault holds the high key and writes.
+  auto hv = Vault::open(f.path, Credential{SlotType::fido2, {}}, f.opts);
+  REQUIRE(hv);
+  REQUIRE(hv->high_unlocked());
+  std::vector<SetItem> items;
+  items.push_back(item("prod/api/HIGH", "top-secret-high-value"));
+  items[0].tier = Tier::high;
+  items.push_back(item("prod/api/LOW", "normal-value"));
+  REQUIRE(hv->set(items));
+
+  // The CLI hands over only the master key, even from a vault that holds the high key.
+  auto a = f.make_agent();
+  REQUIRE(add(a, *hv, 0).ok);
+
+  Request g = req(Op::get, hv->path());
+  g.coordinate = "prod/api/HIGH";
+  auto got = wire(a.handle(g, 1));
+  REQUIRE(got.ok);
+  CHECK(got.records.empty());
+  CHECK(got.secret.empty());
+  REQUIRE(got.high);
+  REQUIRE(got.high->rows.size() == 1);
+  CHECK(got.high->rows[0].meta.coordinate == "prod/api/HIGH");
+  CHECK(got.high->rows[0].meta.tier == Tier::high);
+  CHECK(!contains(got.high->rows[0].row.body, "top-secret-high-value"));
+  // Header and slots are the verified ones (the client runs the gate over them).
+  auto header = parse_header(got.high->header);
+  REQUIRE(header);
+  CHECK(header->vault_id == hv->header().vault_id);
+  CHECK(got.high->slots.size() == hv->slots().size());
+  // The whole answer never carries the value.
+  Bytes encoded = agent::encode_response(got);
+  CHECK(!contains(encoded, "top-secret-high-value"));
+
+  Request e = req(Op::env, hv->path());
+  e.env = "prod";
+  auto env = wire(a.handle(e, 2));
+  REQUIRE(env.records.size() == 1);
+  CHECK(value_of(env, 0) == "normal-value");
+  REQUIRE(env.high);
+  REQUIRE(env.high->rows.size() == 1);
+  CHECK(!contains(env.secret.view(), "top-secret-high-value"));
+
+  // The agent cannot write high records (no high key).
+  Request s = req(Op::set, hv->path());
+  s.items.push_back(agent::ItemWire{"prod/api/NEW", Tier::high, Kind::value, 1});
+  s.secret = SecretBytes::copy_of(std::string_view("x"));
+  auto sr = a.handle(s, 3);
+  CHECK(!sr.ok);
+  CHECK(sr.code == Errc::policy);
+
+  // Opening needs a grant from the presence gate; a grant that did not come from the gate
+  // (no high key) opens nothing.
+  gate::Grant forged;
+  CHECK(!gate::open_high_row(got.high->rows[0].row, hv->header().vault_id, forged));
+}
+
+TEST_CASE("agent protocol: strict decoding, one encoding per message", "[agent]") {
+  Request r;
+  r.op = Op::get;
+  r.vault = "/v.db";
+  r.coordinate = "dev/api/A";
+  Bytes c = agent::encode_request(r);
+  auto d = agent::decode_request(c, SecretBytes{});
+  REQUIRE(d);
+  CHECK(d->vault == "/v.db");
+  CHECK(agent::encode_request(*d) == c);
+  // A secret part where none belongs, a relative path, a missing coordinate: refused.
+  CHECK(!agent::decode_request(c, SecretBytes(1)));
+  r.vault = "v.db";
+  CHECK(!agent::decode_request(agent::encode_request(r), SecretBytes{}));
+  r.vault = "/v.db";
+  r.coordinate.clear();
+  CHECK(!agent::decode_request(agent::encode_request(r), SecretBytes{}));
+  // add needs exactly a 32-byte key.
+  Request ad;
+  ad.op = Op::add;
+  ad.vault = "/v.db";
+  CHECK(!agent::decode_request(agent::encode_request(ad), SecretBytes(31)));
+  CHECK(agent::decode_request(agent::encode_request(ad), SecretBytes(32)));
+  // Unknown keys are refused (here: a map with an extra key "x").
+  Bytes extra = {0xa3, 0x61, 'v', 0x01, 0x61, 'x', 0x00, 0x62, 'o', 'p', 0x66, 's', 't', 'a', 't', 'u', 's'};
+  CHECK(!agent::decode_request(extra, SecretBytes{}));
+  Bytes good = {0xa2, 0x61, 'v', 0x01, 0x62, 'o', 'p', 0x66, 's', 't', 'a', 't', 'u', 's'};
+  CHECK(agent::decode_request(good, SecretBytes{}));
+  // A response whose lengths do not add up to its secret part is refused.
+  Response resp;
+  resp.records.push_back(agent::RecordWire{RecordMeta{"dev/api/A", Tier::normal, Kind::value, 1, 2, {}}, 0, 3});
+  Bytes rc = agent::encode_response(resp);
+  CHECK(!agent::decode_response(rc, SecretBytes(2)));
+  CHECK(agent::decode_response(rc, SecretBytes(3)));
+  // Frames: limits are checked before anything is allocated.
+  CHECK(!agent::parse_frame_header(agent::frame_header(agent::kMaxCborSize + 1, 0)));
+  CHECK(!agent::parse_frame_header(agent::frame_header(0, 0)));
+  CHECK(!agent::parse_frame_header(agent::frame_header(10, agent::kMaxSecretSize + 1)));
+  Bytes frame = agent::frame_header(good.size(), 0);
+  append(frame, good);
+  CHECK(agent::parse_frame(frame));
+  frame.push_back(0);
+  CHECK(!agent::parse_frame(frame));
+}
+
+TEST_CASE("agent: durations", "[agent]") {
+  CHECK(*agent::parse_duration("15m") == 900);
+  CHECK(*agent::parse_duration("8h") == 28800);
+  CHECK(*agent::parse_duration("1") == 1);
+  CHECK(*agent::parse_duration("2d") == 172800);
+  CHECK(!agent::parse_duration("0s"));
+  CHECK(!agent::parse_duration("31d"));
+  CHECK(!agent::parse_duration("m"));
+  CHECK(!agent::parse_duration("-5"));
+  CHECK(!agent::parse_duration("5 m"));
+}
+
+TEST_CASE("agent protocol: hand-written frames (the fuzz seeds) decode as documented", "[agent]") {
+  // Built with append (GCC 12's -Warray-bounds false positive on operator+ chains).
+  auto read = [](std::string_view name) {
+    std::string path = KEYWARD_SOURCE_DIR;
+    path.append("/tests/fuzz/corpus/fuzz_agent_proto/").append(name);
+    std::ifstream in(path, std::ios::binary);
+    return Bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  auto status = agent::parse_frame(read("status_request.frame"));
+  REQUIRE(status);
+  auto sreq = agent::decode_request(status->cbor, std::move(status->secret));
+  REQUIRE(sreq);
+  CHECK(sreq->op == Op::status);
+  auto get = agent::parse_frame(read("get_request.frame"));
+  REQUIRE(get);
+  auto greq = agent::decode_request(get->cbor, std::move(get->secret));
+  REQUIRE(greq);
+  CHECK(greq->op == Op::get);
+  CHECK(greq->coordinate == "dev/api/A");
+  CHECK(greq->vault == "/v.db");
+  auto env = agent::parse_frame(read("env_response.frame"));
+  REQUIRE(env);
+  auto resp = agent::decode_response(env->cbor, std::move(env->secret));
+  REQUIRE(resp);
+  REQUIRE(resp->records.size() == 1);
+  CHECK(value_of(*resp, 0) == "alpha");
+  CHECK(resp->records[0].meta.created == 1);
+  CHECK(resp->records[0].meta.updated == 2);
+}
