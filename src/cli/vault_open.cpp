@@ -5,6 +5,7 @@
 
 #include "cli/hw_fido2.h"
 #include "cli/prompt.h"
+#include "cli/slot_usage.h"
 
 namespace keyward::cli {
 
@@ -79,7 +80,8 @@ Result<vault::Credential> obtain_credential(const UnlockOptions& o) {
   return Credential{SlotType::passphrase, std::move(pass)};
 }
 
-Result<vault::Vault> open_vault(const Context& ctx, const UnlockOptions& o) {
+namespace {
+Result<vault::Vault> open_vault_unrecorded(const Context& ctx, const UnlockOptions& o) {
   // Exceeding RLIMIT_FSIZE must be an error we report (SQLite rolls back), not a signal.
   std::signal(SIGXFSZ, SIG_IGN);
   KW_TRY(auto path, vault_path(ctx));
@@ -97,6 +99,13 @@ Result<vault::Vault> open_vault(const Context& ctx, const UnlockOptions& o) {
     return v;
   }
   return vault::Vault::open(path, cred, vault_options());
+}
+}  // namespace
+
+Result<vault::Vault> open_vault(const Context& ctx, const UnlockOptions& o) {
+  auto v = open_vault_unrecorded(ctx, o);
+  if (v) note_slot_used(*v);  // `slot list` shows "last used" (cli/slot_usage.h)
+  return v;
 }
 
 Result<SecretBytes> new_passphrase(const std::string& file, const char* env_name) {
