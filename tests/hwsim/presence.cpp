@@ -150,6 +150,28 @@ std::uint64_t Presence::requests() const {
   return requests_;
 }
 
+void Presence::trace_add(std::string name, std::chrono::nanoseconds device_time) {
+  std::lock_guard lock(mu_);
+  if (trace_names_.size() < 10000) trace_names_.push_back(std::move(name));
+  trace_time_ += device_time;
+}
+
+std::string Presence::trace() const {
+  std::lock_guard lock(mu_);
+  std::ostringstream os;
+  os << "requests=" << trace_names_.size()
+     << " device_us=" << std::chrono::duration_cast<std::chrono::microseconds>(trace_time_).count()
+     << " commands=";
+  for (std::size_t i = 0; i < trace_names_.size(); ++i) os << (i ? "," : "") << trace_names_[i];
+  return os.str();
+}
+
+void Presence::trace_reset() {
+  std::lock_guard lock(mu_);
+  trace_names_.clear();
+  trace_time_ = std::chrono::nanoseconds{0};
+}
+
 std::string Presence::status() const {
   std::lock_guard lock(mu_);
   std::ostringstream os;
