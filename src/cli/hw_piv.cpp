@@ -88,21 +88,26 @@ class CliPivAgent final : public vault::PivKeyAgent {
   }
 
  private:
+  // Connects to readers lazily, in order, until the card with `serial` answers: with several
+  // cards plugged in, the ones after it are never talked to.
   Result<hw::PivCard*> find(std::uint32_t serial) {
-    if (!scanned_) {
-      scanned_ = true;
-      KW_TRY(auto readers, hw::pcsc_readers());
-      if (readers.empty()) {
-        return fail(Errc::device, "no smart-card reader found: plug in your YubiKey");
-      }
-      for (const auto& r : readers) {
-        auto c = hw::PivCard::connect(r);
-        seen_[r] = c ? std::optional<std::uint32_t>((*c)->serial()) : std::nullopt;
-        if (c) cards_.push_back(std::move(*c));
-      }
-    }
     for (auto& c : cards_) {
       if (c->serial() == serial) return c.get();
+    }
+    if (!listed_) {
+      listed_ = true;
+      KW_TRY(readers_, hw::pcsc_readers());
+      if (readers_.empty()) {
+        return fail(Errc::device, "no smart-card reader found: plug in your YubiKey");
+      }
+    }
+    while (next_reader_ < readers_.size()) {
+      const std::string& r = readers_[next_reader_++];
+      auto c = hw::PivCard::connect(r);
+      seen_[r] = c ? std::optional<std::uint32_t>((*c)->serial()) : std::nullopt;
+      if (!c) continue;
+      cards_.push_back(std::move(*c));
+      if (cards_.back()->serial() == serial) return cards_.back().get();
     }
     return fail(Errc::not_found, "card " + std::to_string(serial) + " not present");
   }
@@ -133,7 +138,9 @@ class CliPivAgent final : public vault::PivKeyAgent {
 
   PivUnlockOptions opts_;
   std::string vault_;
-  bool scanned_ = false;
+  bool listed_ = false;
+  std::vector<std::string> readers_;
+  std::size_t next_reader_ = 0;
   bool stop_ = false;
   std::optional<Error> decisive_;
   std::vector<std::string> wanted_;

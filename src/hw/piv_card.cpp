@@ -89,6 +89,18 @@ Result<std::unique_ptr<PivCard>> PivCard::connect(const std::string& reader) {
 }
 
 Result<int> PivCard::pin_retries() {
+  // Firmware 5.3+: GET METADATA of the PIN (tag 06: total, remaining) in one APDU, without
+  // un-verifying the PIN; older cards: libykpiv's re-select + empty VERIFY.
+  unsigned char buf[64];
+  std::size_t len = sizeof buf;
+  if (ykpiv_get_metadata(st(state_), 0x80, buf, &len) == YKPIV_OK) {
+    for (std::size_t i = 0; i + 2 <= len;) {
+      std::size_t l = buf[i + 1];
+      if (l >= 0x80 || i + 2 + l > len) break;
+      if (buf[i] == 0x06 && l == 2) return static_cast<int>(buf[i + 3]);
+      i += 2 + l;
+    }
+  }
   int tries = 0;
   ykpiv_rc rc = ykpiv_get_pin_retries(st(state_), &tries);
   if (rc == YKPIV_PIN_LOCKED) return 0;
