@@ -1,5 +1,6 @@
 #include "presence.h"
 
+#include <algorithm>
 #include <sstream>
 
 namespace hwsim {
@@ -51,8 +52,14 @@ Outcome Presence::wait(const std::function<bool()>& tick) {
       result = Outcome::timed_out;
       break;
     }
-    cv_.wait_for(lock, std::chrono::milliseconds(100));
-    if (tick && !resolution_) {
+    // Keepalive tick every 100 ms, but wake exactly when the auto-touch or the timeout is due
+    // (a 100 ms granularity would add up to 100 ms to every auto-touched operation).
+    Clock::duration step = std::chrono::milliseconds(100);
+    if (auto_touch_) step = std::min<Clock::duration>(step, *auto_touch_ - elapsed);
+    step = std::min<Clock::duration>(step, timeout_ - elapsed);
+    cv_.wait_for(lock, step);
+    if (tick && !resolution_ && Clock::now() - start < timeout_ &&
+        !(auto_touch_ && Clock::now() - start >= *auto_touch_)) {
       lock.unlock();
       bool cancel = tick();
       lock.lock();
