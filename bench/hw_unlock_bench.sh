@@ -33,7 +33,7 @@ printf 'v' | q set bench/a/X --passphrase-file "$dir/pass"
 ctl piv0 auto-touch "$touch_ms" >/dev/null
 ctl fido0 auto-touch "$touch_ms" >/dev/null
 q slot add piv --label yk --allow-default-pin --pin-file "$dir/pin" --passphrase-file "$dir/pass"
-q slot add fido2 --label fk --passphrase-file "$dir/pass"
+q slot add fido2 --label fk --piv --pin-file "$dir/pin"   # a presence slot adds another
 
 now_us() { date +%s%6N; }
 # measure LABEL DEVICE ARGS...: one traced run for the command list, then $runs timed runs.
@@ -73,3 +73,23 @@ PY
 }
 measure "PIV unlock (touch always, PIN once)" piv0 --piv --pin-file "$dir/pin"
 measure "FIDO2 unlock (uv discouraged, one authenticator)" fido0 --fido2
+
+# UV-required FIDO2 slot (FIDO2 PIN set with python-fido2), in a second vault.
+if PYTHONPATH="$src/tests/hwsim" /usr/bin/python3 - "$dir/sim/fido0.sock" <<'PY' >/dev/null 2>&1
+import sys
+from fido2.ctap2.pin import ClientPin
+from fido_common import open_ctap
+ctap, conn = open_ctap(sys.argv[1])
+ClientPin(ctap).set_pin("4321ab")
+conn.close()
+PY
+then
+  printf '4321ab\n' >"$dir/fpin"
+  export KEYWARD_VAULT=$dir/vault2.db
+  q init --passphrase-file "$dir/pass" --kdf-memory 8 --kdf-time 1 --kdf-parallelism 1
+  printf 'v' | q set bench/a/X --passphrase-file "$dir/pass"
+  q slot add fido2 --label fk-uv --uv required --fido2-pin-file "$dir/fpin" --passphrase-file "$dir/pass"
+  measure "FIDO2 unlock (uv required, FIDO2 PIN)" fido0 --fido2 --fido2-pin-file "$dir/fpin"
+else
+  echo "FIDO2 uv required: skipped (python3-fido2 not available to set a PIN)"
+fi
