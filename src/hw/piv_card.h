@@ -55,7 +55,8 @@ class PivCard {
   // "YubiKey 20000001" or "YubiKey 20000001 (simulated)".
   std::string name() const;
 
-  // PIN tries left (unverifies a verified PIN). 0 = blocked.
+  // PIN tries left, 0 = blocked: GET METADATA of the PIN (firmware 5.3+, one APDU); older cards
+  // through libykpiv, which un-verifies a verified PIN.
   Result<int> pin_retries();
   // Wrong PIN: auth_failed naming the tries left; blocked: pin_blocked.
   Status verify_pin(const SecretBytes& pin);
