@@ -1,11 +1,20 @@
 // `keyward doctor`: checks the hardware path (pcscd, readers, PIV cards and their key slots,
-// FIDO2 hidraw permissions, the udev rule) and prints each problem with the command that fixes
-// it. `--json` for scripts. Exit 0 when nothing is wrong, else the class of the first problem.
+// FIDO2 hidraw permissions, the udev rule), the vault file as far as possible without a
+// credential (present, SQLite integrity, header parses, local pin consistent with its
+// revision), the pin directory's permissions and the agent socket, and prints each problem with
+// the command that fixes it. `--json` for scripts. Exit 0 when nothing is wrong, else the class
+// of the first problem. Warnings (factory credentials on a card, no vault yet) do not change it.
 #include <dirent.h>
+#include <sqlite3.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +22,11 @@
 
 #include "cli/cli.h"
 #include "cli/vault_open.h"
+#include "core/hex.h"
+#include "core/vault/format.h"
+#include "core/vault/pin.h"
+#include "core/vault/storage.h"
+#include "core/vault/vault.h"
 #include "hw/fido2_device.h"
 #include "hw/piv_card.h"
 
@@ -33,10 +47,175 @@ std::string hex2(unsigned v) {
 
 bool file_exists(const std::string& p) { return ::access(p.c_str(), F_OK) == 0; }
 
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// The vault, without a credential: present, SQLite quick_check, header parses, and the local pin
+// (rollback protection) agrees with the header's vault id and revision. The header MAC needs
+// the master key, so it is checked by every command that unlocks, not here.
+void check_vault(const Context& ctx, nlohmann::json& report, std::vector<Problem>& problems,
+                 std::vector<std::string>& warnings) {
+  nlohmann::json jv = nlohmann::json::object();
+  auto path = vault_path(ctx);
+  if (!path) {
+    problems.push_back({path.error().code, path.error().message, "set KEYWARD_VAULT or HOME"});
+    report["vault"] = jv;
+    return;
+  }
+  jv["path"] = *path;
+  jv["present"] = file_exists(*path);
+  if (!file_exists(*path)) {
+    warnings.push_back("no vault at " + *path + " (create one: keyward init)");
+    report["vault"] = jv;
+    return;
+  }
+  // SQLite integrity, read-only.
+  sqlite3* db = nullptr;
+  std::string integrity = "unknown";
+  if (sqlite3_open_v2(path->c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_busy_timeout(db, 2000);
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &st, nullptr) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+      const unsigned char* t = sqlite3_column_text(st, 0);
+      integrity = t ? reinterpret_cast<const char*>(t) : "unknown";
+    } else {
+      integrity = sqlite3_errmsg(db);
+    }
+    sqlite3_finalize(st);
+  } else {
+    integrity = db ? sqlite3_errmsg(db) : "cannot open";
+  }
+  sqlite3_close(db);
+  jv["sqlite_integrity"] = integrity;
+  const std::string restore = "restore the vault from a backup (keyward vault backup makes one)";
+  if (integrity != "ok") {
+    problems.push_back({Errc::integrity, "the vault file " + *path +
+                                             " fails SQLite's integrity check: " + integrity,
+                        restore});
+    report["vault"] = jv;
+    return;
+  }
+  // Header: parse only (the MAC needs the master key).
+  std::optional<vault::HeaderBody> header;
+  if (auto storage = vault::Storage::open(*path); !storage) {
+    problems.push_back({storage.error().code, storage.error().message, restore});
+  } else if (auto b = storage->begin_read(); !b) {
+    problems.push_back({b.error().code, b.error().message, "retry; another keyward holds a lock"});
+  } else {
+    auto raw = storage->read_header();
+    auto parsed = raw ? vault::parse_header(raw->body) : Result<vault::HeaderBody>(tl::unexpected(raw.error()));
+    storage->rollback();
+    if (!parsed) {
+      problems.push_back({Errc::integrity, "the vault header of " + *path + " does not parse",
+                          restore});
+    } else {
+      header = *parsed;
+      jv["vault_id"] = encoding::hex_encode(ByteView(header->vault_id.data(), header->vault_id.size()));
+      jv["revision"] = header->revision;
+      jv["header"] = "parses (MAC checked at unlock)";
+    }
+  }
+  // Local pin.
+  auto dir = vault::pin_directory({});
+  if (dir) {
+    vault::PinStore store(*dir, vault::absolute_vault_path(*path));
+    jv["pin_file"] = store.file();
+    auto pin = store.load();
+    if (!pin) {
+      problems.push_back({pin.error().code, pin.error().message,
+                          "keyward vault forget (then unlock once to pin the vault again)"});
+    } else if (!*pin) {
+      jv["pinned"] = false;
+    } else {
+      jv["pinned"] = true;
+      jv["pinned_revision"] = (*pin)->revision;
+      if (header && (*pin)->vault_id != header->vault_id) {
+        problems.push_back({Errc::integrity, "the vault at " + *path + " is not the vault this "
+                                             "machine pinned there (different vault id)",
+                            "if you replaced it on purpose: keyward vault forget"});
+      } else if (header && (*pin)->revision > header->revision) {
+        problems.push_back(
+            {Errc::integrity, "the vault at " + *path + " is older (revision " +
+                                  std::to_string(header->revision) + ") than this machine has "
+                                  "seen (revision " + std::to_string((*pin)->revision) +
+                                  "): a rollback or a stale copy",
+             "restore the newest copy of the vault; if the rollback is intended: keyward vault "
+             "forget"});
+      }
+    }
+  }
+  report["vault"] = jv;
+}
+
+// The pin directory must belong to this user and not be writable by others (a writable pin
+// directory lets another user reset the rollback protection).
+void check_state_dir(nlohmann::json& report, std::vector<Problem>& problems) {
+  auto dir = vault::pin_directory({});
+  if (!dir) return;
+  nlohmann::json js = {{"path", *dir}};
+  struct stat st{};
+  if (::stat(dir->c_str(), &st) != 0) {
+    js["present"] = false;
+  } else {
+    js["present"] = true;
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%03o", static_cast<unsigned>(st.st_mode & 0777));
+    js["mode"] = mode;
+    if (st.st_uid != ::getuid()) {
+      problems.push_back({Errc::policy, "the pin directory " + *dir + " belongs to another user",
+                          "sudo chown -R \"$USER\" " + shell_quote(*dir)});
+    } else if ((st.st_mode & 0077) != 0) {
+      problems.push_back({Errc::policy, "the pin directory " + *dir + " is accessible by other "
+                                        "users (mode " + std::string(mode) + ")",
+                          "chmod 700 " + shell_quote(*dir)});
+    }
+  }
+  report["pin_dir"] = js;
+}
+
+// The agent's socket: present and answering a connect (the agent itself is optional).
+void check_agent(nlohmann::json& report, std::vector<Problem>& problems) {
+  nlohmann::json ja = nlohmann::json::object();
+  const char* rt = std::getenv("XDG_RUNTIME_DIR");
+  if (rt == nullptr || rt[0] != '/') {
+    ja["socket"] = nullptr;
+    ja["running"] = false;
+    report["agent"] = ja;
+    return;
+  }
+  std::string sock = std::string(rt) + "/keyward/agent.sock";
+  ja["socket"] = sock;
+  bool present = file_exists(sock), answers = false;
+  if (present) {
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (sock.size() < sizeof addr.sun_path) {
+      std::memcpy(addr.sun_path, sock.c_str(), sock.size() + 1);
+      int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      if (fd >= 0) {
+        answers = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+        ::close(fd);
+      }
+    }
+    if (!answers) {
+      problems.push_back({Errc::unavailable, "the agent socket " + sock +
+                                                 " exists but nobody answers (a crashed agent)",
+                          "rm " + shell_quote(sock) + " and start the agent again"});
+    }
+  }
+  ja["running"] = answers;
+  report["agent"] = ja;
+}
+
 Status run_doctor(Context& ctx) {
   nlohmann::json report = {{"pcscd", false}, {"readers", nlohmann::json::array()},
                            {"fido2_hidraw", nlohmann::json::array()}};
   std::vector<Problem> problems;
+  std::vector<std::string> warnings;
 
   auto readers = hw::pcsc_readers();
   if (!readers) {
@@ -68,6 +247,19 @@ Status run_doctor(Context& ctx) {
         jr["card"] = {{"serial", c.serial()}, {"firmware", c.firmware()},
                       {"simulated", c.simulated()}, {"keys", keys},
                       {"pin_tries", tries ? *tries : -1}};
+        if (auto cred = c.credential_state(); cred && cred->known &&
+            (cred->pin_default || cred->puk_default || cred->mgmt_default)) {
+          std::string which;
+          if (cred->pin_default) which += "PIN ";
+          if (cred->puk_default) which += "PUK ";
+          if (cred->mgmt_default) which += "management-key ";
+          jr["card"]["factory_credentials"] = which.substr(0, which.size() - 1);
+          warnings.push_back(c.name() + " still has its factory " + which +
+                             "(keyward slot add piv replaces them)");
+        } else if (cred) {
+          jr["card"]["factory_credentials"] = "";
+          jr["card"]["management_key_pin_protected"] = cred->mgmt_protected;
+        }
         if (tries && *tries == 0) {
           problems.push_back({Errc::pin_blocked, "the PIV PIN of " + c.name() + " is blocked",
                               "yubico-piv-tool -r '" + r + "' -a unblock-pin"});
@@ -125,9 +317,14 @@ Status run_doctor(Context& ctx) {
                         "sudo cmake --install build (installs lib/udev/rules.d/70-keyward.rules)"});
   }
 
+  check_vault(ctx, report, problems, warnings);
+  check_state_dir(report, problems);
+  check_agent(report, problems);
+
   nlohmann::json jp = nlohmann::json::array();
   for (const auto& p : problems) jp.push_back({{"problem", p.what}, {"fix", p.fix}});
   report["problems"] = jp;
+  report["warnings"] = warnings;
   if (ctx.json) {
     std::printf("%s\n", report.dump(2).c_str());
   } else {
@@ -155,6 +352,27 @@ Status run_doctor(Context& ctx) {
                   f["opened"].get<bool>() ? "ok" : "cannot open");
     }
     std::printf("udev rule: %s\n", rule ? "installed" : "not installed");
+    const auto& jv = report["vault"];
+    if (jv.contains("present") && jv["present"].get<bool>()) {
+      std::printf("vault %s: sqlite %s", jv["path"].get<std::string>().c_str(),
+                  jv.value("sqlite_integrity", std::string("?")).c_str());
+      if (jv.contains("revision")) {
+        std::printf(", header parses, revision %llu",
+                    static_cast<unsigned long long>(jv["revision"].get<std::uint64_t>()));
+      }
+      if (jv.contains("pinned")) {
+        std::printf(", %s", jv["pinned"].get<bool>() ? "pinned on this machine" : "not pinned yet");
+      }
+      std::printf("\n");
+    }
+    if (report.contains("pin_dir") && report["pin_dir"].value("present", false)) {
+      std::printf("pin directory %s: mode %s\n",
+                  report["pin_dir"]["path"].get<std::string>().c_str(),
+                  report["pin_dir"]["mode"].get<std::string>().c_str());
+    }
+    const auto& ja = report["agent"];
+    std::printf("agent: %s\n", ja["running"].get<bool>() ? "running" : "not running");
+    for (const auto& w : warnings) std::printf("warning: %s\n", w.c_str());
     for (const auto& p : problems) {
       std::printf("problem: %s\n  fix: %s\n", p.what.c_str(), p.fix.c_str());
     }
@@ -166,7 +384,8 @@ Status run_doctor(Context& ctx) {
 }
 
 void add_doctor_command(CLI::App& app, Context& ctx) {
-  auto* cmd = app.add_subcommand("doctor", "Check pcscd, readers, YubiKeys, FIDO2 permissions, udev");
+  auto* cmd = app.add_subcommand(
+      "doctor", "Check pcscd, readers, YubiKeys, FIDO2 permissions, udev, vault file, pins, agent");
   cmd->add_flag("--json", ctx.json, "JSON output");
   cmd->callback([&ctx] {
     if (auto r = run_doctor(ctx); !r) fail_command(ctx, r.error());

@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "cli/hw_fido2.h"
 #include "cli/prompt.h"
+#include "cli/slot_usage.h"
 #include "cli/vault_open.h"
 #include "core/random.h"
 
@@ -77,6 +78,7 @@ Status run_add(const Context& ctx, const SlotOptions& o) {
     }
   }
   KW_TRY(auto number, v.add_slot(std::move(slot)));
+  note_slot_enrolled(v.header().vault_id, number);  // the device, for `slot list`
   info(ctx, "Added slot " + std::to_string(number) + " (" + o.type + ", '" + label + "')");
   if (!code.empty()) {
     std::printf("Recovery code (shown once; write it down and keep it offline):\n\n    %s\n\n",
@@ -90,7 +92,12 @@ Status run_add(const Context& ctx, const SlotOptions& o) {
 Status run_list(const Context& ctx, const SlotOptions& o) {
   KW_TRY(auto v, open_vault(ctx, o.unlock));
   nlohmann::json arr = nlohmann::json::array();
+  // Last use and device come from the state directory (cli/slot_usage.h), not from the vault.
+  const auto usage = slot_usage(v.header().vault_id);
   for (const auto& s : v.slots()) {
+    const auto u = usage.find(s.number);
+    const std::string last_used = u == usage.end() ? "" : u->second.last_used;
+    const std::string device = u == usage.end() ? "" : u->second.device;
     const auto* h = vault::slot_handler(s.type);
     bool presence = h != nullptr && h->presence_capable(s);
     KW_TRY(auto recipient, recipient_text(s));
@@ -103,14 +110,20 @@ Status run_list(const Context& ctx, const SlotOptions& o) {
       if (!recipient.empty()) j["recipient"] = recipient;
       add_piv_slot_json(s, j);
       add_fido2_slot_json(s, j);
+      j["last_used"] = last_used.empty() ? nlohmann::json(nullptr) : nlohmann::json(last_used);
+      if (!device.empty()) j["device"] = device;
       arr.push_back(j);
     } else {
       if (recipient.empty()) recipient = piv_slot_description(s);
-      if (recipient.empty()) recipient = fido2_slot_description(s);
-      std::printf("%-3u %-11s %-24s%s%s%s%s\n", s.number,
+      if (recipient.empty()) {
+        recipient = fido2_slot_description(s);
+        if (!recipient.empty() && !device.empty()) recipient = device + " " + recipient;
+      }
+      std::printf("%-3u %-11s %-24s%s%s%s  last used %s%s\n", s.number,
                   std::string(vault::slot_type_name(s.type)).c_str(), s.label.c_str(),
                   presence ? " presence" : "", s.wrapped_high.empty() ? "" : " high-key",
                   s.number == v.unlocked_slot() ? " (used now)" : "",
+                  last_used.empty() ? "-" : last_used.c_str(),
                   recipient.empty() ? "" : ("  " + recipient).c_str());
     }
   }

@@ -8,6 +8,7 @@
 
 #include "cli/prompt.h"
 #include "core/random.h"
+#include "cli/slot_usage.h"
 #include "hw/fido2_device.h"
 
 namespace keyward::cli {
@@ -98,6 +99,7 @@ class CliFido2Agent final : public vault::Fido2Agent {
       std::fflush(stderr);
       auto a = d->get_assertion(cred, cdh, pin);
       if (!a && a.error().code == Errc::not_found) continue;
+      if (a) note_slot_device(d->name());
       return a;
     }
     return fail(Errc::not_found, "no device holds the credential");
@@ -186,6 +188,7 @@ Result<vault::Slot> enrol_fido2_slot(const Context& ctx, const std::string& labe
   if (a.hmac_output.size() != 32) {
     return fail(Errc::unsupported, dev->name() + " did not return an hmac-secret output");
   }
+  note_slot_device(dev->name());
   info(ctx, "Enrolled " + dev->name() + " (uv " + std::string(vault::fido2_uv_name(cred.uv)) +
                 ", credProtect " + std::to_string(cred.cred_protect) + ")");
   return vault::new_fido2_slot(label, cred, a.hmac_output, vid);

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "cli/prompt.h"
+#include "cli/slot_usage.h"
 #include "core/hex.h"
 #include "core/p256.h"
 #include "core/piv_attestation.h"
@@ -87,21 +88,26 @@ class CliPivAgent final : public vault::PivKeyAgent {
   }
 
  private:
+  // Connects to readers lazily, in order, until the card with `serial` answers: with several
+  // cards plugged in, the ones after it are never talked to.
   Result<hw::PivCard*> find(std::uint32_t serial) {
-    if (!scanned_) {
-      scanned_ = true;
-      KW_TRY(auto readers, hw::pcsc_readers());
-      if (readers.empty()) {
-        return fail(Errc::device, "no smart-card reader found: plug in your YubiKey");
-      }
-      for (const auto& r : readers) {
-        auto c = hw::PivCard::connect(r);
-        seen_[r] = c ? std::optional<std::uint32_t>((*c)->serial()) : std::nullopt;
-        if (c) cards_.push_back(std::move(*c));
-      }
-    }
     for (auto& c : cards_) {
       if (c->serial() == serial) return c.get();
+    }
+    if (!listed_) {
+      listed_ = true;
+      KW_TRY(readers_, hw::pcsc_readers());
+      if (readers_.empty()) {
+        return fail(Errc::device, "no smart-card reader found: plug in your YubiKey");
+      }
+    }
+    while (next_reader_ < readers_.size()) {
+      const std::string& r = readers_[next_reader_++];
+      auto c = hw::PivCard::connect(r);
+      seen_[r] = c ? std::optional<std::uint32_t>((*c)->serial()) : std::nullopt;
+      if (!c) continue;
+      cards_.push_back(std::move(*c));
+      if (cards_.back()->serial() == serial) return cards_.back().get();
     }
     return fail(Errc::not_found, "card " + std::to_string(serial) + " not present");
   }
@@ -125,12 +131,16 @@ class CliPivAgent final : public vault::PivKeyAgent {
                    card->name().c_str(), vault_.c_str());
     }
     std::fflush(stderr);
-    return card->ecdh(key.key_ref, peer);
+    auto shared = card->ecdh(key.key_ref, peer);
+    if (shared) note_slot_device(card->name());
+    return shared;
   }
 
   PivUnlockOptions opts_;
   std::string vault_;
-  bool scanned_ = false;
+  bool listed_ = false;
+  std::vector<std::string> readers_;
+  std::size_t next_reader_ = 0;
   bool stop_ = false;
   std::optional<Error> decisive_;
   std::vector<std::string> wanted_;
@@ -156,6 +166,100 @@ Result<std::uint8_t> parse_key_ref(const std::string& text) {
     return fail(Errc::invalid_argument, "--piv-slot must be 82..95 or 9d (hex), got '" + text + "'");
   }
   return static_cast<std::uint8_t>(v);
+}
+
+constexpr std::string_view kDefaultPin = "123456";
+constexpr std::string_view kDefaultPuk = "12345678";
+
+// A new PIN or PUK: from FILE (automation) or asked twice on the terminal. Checked for length
+// and for not being the factory value again.
+Result<SecretBytes> new_piv_secret(const std::string& file, const char* what,
+                                   std::string_view factory) {
+  SecretBytes v;
+  if (!file.empty()) {
+    KW_TRY(v, read_secret_file(file));
+  } else {
+    KW_TRY(v, prompt_new_secret(std::string("PIV ") + what + " (6-8 characters)"));
+  }
+  if (v.size() < 6 || v.size() > 8) {
+    return fail(Errc::invalid_argument, std::string("the new PIV ") + what +
+                                            " must have 6 to 8 characters");
+  }
+  if (v.reveal_string() == factory) {
+    return fail(Errc::invalid_argument, std::string("the new PIV ") + what +
+                                            " is the factory default again; choose another");
+  }
+  return v;
+}
+
+// Guided replacement of factory credentials at enrolment: new PIN and PUK (files or prompts),
+// and a random management key stored PIN-protected on the card. `pin` is the current PIN and
+// becomes the new one. Refuses (policy) unless the user agreed: --new-pin-file/--new-puk-file,
+// or "yes" on the terminal.
+Status replace_defaults(const Context& ctx, const PivEnrolOptions& o,
+                        const PivUnlockOptions& pin_opts, hw::PivCard& card,
+                        const hw::PivCredentialState& cred, SecretBytes& pin) {
+  std::string which;
+  auto add = [&which](const char* w) { which += (which.empty() ? "" : ", ") + std::string(w); };
+  if (cred.pin_default) add("PIN");
+  if (cred.puk_default) add("PUK");
+  if (cred.mgmt_default) add("management key");
+  const bool files = (!cred.pin_default || !o.new_pin_file.empty()) &&
+                     (!cred.puk_default || !o.new_puk_file.empty());
+  const std::string headline = card.name() + " still uses the factory default PIV " + which;
+  if (!files) {
+    if (!have_tty()) {
+      return fail(Errc::policy,
+                  headline + ": keyward replaces factory credentials before enrolling. On a "
+                             "terminal it asks for the new ones; for automation pass "
+                             "--new-pin-file FILE and --new-puk-file FILE (the management key "
+                             "becomes a random PIN-protected one)");
+    }
+    std::fprintf(stderr,
+                 "%s.\nkeyward will now replace them: a new PIN and PUK that you choose (6-8 "
+                 "characters; keep the PUK somewhere safe, it unblocks the PIN), and a random "
+                 "management key stored on the card behind the PIN (as YubiKey Manager does).\n",
+                 headline.c_str());
+    if (!prompt_yes_no("Replace them now?")) {
+      return fail(Errc::policy, headline + "; nothing was changed and nothing enrolled");
+    }
+  } else {
+    info(ctx, headline + "; replacing them");
+  }
+  KW_TRY(int tries, card.pin_retries());
+  if (tries == 0) return fail(Errc::pin_blocked, "the PIV PIN of " + card.name() + " is blocked");
+  if (tries == 1 && !pin_opts.allow_last_try) {
+    return fail(Errc::policy, "only one PIV PIN try is left on " + card.name() +
+                                  "; pass --allow-last-pin-try to use it");
+  }
+  // Both new values are read and checked before the card is changed.
+  std::optional<SecretBytes> next_pin, next_puk;
+  if (cred.pin_default) {
+    KW_TRY(next_pin, new_piv_secret(o.new_pin_file, "PIN", kDefaultPin));
+  }
+  if (cred.puk_default) {
+    KW_TRY(next_puk, new_piv_secret(o.new_puk_file, "PUK", kDefaultPuk));
+    if (next_puk->equals((next_pin ? *next_pin : pin).view())) {
+      return fail(Errc::invalid_argument, "the new PIV PUK must differ from the PIN");
+    }
+  }
+  if (next_pin) {
+    KW_TRY_STATUS(card.change_pin(pin, *next_pin));
+    pin = std::move(*next_pin);
+    info(ctx, "PIV PIN of " + card.name() + " changed");
+  }
+  if (next_puk) {
+    KW_TRY_STATUS(card.change_puk(SecretBytes::copy_of(kDefaultPuk), *next_puk));
+    info(ctx, "PIV PUK of " + card.name() + " changed");
+  }
+  if (cred.mgmt_default) {
+    KW_TRY_STATUS(card.verify_pin(pin));
+    KW_TRY_STATUS(card.authenticate({}));
+    KW_TRY_STATUS(card.set_random_protected_management_key());
+    info(ctx, "PIV management key of " + card.name() +
+                  " replaced by a random key stored on the card, readable only with the PIN");
+  }
+  return ok();
 }
 
 }  // namespace
@@ -215,6 +319,11 @@ void add_piv_enrol_options(CLI::App* cmd, PivEnrolOptions& o) {
   cmd->add_option("--trust-ca", o.trust_ca,
                   "PIV: PEM file of attestation root(s) to trust (also KEYWARD_PIV_TRUST_CA; "
                   "the simulator's CA only via KEYWARD_PIV_TRUST_SIM_CA)");
+  cmd->add_option("--new-pin-file", o.new_pin_file,
+                  "PIV: new PIN (6-8 characters) from FILE, replacing the factory PIN at "
+                  "enrolment (otherwise asked on the terminal)");
+  cmd->add_option("--new-puk-file", o.new_puk_file,
+                  "PIV: new PUK from FILE, replacing the factory PUK at enrolment");
   cmd->add_flag("--allow-default-pin", o.allow_defaults,
                 "PIV: accept a card that still uses the default PIN and management key (tests)");
   cmd->add_flag("--adopt", o.adopt,
@@ -280,6 +389,29 @@ Result<vault::Slot> enrol_piv_slot(const Context& ctx, const PivEnrolOptions& o,
   hw::PivCard& card = *cards.front();
   key.serial = card.serial();
 
+  // Factory credentials: replaced (guided) before anything else, unless --allow-default-pin.
+  KW_TRY(auto cred, card.credential_state());
+  std::optional<SecretBytes> pin;
+  if (!o.adopt || (cred.known && (cred.pin_default || cred.puk_default || cred.mgmt_default))) {
+    KW_TRY(pin, piv_pin(pin_opts, card));
+  }
+  if (!cred.known && pin) {
+    // Older firmware without metadata: the typed PIN tells whether it is the default one.
+    cred.pin_default = pin->reveal_string() == kDefaultPin;
+  }
+  const bool defaults = cred.pin_default || cred.puk_default || cred.mgmt_default;
+  if (defaults && !o.allow_defaults) {
+    KW_TRY_STATUS(replace_defaults(ctx, o, pin_opts, card, cred, *pin));
+    cred.pin_default = cred.puk_default = false;
+    if (cred.mgmt_default) {
+      cred.mgmt_default = false;
+      cred.mgmt_protected = true;
+    }
+  } else if (defaults) {
+    info(ctx, "warning: " + card.name() + " keeps factory default credentials "
+                                          "(--allow-default-pin); never do this with a real key");
+  }
+
   if (o.adopt) {
     // Adopt a P-256 key already on the card: its policies come from the card's metadata.
     if (!want_ref) return fail(Errc::invalid_argument, "--adopt needs --piv-slot");
@@ -303,14 +435,6 @@ Result<vault::Slot> enrol_piv_slot(const Context& ctx, const PivEnrolOptions& o,
     key.touch = static_cast<vault::PivTouchPolicy>(md->touch_policy);
     KW_TRY(key.card_public, p256::to_uncompressed(md->public_key));
   } else {
-    // PIN, then the management key; defaults are refused unless explicitly allowed.
-    KW_TRY(auto pin, piv_pin(pin_opts, card));
-    bool default_pin = pin.reveal_string() == "123456";
-    if (default_pin && !o.allow_defaults) {
-      return fail(Errc::policy, card.name() + " still uses the default PIV PIN 123456: change PIN, "
-                                              "PUK and management key first (`yubico-piv-tool -a "
-                                              "change-pin -a change-puk -a set-mgm-key`)");
-    }
     {
       KW_TRY(int tries, card.pin_retries());
       if (tries == 0) return fail(Errc::pin_blocked, "the PIV PIN of " + card.name() + " is blocked");
@@ -319,7 +443,9 @@ Result<vault::Slot> enrol_piv_slot(const Context& ctx, const PivEnrolOptions& o,
                                       "; pass --allow-last-pin-try to use it");
       }
     }
-    KW_TRY_STATUS(card.verify_pin(pin));
+    KW_TRY_STATUS(card.verify_pin(*pin));
+    // Management key: the given one, else the PIN-protected one on the card, else (tests only)
+    // the factory key.
     if (!o.management_key_file.empty()) {
       KW_TRY(auto text, read_secret_file(o.management_key_file));
       auto mgmt = encoding::hex_decode(text.reveal_string());
@@ -327,16 +453,15 @@ Result<vault::Slot> enrol_piv_slot(const Context& ctx, const PivEnrolOptions& o,
         return fail(Errc::malformed, "the management key must be 48 hex digits (3DES)");
       }
       KW_TRY_STATUS(card.authenticate(*mgmt));
-    } else {
-      if (!o.allow_defaults) {
-        return fail(Errc::policy, "pass the card's management key with --management-key-file; "
-                                  "keyward never silently uses the factory default key");
-      }
+    } else if (cred.mgmt_protected) {
+      KW_TRY_STATUS(card.authenticate_protected());
+    } else if (cred.mgmt_default || (!cred.known && o.allow_defaults)) {
       KW_TRY_STATUS(card.authenticate({}));
+    } else {
+      return fail(Errc::policy, "the management key of " + card.name() +
+                                    " is neither the factory key nor stored PIN-protected on the "
+                                    "card: pass it with --management-key-file FILE (48 hex digits)");
     }
-    if (default_pin)
-      info(ctx, "warning: " + card.name() + " keeps the default PIN and management key "
-                                            "(--allow-default-pin); never do this with a real key");
 
     // Key slot: the requested one (must be empty), else the first free retired slot.
     if (want_ref) {
@@ -384,6 +509,7 @@ Result<vault::Slot> enrol_piv_slot(const Context& ctx, const PivEnrolOptions& o,
                 card.name() + " in PIV slot " + hex2(key.key_ref) +
                 " (touch " + std::string(vault::piv_touch_policy_name(key.touch)) + ", PIN " +
                 std::string(vault::piv_pin_policy_name(key.pin)) + ")");
+  note_slot_device(card.name());
   return vault::new_piv_slot(label, key, vid);
 }
 

@@ -35,6 +35,8 @@ struct PivEnrolOptions {
   std::string pin_policy = "once";
   std::string management_key_file;  // hex; absent: the card must not use the default key
   std::string trust_ca;             // PEM root(s) for the attestation
+  std::string new_pin_file;         // --new-pin-file: replaces a default PIN (automation)
+  std::string new_puk_file;         // --new-puk-file: replaces a default PUK (automation)
   bool allow_defaults = false;      // --allow-default-pin (tests only)
   bool skip_attestation = false;
   bool adopt = false;               // use the key already in key_ref

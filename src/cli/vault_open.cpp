@@ -6,6 +6,7 @@
 #include "cli/agent_access.h"
 #include "cli/hw_fido2.h"
 #include "cli/prompt.h"
+#include "cli/slot_usage.h"
 
 namespace keyward::cli {
 
@@ -104,6 +105,7 @@ Result<vault::Vault> open_vault_direct(const Context& ctx, const UnlockOptions& 
 
 Result<vault::Vault> open_vault(const Context& ctx, const UnlockOptions& o) {
   KW_TRY(auto v, open_vault_direct(ctx, o));
+  note_slot_used(v);  // `slot list` shows "last used" (cli/slot_usage.h)
   hand_to_agent(ctx, v);
   return v;
 }

@@ -4,6 +4,7 @@
 #include <ykpiv.h>
 
 #include <cstring>
+#include <functional>
 
 #include "core/random.h"
 
@@ -88,6 +89,18 @@ Result<std::unique_ptr<PivCard>> PivCard::connect(const std::string& reader) {
 }
 
 Result<int> PivCard::pin_retries() {
+  // Firmware 5.3+: GET METADATA of the PIN (tag 06: total, remaining) in one APDU, without
+  // un-verifying the PIN; older cards: libykpiv's re-select + empty VERIFY.
+  unsigned char buf[64];
+  std::size_t len = sizeof buf;
+  if (ykpiv_get_metadata(st(state_), 0x80, buf, &len) == YKPIV_OK) {
+    for (std::size_t i = 0; i + 2 <= len;) {
+      std::size_t l = buf[i + 1];
+      if (l >= 0x80 || i + 2 + l > len) break;
+      if (buf[i] == 0x06 && l == 2) return static_cast<int>(buf[i + 3]);
+      i += 2 + l;
+    }
+  }
   int tries = 0;
   ykpiv_rc rc = ykpiv_get_pin_retries(st(state_), &tries);
   if (rc == YKPIV_PIN_LOCKED) return 0;
@@ -113,6 +126,140 @@ Status PivCard::authenticate(ByteView key) {
   ykpiv_rc rc = ykpiv_authenticate(st(state_), key.empty() ? nullptr : key.data());
   if (rc == YKPIV_AUTHENTICATION_ERROR) {
     return fail(Errc::auth_failed, "the PIV management key of " + name() + " was not accepted");
+  }
+  if (rc != YKPIV_OK) return tl::unexpected(translate(rc, "management-key authentication"));
+  return ok();
+}
+
+namespace {
+// Value of a one-byte tag in a GET METADATA answer (simple TLVs, one-byte lengths), or -1.
+int metadata_byte(const unsigned char* p, std::size_t n, unsigned char tag) {
+  std::size_t i = 0;
+  while (i + 2 <= n) {
+    unsigned char t = p[i];
+    std::size_t len = p[i + 1];
+    if (len >= 0x80 || i + 2 + len > n) return -1;
+    if (t == tag && len >= 1) return p[i + 2];
+    i += 2 + len;
+  }
+  return -1;
+}
+}  // namespace
+
+Result<PivCredentialState> PivCard::credential_state() {
+  PivCredentialState out;
+  unsigned char buf[256];
+  bool all = true;
+  const unsigned char refs[] = {0x80, 0x81, YKPIV_KEY_CARDMGM};
+  bool* flags[] = {&out.pin_default, &out.puk_default, &out.mgmt_default};
+  for (int i = 0; i < 3; ++i) {
+    std::size_t len = sizeof buf;
+    ykpiv_rc rc = ykpiv_get_metadata(st(state_), refs[i], buf, &len);
+    if (rc == YKPIV_NOT_SUPPORTED || rc == YKPIV_KEY_ERROR || rc == YKPIV_GENERIC_ERROR) {
+      all = false;
+      break;
+    }
+    if (rc != YKPIV_OK) return tl::unexpected(translate(rc, "reading PIN/PUK metadata"));
+    int d = metadata_byte(buf, len, 0x05);
+    if (d < 0) {
+      all = false;
+      break;
+    }
+    *flags[i] = d != 0;
+  }
+  out.known = all;
+  if (!all) out.pin_default = out.puk_default = out.mgmt_default = false;
+  // Admin data object (5FFF00): 80 { 81 01 flags, ... }; flag 02 = management key PIN-protected.
+  // Read directly: libykpiv's ykpiv_util_get_config only reports it once the PIN is verified.
+  unsigned char admin[256];
+  unsigned long admin_len = sizeof admin;
+  if (ykpiv_fetch_object(st(state_), 0x5FFF00, admin, &admin_len) == YKPIV_OK && admin_len >= 2 &&
+      admin[0] == 0x80 && admin[1] < 0x80 && 2u + admin[1] <= admin_len) {
+    int admin_flags = metadata_byte(admin + 2, admin[1], 0x81);
+    out.mgmt_protected = admin_flags >= 0 && (admin_flags & 0x02) != 0;
+  }
+  return out;
+}
+
+namespace {
+Status change_reference(PivCard& card, bool puk, const SecretBytes& current,
+                        const SecretBytes& next, void* state,
+                        const std::function<Error(int, const std::string&)>& tr) {
+  const char* what = puk ? "PUK" : "PIN";
+  if (next.size() < 6 || next.size() > 8) {
+    return fail(Errc::invalid_argument, std::string("a PIV ") + what + " has 6 to 8 characters");
+  }
+  int tries = 0;
+  auto* s = static_cast<ykpiv_state*>(state);
+  ykpiv_rc rc =
+      puk ? ykpiv_change_puk(s, reinterpret_cast<const char*>(current.data()), current.size(),
+                             reinterpret_cast<const char*>(next.data()), next.size(), &tries)
+          : ykpiv_change_pin(s, reinterpret_cast<const char*>(current.data()), current.size(),
+                             reinterpret_cast<const char*>(next.data()), next.size(), &tries);
+  if (rc == YKPIV_OK) return ok();
+  if (rc == YKPIV_WRONG_PIN) {
+    if (tries == 0) {
+      return fail(Errc::pin_blocked, "the PIV " + std::string(what) + " of " + card.name() +
+                                         " is blocked");
+    }
+    return fail(Errc::auth_failed, "wrong current PIV " + std::string(what) + " for " +
+                                       card.name() + ": " + std::to_string(tries) +
+                                       (tries == 1 ? " try" : " tries") + " left");
+  }
+  if (rc == YKPIV_PIN_LOCKED) {
+    return fail(Errc::pin_blocked, "the PIV " + std::string(what) + " of " + card.name() +
+                                       " is blocked");
+  }
+  return tl::unexpected(tr(rc, std::string("changing the ") + what));
+}
+}  // namespace
+
+Status PivCard::change_pin(const SecretBytes& current, const SecretBytes& next) {
+  return change_reference(*this, false, current, next, state_,
+                          [this](int rc, const std::string& w) { return translate(rc, w); });
+}
+
+Status PivCard::change_puk(const SecretBytes& current, const SecretBytes& next) {
+  return change_reference(*this, true, current, next, state_,
+                          [this](int rc, const std::string& w) { return translate(rc, w); });
+}
+
+Status PivCard::set_random_protected_management_key() {
+  ykpiv_mgm mgm{};
+  random_fill(MutableByteView(mgm.data, sizeof mgm.data));
+  ykpiv_rc rc = ykpiv_util_set_protected_mgm(st(state_), &mgm);
+  if (rc != YKPIV_OK) {
+    secure_wipe(&mgm, sizeof mgm);
+    return tl::unexpected(translate(rc, "setting the PIN-protected management key"));
+  }
+  ykpiv_mgm back{};
+  rc = ykpiv_util_get_protected_mgm(st(state_), &back);
+  bool same = rc == YKPIV_OK && ct_equal(ByteView(mgm.data, sizeof mgm.data),
+                                         ByteView(back.data, sizeof back.data));
+  secure_wipe(&mgm, sizeof mgm);
+  secure_wipe(&back, sizeof back);
+  if (!same) {
+    return fail(Errc::device,
+                "the new management key of " + name() +
+                    " could not be read back from its PIN-protected store; the card's PIV "
+                    "application may need a reset (`ykman piv reset`) before it can be enrolled");
+  }
+  return ok();
+}
+
+Status PivCard::authenticate_protected() {
+  ykpiv_mgm mgm{};
+  ykpiv_rc rc = ykpiv_util_get_protected_mgm(st(state_), &mgm);
+  if (rc != YKPIV_OK) {
+    secure_wipe(&mgm, sizeof mgm);
+    return fail(Errc::device, "the PIN-protected management key of " + name() +
+                                  " could not be read (is the PIN verified?)");
+  }
+  rc = ykpiv_authenticate(st(state_), mgm.data);
+  secure_wipe(&mgm, sizeof mgm);
+  if (rc == YKPIV_AUTHENTICATION_ERROR) {
+    return fail(Errc::auth_failed, "the PIN-protected management key stored on " + name() +
+                                       " was not accepted by the card");
   }
   if (rc != YKPIV_OK) return tl::unexpected(translate(rc, "management-key authentication"));
   return ok();

@@ -23,6 +23,18 @@ struct PivKeyMetadata {
   Bytes public_key;               // SEC1 uncompressed
 };
 
+// The card's PIV credentials: which still have their factory values (GET METADATA, firmware
+// 5.3+; `known` false on older cards, where only the PIN typed can be compared), and whether the
+// management key is PIN-protected (stored in the PIN-gated printed-information object, flagged in
+// the admin-data object: the YubiKey Manager / libykpiv convention).
+struct PivCredentialState {
+  bool known = false;
+  bool pin_default = false;
+  bool puk_default = false;
+  bool mgmt_default = false;
+  bool mgmt_protected = false;
+};
+
 // Readers pcscd knows. Errc::unavailable "pcscd is not running ...", or an empty list.
 Result<std::vector<std::string>> pcsc_readers();
 
@@ -43,12 +55,25 @@ class PivCard {
   // "YubiKey 20000001" or "YubiKey 20000001 (simulated)".
   std::string name() const;
 
-  // PIN tries left (unverifies a verified PIN). 0 = blocked.
+  // PIN tries left, 0 = blocked: GET METADATA of the PIN (firmware 5.3+, one APDU); older cards
+  // through libykpiv, which un-verifies a verified PIN.
   Result<int> pin_retries();
   // Wrong PIN: auth_failed naming the tries left; blocked: pin_blocked.
   Status verify_pin(const SecretBytes& pin);
   // 3DES/AES management key; empty = the factory default key.
   Status authenticate(ByteView management_key);
+  // Default flags of PIN, PUK and management key; does not touch the PIN verification state.
+  Result<PivCredentialState> credential_state();
+  // CHANGE REFERENCE DATA for the PIN / the PUK (6..8 characters each). Wrong current value:
+  // auth_failed with the tries left; blocked: pin_blocked.
+  Status change_pin(const SecretBytes& current, const SecretBytes& next);
+  Status change_puk(const SecretBytes& current, const SecretBytes& next);
+  // Needs authenticate() and a verified PIN: sets a fresh random 3DES management key and stores it
+  // PIN-protected on the card (ykpiv_util_set_protected_mgm), then reads it back to make sure
+  // the card can give it out again.
+  Status set_random_protected_management_key();
+  // Needs a verified PIN: authenticates with the PIN-protected management key.
+  Status authenticate_protected();
   // Metadata of a key slot; nullopt if the slot is empty.
   Result<std::optional<PivKeyMetadata>> key_metadata(std::uint8_t key_ref);
   // Generates a P-256 key (needs authenticate()); returns the public point.

@@ -131,6 +131,11 @@ std::string ControlServer::handle(const std::string& line) {
   if (cmd == "status") {
     return "ok " + d->name + " ready=" + (d->ready() ? "1" : "0") + " " + pr.status() + " " + d->status();
   }
+  if (cmd == "trace") return "ok " + d->name + " " + pr.trace();
+  if (cmd == "trace-reset") {
+    pr.trace_reset();
+    return "ok trace reset";
+  }
   if (cmd == "touch" || cmd == "refuse" || cmd == "timeout") {
     Outcome o = cmd == "touch" ? Outcome::touched : cmd == "refuse" ? Outcome::refused : Outcome::timed_out;
     if (!pr.resolve(o, wait)) return "error no touch request pending on " + d->name + " within " + std::to_string(wait.count()) + " ms";

@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <array>
 #include <deque>
@@ -174,6 +175,41 @@ void FidoDevice::run(const std::atomic<bool>& stop) {
   listening_ = false;
 }
 
+namespace {
+// For the request trace: CTAPHID CBOR command names (clientPIN with its subcommand).
+std::string ctap_name(const Bytes& p) {
+  if (p.empty()) return "CBOR-EMPTY";
+  switch (p[0]) {
+    case 0x01: return "makeCredential";
+    case 0x02: return "getAssertion";
+    case 0x04: return "getInfo";
+    case 0x07: return "reset";
+    case 0x08: return "getNextAssertion";
+    case 0x0B: return "selection";
+    case 0x06: {
+      // {1: protocol, 2: subCommand, ...} in canonical order: A? 01 pp 02 ss
+      std::uint8_t sub = p.size() > 5 && p[2] == 0x01 && p[4] == 0x02 ? p[5]
+                         : p.size() > 3 && p[2] == 0x02             ? p[3]
+                                                                    : 0;
+      switch (sub) {
+        case 1: return "clientPIN.getRetries";
+        case 2: return "clientPIN.getKeyAgreement";
+        case 3: return "clientPIN.setPIN";
+        case 4: return "clientPIN.changePIN";
+        case 5: return "clientPIN.getPinToken";
+        case 9: return "clientPIN.getPinUvAuthTokenUsingPinWithPermissions";
+        default: return "clientPIN";
+      }
+    }
+    default: {
+      char b[16];
+      std::snprintf(b, sizeof b, "CBOR-%02X", p[0]);
+      return b;
+    }
+  }
+}
+}  // namespace
+
 void FidoDevice::serve_client(int fd, const std::atomic<bool>& stop) {
   Conn conn(fd);
   while (!stop && conn.open() && presence_.present()) {
@@ -214,6 +250,7 @@ void FidoDevice::serve_client(int fd, const std::atomic<bool>& stop) {
 
     switch (cmd) {
       case kInit: {
+        presence_.trace_add("INIT", std::chrono::nanoseconds{0});
         if (bcnt != 8) {
           conn.send_error(cid, kErrInvalidLen);
           break;
@@ -253,8 +290,10 @@ void FidoDevice::serve_client(int fd, const std::atomic<bool>& stop) {
           }
           return !conn.open() || !presence_.present();
         };
+        const auto t0 = std::chrono::steady_clock::now();
         auto response = auth_->handle(payload, tick);
         busy_ = false;
+        presence_.trace_add(ctap_name(payload), std::chrono::steady_clock::now() - t0);
         if (!response || !conn.open()) {  // pulled out mid-operation (or client gone)
           conn.close_now();
           break;

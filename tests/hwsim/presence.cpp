@@ -1,5 +1,6 @@
 #include "presence.h"
 
+#include <algorithm>
 #include <sstream>
 
 namespace hwsim {
@@ -51,8 +52,14 @@ Outcome Presence::wait(const std::function<bool()>& tick) {
       result = Outcome::timed_out;
       break;
     }
-    cv_.wait_for(lock, std::chrono::milliseconds(100));
-    if (tick && !resolution_) {
+    // Keepalive tick every 100 ms, but wake exactly when the auto-touch or the timeout is due
+    // (a 100 ms granularity would add up to 100 ms to every auto-touched operation).
+    Clock::duration step = std::chrono::milliseconds(100);
+    if (auto_touch_) step = std::min<Clock::duration>(step, *auto_touch_ - elapsed);
+    step = std::min<Clock::duration>(step, timeout_ - elapsed);
+    cv_.wait_for(lock, step);
+    if (tick && !resolution_ && Clock::now() - start < timeout_ &&
+        !(auto_touch_ && Clock::now() - start >= *auto_touch_)) {
       lock.unlock();
       bool cancel = tick();
       lock.lock();
@@ -148,6 +155,28 @@ bool Presence::pending() const {
 std::uint64_t Presence::requests() const {
   std::lock_guard lock(mu_);
   return requests_;
+}
+
+void Presence::trace_add(std::string name, std::chrono::nanoseconds device_time) {
+  std::lock_guard lock(mu_);
+  if (trace_names_.size() < 10000) trace_names_.push_back(std::move(name));
+  trace_time_ += device_time;
+}
+
+std::string Presence::trace() const {
+  std::lock_guard lock(mu_);
+  std::ostringstream os;
+  os << "requests=" << trace_names_.size()
+     << " device_us=" << std::chrono::duration_cast<std::chrono::microseconds>(trace_time_).count()
+     << " commands=";
+  for (std::size_t i = 0; i < trace_names_.size(); ++i) os << (i ? "," : "") << trace_names_[i];
+  return os.str();
+}
+
+void Presence::trace_reset() {
+  std::lock_guard lock(mu_);
+  trace_names_.clear();
+  trace_time_ = std::chrono::nanoseconds{0};
 }
 
 std::string Presence::status() const {

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace hwsim {
 
@@ -52,6 +53,13 @@ class Presence {
   // Simulator shutdown: wakes every control-side waiter (resolve / wait_present return).
   void shutdown();
 
+  // Request trace for benchmarks (`ctl DEVICE trace` / `trace-reset`): every APDU / CTAPHID
+  // message the device answered, by name, and the time the device spent on it (request fully
+  // received -> reply ready, touch waits included).
+  void trace_add(std::string name, std::chrono::nanoseconds device_time);
+  std::string trace() const;  // "requests=N device_us=M commands=A,B,..."
+  void trace_reset();
+
   bool pending() const;
   std::uint64_t requests() const;
   std::string status() const;  // "touch_pending=0 touch_requests=3 present=1 auto_touch=off ..."
@@ -69,6 +77,8 @@ class Presence {
   bool shutdown_ = false;
   Misbehaviour misbehaviour_ = Misbehaviour::none;
   std::chrono::milliseconds slow_delay_{2000};
+  std::vector<std::string> trace_names_;
+  std::chrono::nanoseconds trace_time_{0};
 };
 
 }  // namespace hwsim

@@ -62,6 +62,40 @@ int VpcdLink::connect_once() {
   return fd;
 }
 
+namespace {
+// For the request trace: the command's name ("VERIFY" with data, "VERIFY?" for the retry
+// counter query), plus P2 where it names the object (key reference / PIN).
+std::string apdu_name(const Bytes& a) {
+  if (a.size() < 4) return "SHORT";
+  char p2[8];
+  std::snprintf(p2, sizeof p2, "%02X", a[3]);
+  const bool data = a.size() > 5;
+  switch (a[1]) {
+    case 0xA4: return "SELECT";
+    case 0x20: return data ? std::string("VERIFY(") + p2 + ")" : std::string("VERIFY?(") + p2 + ")";
+    case 0x24: return std::string("CHANGE-REFERENCE(") + p2 + ")";
+    case 0x2C: return "RESET-RETRY";
+    case 0x87: return std::string("GENERAL-AUTHENTICATE(") + p2 + ")";
+    case 0x47: return std::string("GENERATE(") + p2 + ")";
+    case 0xCB: return "GET-DATA";
+    case 0xDB: return "PUT-DATA";
+    case 0xC0: return "GET-RESPONSE";
+    case 0xF7: return std::string("GET-METADATA(") + p2 + ")";
+    case 0xFD: return "GET-VERSION";
+    case 0xF8: return "GET-SERIAL";
+    case 0xF9: return std::string("ATTEST(") + p2 + ")";
+    case 0xFF: return "SET-MGMT-KEY";
+    case 0xFE: return "IMPORT";
+    case 0xFB: return "RESET";
+    case 0xFA: return "SET-PIN-RETRIES";
+    default: break;
+  }
+  char b[16];
+  std::snprintf(b, sizeof b, "INS-%02X", a[1]);
+  return b;
+}
+}  // namespace
+
 void VpcdLink::run(const std::atomic<bool>& stop) {
   while (!stop) {
     if (!presence_.present()) {
@@ -123,6 +157,7 @@ void VpcdLink::serve(int fd, const std::atomic<bool>& stop) {
       }
       continue;
     }
+    const auto t0 = std::chrono::steady_clock::now();
     auto response = card_.transmit(payload);
     if (!response) return;  // pulled out mid-operation: drop the connection without a reply
     switch (presence_.misbehaviour()) {
@@ -141,6 +176,7 @@ void VpcdLink::serve(int fd, const std::atomic<bool>& stop) {
       case Misbehaviour::none: break;
     }
     if (!presence_.present()) return;
+    presence_.trace_add(apdu_name(payload), std::chrono::steady_clock::now() - t0);
     if (!send_frame(fd, *response)) return;
   }
 }

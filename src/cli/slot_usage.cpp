@@ -1,0 +1,135 @@
+#include "cli/slot_usage.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "core/hex.h"
+
+namespace keyward::cli {
+namespace {
+
+std::string state_root() {
+  const char* xdg = std::getenv("XDG_STATE_HOME");
+  if (xdg != nullptr && xdg[0] == '/') return std::string(xdg) + "/keyward";
+  const char* home = std::getenv("HOME");
+  if (home == nullptr || home[0] != '/') return {};
+  return std::string(home) + "/.local/state/keyward";
+}
+
+bool mkdir_p(const std::string& dir) {
+  for (std::size_t i = 1; i <= dir.size(); ++i) {
+    if (i == dir.size() || dir[i] == '/') {
+      std::string part = dir.substr(0, i);
+      if (::mkdir(part.c_str(), 0700) != 0 && errno != EEXIST) return false;
+    }
+  }
+  return true;
+}
+
+nlohmann::json load(const std::string& file) {
+  std::ifstream in(file);
+  if (!in) return nlohmann::json::object();
+  auto j = nlohmann::json::parse(in, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return nlohmann::json::object();
+  return j;
+}
+
+std::string& current_device() {
+  static std::string d;
+  return d;
+}
+
+std::string now_utc() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
+
+std::string slot_usage_file(const vault::VaultId& vid) {
+  std::string root = state_root();
+  if (root.empty()) return {};
+  return root + "/slots/" + encoding::hex_encode(ByteView(vid.data(), vid.size())) + ".json";
+}
+
+void note_slot_device(std::string device) { current_device() = std::move(device); }
+
+namespace {
+void record(const vault::VaultId& vid, std::uint32_t slot, bool used) {
+  std::string file = slot_usage_file(vid);
+  if (file.empty()) return;
+  std::string dir = file.substr(0, file.rfind('/'));
+  if (!mkdir_p(dir)) return;
+  nlohmann::json j = load(file);
+  if (!j.contains("slots") || !j["slots"].is_object()) j["slots"] = nlohmann::json::object();
+  auto& entry = j["slots"][std::to_string(slot)];
+  if (!entry.is_object()) entry = nlohmann::json::object();
+  if (used) entry["last_used"] = now_utc();
+  if (!current_device().empty()) entry["device"] = current_device();
+  std::string text = j.dump(2) + "\n";
+  // Atomic replace: a unique temporary file in the same directory, then rename.
+  std::string tmp = file + ".XXXXXX";
+  int fd = ::mkstemp(tmp.data());
+  if (fd < 0) return;
+  std::size_t off = 0;
+  bool good = true;
+  while (off < text.size()) {
+    ssize_t n = ::write(fd, text.data() + off, text.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      good = false;
+      break;
+    }
+    off += static_cast<std::size_t>(n);
+  }
+  good = ::fchmod(fd, 0600) == 0 && good;
+  good = ::close(fd) == 0 && good;
+  if (!good || ::rename(tmp.c_str(), file.c_str()) != 0) ::unlink(tmp.c_str());
+}
+}  // namespace
+
+void note_slot_used(const vault::Vault& v) { record(v.header().vault_id, v.unlocked_slot(), true); }
+
+void note_slot_enrolled(const vault::VaultId& vid, std::uint32_t slot) {
+  if (!current_device().empty()) record(vid, slot, false);
+}
+
+std::map<std::uint32_t, SlotUsage> slot_usage(const vault::VaultId& vid) {
+  std::map<std::uint32_t, SlotUsage> out;
+  std::string file = slot_usage_file(vid);
+  if (file.empty()) return out;
+  auto j = load(file);
+  if (!j.contains("slots") || !j["slots"].is_object()) return out;
+  for (const auto& [k, val] : j["slots"].items()) {
+    if (!val.is_object()) continue;
+    std::uint32_t n = 0;
+    try {
+      std::size_t used = 0;
+      unsigned long v = std::stoul(k, &used);
+      if (used != k.size() || v > 0xffffffffUL) continue;
+      n = static_cast<std::uint32_t>(v);
+    } catch (...) {
+      continue;
+    }
+    SlotUsage u;
+    if (val.contains("last_used") && val["last_used"].is_string()) u.last_used = val["last_used"];
+    if (val.contains("device") && val["device"].is_string()) u.device = val["device"];
+    out[n] = std::move(u);
+  }
+  return out;
+}
+
+}  // namespace keyward::cli
