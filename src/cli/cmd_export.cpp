@@ -5,6 +5,7 @@
 #include <set>
 
 #include "cli/cli.h"
+#include "cli/audit_hook.h"
 #include "cli/vault_open.h"
 #include "core/dotenv.h"
 
@@ -41,6 +42,7 @@ Status run_export(const Context& ctx, const ExportOptions& o) {
     entries.push_back(DotenvEntry{c.key, std::move(r.value)});
   }
   KW_TRY(auto text, dotenv_write(entries));
+  KW_TRY_STATUS(audit_event(v, "export", audit_items(records), ok()));
   std::fwrite(text.data(), 1, text.size(), stdout);
   if (std::fflush(stdout) != 0) return fail(Errc::io, "cannot write to stdout");
   return ok();

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "cli/cli.h"
+#include "cli/audit_hook.h"
 #include "cli/vault_open.h"
 
 namespace keyward::cli {
@@ -18,7 +19,7 @@ struct GetOptions {
 Status run_get(const Context& ctx, const GetOptions& o) {
   KW_TRY_STATUS(vault::parse_coordinate(o.coordinate));
   KW_TRY(auto v, open_vault(ctx, o.unlock));
-  KW_TRY(auto rec, v.get(o.coordinate));
+  KW_TRY(auto rec, audited(v, "get", v.get(o.coordinate), {audit_item(o.coordinate)}));
   std::fwrite(rec.value.data(), 1, rec.value.size(), stdout);
   if (::isatty(1)) std::fputc('\n', stdout);
   if (std::fflush(stdout) != 0) return fail(Errc::io, "cannot write to stdout");

@@ -1,5 +1,6 @@
 // `keyward rm COORD`: delete one secret.
 #include "cli/cli.h"
+#include "cli/audit_hook.h"
 #include "cli/vault_open.h"
 
 namespace keyward::cli {
@@ -13,7 +14,7 @@ struct RmOptions {
 Status run_rm(const Context& ctx, const RmOptions& o) {
   KW_TRY_STATUS(vault::parse_coordinate(o.coordinate));
   KW_TRY(auto v, open_vault(ctx, o.unlock));
-  KW_TRY_STATUS(v.remove(o.coordinate));
+  KW_TRY_STATUS(audited(v, "rm", v.remove(o.coordinate), {audit_item(o.coordinate)}));
   info(ctx, "Removed " + o.coordinate);
   return ok();
 }

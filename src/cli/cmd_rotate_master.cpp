@@ -1,6 +1,7 @@
 // `keyward rotate-master`: new master (and high) key, every secret re-encrypted, every slot kept,
 // in one transaction. Other machines follow through the transition signed by the old key.
 #include "cli/cli.h"
+#include "cli/audit_hook.h"
 #include "cli/vault_open.h"
 
 namespace keyward::cli {
@@ -12,7 +13,7 @@ struct RotateOptions {
 
 Status run_rotate(const Context& ctx, const RotateOptions& o) {
   KW_TRY(auto v, open_vault(ctx, o.unlock));
-  KW_TRY_STATUS(v.rotate_master());
+  KW_TRY_STATUS(audited(v, "rotate-master", v.rotate_master()));
   info(ctx, "Rotated the master key: " + std::to_string(v.header().record_count) +
                 " secret(s) re-encrypted, " + std::to_string(v.slots().size()) +
                 " slot(s) kept (revision " + std::to_string(v.header().revision) + ")");

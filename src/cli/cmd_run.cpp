@@ -12,6 +12,7 @@
 #include <map>
 
 #include "cli/cli.h"
+#include "cli/audit_hook.h"
 #include "cli/vault_open.h"
 
 extern char** environ;
@@ -88,7 +89,7 @@ Result<int> run_command(const Context& ctx, const RunOptions& o) {
     return fail(Errc::invalid_argument, "--component must be a component name like api");
   }
   KW_TRY(auto v, open_vault(ctx, o.unlock));
-  KW_TRY(auto records, v.read_env(o.env, o.component));
+  KW_TRY(auto records, audited(v, "run", v.read_env(o.env, o.component)));
   KW_TRY(auto env, build_env(records));
   records.clear();  // wipes the values (SecretBytes)
 

@@ -4,6 +4,7 @@
 
 #include "cli/cli.h"
 #include "cli/prompt.h"
+#include "cli/audit_hook.h"
 #include "cli/vault_open.h"
 
 namespace keyward::cli {
@@ -56,7 +57,7 @@ Status run_set(const Context& ctx, const SetOptions& o) {
   }
   std::vector<vault::SetItem> items;
   items.push_back(std::move(item));
-  KW_TRY_STATUS(v.set(items));
+  KW_TRY_STATUS(audited(v, "set", v.set(items), audit_items(items)));
   info(ctx, "Stored " + coord.str() + " (" +
                 std::string(vault::tier_name(items[0].tier)) + ")");
   return ok();

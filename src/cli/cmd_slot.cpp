@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "cli/hw_fido2.h"
 #include "cli/prompt.h"
+#include "cli/audit_hook.h"
 #include "cli/vault_open.h"
 #include "core/random.h"
 
@@ -75,7 +76,7 @@ Status run_add(const Context& ctx, const SlotOptions& o) {
       break;
     }
   }
-  KW_TRY(auto number, v.add_slot(std::move(slot)));
+  KW_TRY(auto number, audited(v, "slot-add", v.add_slot(std::move(slot)), {}, o.type + " slot '" + label + "'"));
   info(ctx, "Added slot " + std::to_string(number) + " (" + o.type + ", '" + label + "')");
   if (!code.empty()) {
     std::printf("Recovery code (shown once; write it down and keep it offline):\n\n    %s\n\n",
@@ -126,7 +127,7 @@ Status run_rm(const Context& ctx, const SlotOptions& o) {
     rekey = prompt_yes_no("Also rotate the master key and re-encrypt every secret now "
                           "(recommended when someone leaves)?");
   }
-  KW_TRY_STATUS(v.remove_slot(o.number, rekey));
+  KW_TRY_STATUS(audited(v, "slot-rm", v.remove_slot(o.number, rekey), {}, "slot " + std::to_string(o.number) + (rekey ? ", re-keyed" : "")));
   info(ctx, "Removed slot " + std::to_string(o.number) +
                 (rekey ? "; the master key was rotated and every secret re-encrypted"
                          : ". It may still open old copies or backups of this vault; "

@@ -3,6 +3,7 @@
 #include <csignal>
 #include <cstdlib>
 
+#include "cli/audit_hook.h"
 #include "cli/hw_fido2.h"
 #include "cli/prompt.h"
 
@@ -80,6 +81,12 @@ Result<vault::Credential> obtain_credential(const UnlockOptions& o) {
 }
 
 Result<vault::Vault> open_vault(const Context& ctx, const UnlockOptions& o) {
+  KW_TRY(auto v, open_vault_unaudited(ctx, o));
+  KW_TRY_STATUS(audit_event(v, "unlock", {}, ok()));
+  return v;
+}
+
+Result<vault::Vault> open_vault_unaudited(const Context& ctx, const UnlockOptions& o) {
   // Exceeding RLIMIT_FSIZE must be an error we report (SQLite rolls back), not a signal.
   std::signal(SIGXFSZ, SIG_IGN);
   KW_TRY(auto path, vault_path(ctx));

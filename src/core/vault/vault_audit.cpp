@@ -1,0 +1,49 @@
+// The vault's side of the audit log: K_audit comes from the master key the Vault holds
+// (docs/format-audit.md section 2), so only a holder of an unlocked vault can append or verify.
+#include <ctime>
+
+#include "core/vault/vault.h"
+
+namespace keyward::vault {
+
+Result<std::string> Vault::audit_log_file() const {
+  KW_TRY(auto dir, audit::audit_directory(opts_.audit_dir));
+  return audit::Log(dir, header_.vault_id).log_file();
+}
+
+Result<audit::Entry> Vault::audit(audit::Event event) {
+  if (!keys_) return fail(Errc::internal, "audit append on a locked vault");
+  if (event.slot == 0 && unlocked_slot_ != 0) {
+    event.slot = unlocked_slot_;
+    for (const auto& s : slots_) {
+      if (s.number != unlocked_slot_) continue;
+      event.slot_type = std::string(slot_type_name(s.type));
+      event.slot_label = s.label;
+    }
+  }
+  KW_TRY(auto dir, audit::audit_directory(opts_.audit_dir));
+  audit::Log log(dir, header_.vault_id);
+  audit::MacKey current{&keys_->audit, audit::key_prefix(keys_->key_id)};
+  audit::MacKey previous{prev_audit_ ? &*prev_audit_ : nullptr, prev_audit_id_};
+  auto entry = log.append(std::move(event), static_cast<std::uint64_t>(std::time(nullptr)),
+                          current, prev_audit_ ? &previous : nullptr);
+  if (!entry && entry.error().code == Errc::integrity) {
+    // A head written under a newer key means this object is stale (another process re-keyed
+    // the vault): say that rather than blame the log.
+    if (storage_.begin_read()) {
+      auto fresh = reload();
+      storage_.rollback();
+      if (!fresh) return tl::unexpected(fresh.error());
+    }
+  }
+  return entry;
+}
+
+Result<audit::Report> Vault::verify_audit() {
+  if (!keys_) return fail(Errc::internal, "audit verify on a locked vault");
+  KW_TRY(auto dir, audit::audit_directory(opts_.audit_dir));
+  audit::Log log(dir, header_.vault_id);
+  return log.verify(audit::MacKey{&keys_->audit, audit::key_prefix(keys_->key_id)});
+}
+
+}  // namespace keyward::vault
