@@ -15,7 +15,7 @@ init_vault
 setv dev/api/TOKEN "$S1"
 setv dev/api/OTHER "$S2"
 kw get dev/api/TOKEN "${unlock[@]}" >/dev/null
-kw run --env dev "${unlock[@]}" -- /bin/true
+kw run --env dev "${unlock[@]}" -- /bin/true child-arg-Q7 another
 kw export --env dev "${unlock[@]}" >/dev/null
 printf 'IMPORTED=%s\n' "$S1" >"$TMP/in.env"
 kw import "$TMP/in.env" --env dev --component web "${unlock[@]}" 2>/dev/null
@@ -35,7 +35,7 @@ HEAD=${LOG%.log}.head
 [[ $(stat -c %a "$LOG") == 600 ]] || fail "the log must be private (0600)"
 
 # Never a value, anywhere in the audit directory.
-for s in "$S1" "$S2"; do
+for s in "$S1" "$S2" child-arg-Q7; do
   if grep -rqF "$s" "$AUD"; then fail "secret value found in the audit log"; fi
 done
 
@@ -45,7 +45,7 @@ for want in "init  ok" "set  ok  dev/api/TOKEN (normal)" "get  ok  dev/api/TOKEN
   "import  ok  dev/web/IMPORTED (normal)" "rm  ok  dev/api/OTHER" \
   "get  error  dev/api/MISSING" "no secret at dev/api/MISSING" "slot-add  ok" \
   "passphrase slot 'second'" "slot-rm  ok" "rotate-master  ok" "unlock  ok" \
-  "[slot 1 passphrase" "by 'keyward get dev/api/TOKEN --passphrase-file"; do
+  "-- /bin/true [2 more arguments not recorded]" "[slot 1 passphrase" "keyward get dev/api/TOKEN --passphrase-file $PASSFILE' pid "; do
   expect_contains "$OUT" "$want"
 done
 # A wrong credential never unlocked anything: it is not in the log (docs/format-audit.md).
@@ -64,7 +64,8 @@ for op in ["init", "set", "get", "run", "export", "import", "rm", "slot-add", "s
 assert [e["seq"] for e in entries] == list(range(1, len(entries) + 1))
 get = [e for e in entries if e["op"] == "get" and e["outcome"] == "ok"][0]
 assert get["items"] == [{"name": "dev/api/TOKEN", "tier": "normal"}], get
-assert get["slot"]["type"] == "passphrase" and get["requester"]["argv"][:2] == ["keyward", "get"]
+assert get["slot"]["type"] == "passphrase", get
+assert get["requester"]["argv"][0].endswith("keyward") and get["requester"]["argv"][1] == "get", get
 PYEOF
 
 # --since: nothing in the future, everything in the last hour; bad values are usage errors.

@@ -35,15 +35,28 @@ Requester describe_process(pid_t pid) {
   std::string base = "/proc/" + std::to_string(pid);
   std::string cmdline = slurp(base + "/cmdline", kMaxArgs * 64);
   std::size_t start = 0;
-  while (start < cmdline.size() && r.argv.size() < kMaxArgs) {
+  // The arguments of a child command (`keyward run -- CMD ARGS`) are the user's, not keyward's,
+  // and could hold anything: keep the program name after `--` and only count the rest.
+  std::size_t dashdash = 0, dropped = 0;
+  while (start < cmdline.size()) {
     auto end = cmdline.find('\0', start);
     if (end == std::string::npos) end = cmdline.size();
     std::string arg = cmdline.substr(start, end - start);
+    start = end + 1;
+    if (dashdash != 0 && r.argv.size() > dashdash) {
+      ++dropped;
+      continue;
+    }
+    if (r.argv.size() >= kMaxArgs - 1) {
+      ++dropped;
+      continue;
+    }
     if (arg.empty()) arg = "''";
     if (arg.size() > kMaxArg) arg.resize(kMaxArg);
+    if (arg == "--" && dashdash == 0) dashdash = r.argv.size() + 1;
     r.argv.push_back(std::move(arg));
-    start = end + 1;
   }
+  if (dropped > 0) r.argv.push_back("[" + std::to_string(dropped) + " more arguments not recorded]");
   // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may contain spaces and parentheses.
   std::string stat = slurp(base + "/stat", 4096);
   auto close = stat.rfind(')');
