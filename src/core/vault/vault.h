@@ -23,8 +23,9 @@
 namespace keyward::vault {
 
 struct VaultOptions {
-  std::string state_dir;  // pin directory; empty = $XDG_STATE_HOME/keyward/pins
-  std::string audit_dir;  // audit log directory; empty = $XDG_STATE_HOME/keyward/audit
+  // Pin directory; empty = $XDG_STATE_HOME/keyward/pins. The audit log lives in the sibling
+  // directory `audit` (empty: $XDG_STATE_HOME/keyward/audit).
+  std::string state_dir;
 };
 
 // Default vault path: $XDG_DATA_HOME/keyward/vault.db, else ~/.local/share/keyward/vault.db.

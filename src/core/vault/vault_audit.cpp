@@ -5,9 +5,21 @@
 #include "core/vault/vault.h"
 
 namespace keyward::vault {
+namespace {
+
+// `audit` next to the pin directory when one is given (tests, embedders), else the default.
+std::string audit_dir_of(const VaultOptions& opts) {
+  if (opts.state_dir.empty()) return {};
+  std::string d = opts.state_dir;
+  while (d.size() > 1 && d.back() == '/') d.pop_back();
+  auto slash = d.rfind('/');
+  return (slash == std::string::npos ? std::string(".") : d.substr(0, slash)) + "/audit";
+}
+
+}  // namespace
 
 Result<std::string> Vault::audit_log_file() const {
-  KW_TRY(auto dir, audit::audit_directory(opts_.audit_dir));
+  KW_TRY(auto dir, audit::audit_directory(audit_dir_of(opts_)));
   return audit::Log(dir, header_.vault_id).log_file();
 }
 
@@ -21,7 +33,7 @@ Result<audit::Entry> Vault::audit(audit::Event event) {
       event.slot_label = s.label;
     }
   }
-  KW_TRY(auto dir, audit::audit_directory(opts_.audit_dir));
+  KW_TRY(auto dir, audit::audit_directory(audit_dir_of(opts_)));
   audit::Log log(dir, header_.vault_id);
   audit::MacKey current{&keys_->audit, audit::key_prefix(keys_->key_id)};
   audit::MacKey previous{prev_audit_ ? &*prev_audit_ : nullptr, prev_audit_id_};
@@ -41,7 +53,7 @@ Result<audit::Entry> Vault::audit(audit::Event event) {
 
 Result<audit::Report> Vault::verify_audit() {
   if (!keys_) return fail(Errc::internal, "audit verify on a locked vault");
-  KW_TRY(auto dir, audit::audit_directory(opts_.audit_dir));
+  KW_TRY(auto dir, audit::audit_directory(audit_dir_of(opts_)));
   audit::Log log(dir, header_.vault_id);
   return log.verify(audit::MacKey{&keys_->audit, audit::key_prefix(keys_->key_id)});
 }

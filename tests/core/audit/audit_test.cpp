@@ -347,7 +347,7 @@ namespace {
 struct VaultFixture {
   TempDir dir;
   std::string path = dir.path + "/v.db";
-  vault::VaultOptions opts{dir.path + "/pins", dir.path + "/audit"};
+  vault::VaultOptions opts{dir.path + "/pins"};  // audit log in dir/audit
   vault::Vault make() {
     auto v = vault::Vault::create_with_passphrase(
         path, "pass", SecretBytes::copy_of(std::string_view("correct horse")),
