@@ -296,7 +296,8 @@ Log::Log(std::string dir, const VaultId& vid) : dir_(std::move(dir)), vid_(vid) 
 }
 
 Result<Entry> Log::append(Event event, std::uint64_t time, const MacKey& current,
-                          const MacKey* previous) const {
+                          const MacKey* previous,
+                          const std::function<bool(std::string_view)>& is_ancestor) const {
   if (current.key == nullptr || !is_lower_hex(current.id, 16)) {
     return fail(Errc::internal, "audit append without a key");
   }
@@ -314,6 +315,7 @@ Result<Entry> Log::append(Event event, std::uint64_t time, const MacKey& current
   // 1. The head: present and verifying, or absent together with an empty log (a new log).
   KW_TRY(auto head_text, read_small(head_));
   Head head;
+  bool ancestor_head = false;  // written under an earlier master of this vault, unverifiable
   if (!head_text) {
     if (size != 0) {
       return broken("the head file " + head_ + " is missing while " + log_ +
@@ -336,13 +338,17 @@ Result<Entry> Log::append(Event event, std::uint64_t time, const MacKey& current
                           ? previous
                           : nullptr;
     if (k == nullptr) {
-      return broken("the head file " + head_ + " was written under another master key (" +
-                    head.key + "): the vault was re-keyed by another process, or the head was "
-                    "replaced");
-    }
-    KW_TRY(auto body, encode_head_body(head));
-    if (!ct_equal(head_mac(*k->key, vid_, body), head.mac)) {
-      return broken("the head file " + head_ + " does not verify (edited or replaced)");
+      ancestor_head = is_ancestor && is_ancestor(head.key);
+      if (!ancestor_head) {
+        return broken("the head file " + head_ + " was written under another master key (" +
+                      head.key + "): the vault was re-keyed by another process, or the head "
+                      "was replaced");
+      }
+    } else {
+      KW_TRY(auto body, encode_head_body(head));
+      if (!ct_equal(head_mac(*k->key, vid_, body), head.mac)) {
+        return broken("the head file " + head_ + " does not verify (edited or replaced)");
+      }
     }
   }
 
@@ -380,8 +386,9 @@ Result<Entry> Log::append(Event event, std::uint64_t time, const MacKey& current
                         : e->key == current.id ? &current
                         : (previous != nullptr && e->key == previous->id) ? previous
                                                                          : nullptr;
-      if (k == nullptr || e->seq != i + 1 || e->prev != prev ||
-          !ct_equal(entry_mac(*k->key, vid_, line_body(lines[i])), e->mac)) {
+      bool chain_only = k == nullptr && e && ancestor_head && e->key == head.key;
+      if ((k == nullptr && !chain_only) || e->seq != i + 1 || e->prev != prev ||
+          (k != nullptr && !ct_equal(entry_mac(*k->key, vid_, line_body(lines[i])), e->mac))) {
         return broken("entry " + std::to_string(i + 1) + " of " + log_ +
                       ", written after the head, does not verify");
       }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -61,8 +62,15 @@ class Log {
   // re-key by this process) and the log must end where the head says: a log whose last entries
   // were removed, or whose head was deleted, is refused (Errc::integrity) rather than silently
   // continued. Returns the entry written.
+  //
+  // `is_ancestor(tag)` (optional) says whether a key tag belongs to an earlier master of this
+  // vault, proven by the vault's signed transitions: after a re-key on another machine this
+  // machine's head was written under a key nobody here holds any more; such a head is accepted
+  // unverified (its MAC cannot be checked) and the log continues under the current key
+  // (docs/format-audit.md section 6 lists what this leaves undetected).
   Result<Entry> append(Event event, std::uint64_t time, const MacKey& current,
-                       const MacKey* previous = nullptr) const;
+                       const MacKey* previous = nullptr,
+                       const std::function<bool(std::string_view)>& is_ancestor = {}) const;
 
   // Reads and checks the whole log: strict parse, sequence numbers, the hash chain, the MAC of
   // every entry written under `current`, key order, and the head. I/O failures are errors;

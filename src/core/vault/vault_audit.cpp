@@ -37,8 +37,26 @@ Result<audit::Entry> Vault::audit(audit::Event event) {
   audit::Log log(dir, header_.vault_id);
   audit::MacKey current{&keys_->audit, audit::key_prefix(keys_->key_id)};
   audit::MacKey previous{prev_audit_ ? &*prev_audit_ : nullptr, prev_audit_id_};
+  // A head left by an earlier master (the vault was re-keyed on another machine) is accepted
+  // only if the vault's signed transitions lead from that key to ours.
+  auto is_ancestor = [this](std::string_view tag) -> bool {
+    if (!storage_.begin_read()) return false;
+    bool found = false;
+    if (auto bodies = storage_.read_transitions()) {
+      for (const auto& body : *bodies) {
+        auto t = parse_transition(body);
+        if (!t || t->vault_id != header_.vault_id || audit::key_prefix(t->old_key_id) != tag ||
+            !verify_transition(*t, body)) {
+          continue;
+        }
+        if (verify_transitions(t->old_key_id, keys_->key_id)) found = true;
+      }
+    }
+    storage_.rollback();
+    return found;
+  };
   auto entry = log.append(std::move(event), static_cast<std::uint64_t>(std::time(nullptr)),
-                          current, prev_audit_ ? &previous : nullptr);
+                          current, prev_audit_ ? &previous : nullptr, is_ancestor);
   if (!entry && entry.error().code == Errc::integrity) {
     // A head written under a newer key means this object is stale (another process re-keyed
     // the vault): say that rather than blame the log.

@@ -441,3 +441,39 @@ TEST_CASE("audit: another vault's master cannot verify or extend this log", "[au
   CHECK_FALSE(r->ok());
   CHECK_FALSE(vb.audit(event("get")));
 }
+
+TEST_CASE("audit: a machine's log continues after the vault was re-keyed elsewhere", "[audit]") {
+  VaultFixture f;
+  auto v = f.make();
+  // Machine 2: its own pin and audit directories, same vault file.
+  vault::VaultOptions m2{f.dir.path + "/m2/pins"};
+  {
+    auto before = vault::Vault::open(f.path, vault::test::passphrase("correct horse"), m2);
+    REQUIRE(before);
+    REQUIRE(before->audit(event("unlock")));
+    REQUIRE(before->audit(event("get")));
+  }
+  REQUIRE(v.rotate_master());
+  REQUIRE(v.audit(event("rotate-master")));
+  auto after = vault::Vault::open(f.path, vault::test::passphrase("correct horse"), m2);
+  REQUIRE(after);
+  // Its head was written under the old master (a proven ancestor): accepted, log continues.
+  REQUIRE(after->audit(event("unlock")));
+  auto r = after->verify_audit();
+  REQUIRE(r);
+  CHECK(r->ok());
+  CHECK(r->entries.size() == 3);
+  CHECK(r->chain_only == 2);
+  CHECK(r->mac_verified == 1);
+
+  // A head claiming a key tag that is no ancestor of the vault's key is refused.
+  std::string log_file = *after->audit_log_file();
+  std::string head_file = log_file.substr(0, log_file.size() - 4) + ".head";
+  auto head = parse_head(lines_of(read_file(head_file))[0]);
+  REQUIRE(head);
+  head->key = "0000000000000000";
+  write_file(head_file, *encode_head_body(*head) + " mac=" + std::string(64, '0') + "\n");
+  auto refused = after->audit(event("get"));
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == Errc::integrity);
+}
