@@ -191,32 +191,24 @@ std::array<std::uint8_t, N> hex_array(std::string_view s) {
   return a;
 }
 
-Status write_head(const std::string& dir, const std::string& path, const Head& h,
-                  const SecretBytes& key) {
+// Replaces the head in place: one pwrite of a short line at offset 0 (within one sector, so it
+// lands whole), no fsync. The log entry it names was fdatasync'ed first, so after a power loss
+// the head is at worst one entry behind the log, which append and verify tolerate (section 5).
+// Head lines only grow (seq gains digits), the truncate is for safety.
+Status write_head(const std::string& path, const Head& h, const SecretBytes& key,
+                  bool sync = false) {
   KW_TRY(auto body, encode_head_body(h));
   std::string line = body + " mac=" + encoding::hex_encode(head_mac(key, h.vault_id, body)) + "\n";
-  std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return os_error("cannot write", tmp);
-  Status st = [&]() -> Status {
-    Fd guard(fd);
-    KW_TRY_STATUS(write_all(fd, line, tmp));
-    if (::fsync(fd) != 0) return os_error("cannot sync", tmp);
-    return ok();
-  }();
-  if (!st) {
-    ::unlink(tmp.c_str());
-    return st;
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    return os_error("cannot replace", path);
-  }
-  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return os_error("cannot write", path);
+  Fd guard(fd);
+  ssize_t n = 0;
+  do {
+    n = ::pwrite(fd, line.data(), line.size(), 0);
+  } while (n < 0 && errno == EINTR);
+  if (n != static_cast<ssize_t>(line.size())) return os_error("cannot write", path);
+  if (::ftruncate(fd, static_cast<off_t>(line.size())) != 0) return os_error("cannot write", path);
+  if (sync && ::fsync(fd) != 0) return os_error("cannot sync", path);
   return ok();
 }
 
@@ -323,7 +315,12 @@ Result<Entry> Log::append(Event event, std::uint64_t time, const MacKey& current
     }
     head.vault_id = vid_;
     head.key = current.id;
-    KW_TRY_STATUS(write_head(dir_, head_, head, *current.key));
+    KW_TRY_STATUS(write_head(head_, head, *current.key, /*sync=*/true));  // a new file: once
+    int dfd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+      ::fsync(dfd);
+      ::close(dfd);
+    }
   } else {
     std::string_view text = *head_text;
     if (text.empty() || text.back() != '\n') return broken("the head file " + head_ + " is damaged");
@@ -425,7 +422,7 @@ Result<Entry> Log::append(Event event, std::uint64_t time, const MacKey& current
   next.seq = e.seq;
   next.hash = hash;
   next.key = current.id;
-  KW_TRY_STATUS(write_head(dir_, head_, next, *current.key));
+  KW_TRY_STATUS(write_head(head_, next, *current.key));
   return e;
 }
 
