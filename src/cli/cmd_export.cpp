@@ -6,6 +6,7 @@
 
 #include "cli/agent_access.h"
 #include "cli/cli.h"
+#include "cli/audit_hook.h"
 #include "cli/vault_open.h"
 #include "core/dotenv.h"
 
@@ -17,6 +18,8 @@ struct ExportOptions {
   std::string component;
   UnlockOptions unlock;
 };
+
+Status write_out(const SecretBytes& text);
 
 Status run_export(const Context& ctx, const ExportOptions& o) {
   if (!vault::valid_env_name(o.env)) {
@@ -54,9 +57,18 @@ Status run_export(const Context& ctx, const ExportOptions& o) {
   } else {
     KW_TRY(auto v, open_vault(ctx, o.unlock));
     KW_TRY(auto records, v.read_env(o.env, o.component));
+    auto items = audit_items(records);
     for (auto& r : records) KW_TRY_STATUS(add(r.meta, std::move(r.value)));
+    KW_TRY(auto text, dotenv_write(entries));
+    // Recorded before anything is written out: no entry, no export.
+    KW_TRY_STATUS(audit_event(v, "export", std::move(items), ok()));
+    return write_out(text);
   }
   KW_TRY(auto text, dotenv_write(entries));
+  return write_out(text);
+}
+
+Status write_out(const SecretBytes& text) {
   std::fwrite(text.data(), 1, text.size(), stdout);
   if (std::fflush(stdout) != 0) return fail(Errc::io, "cannot write to stdout");
   return ok();

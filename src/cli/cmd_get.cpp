@@ -6,6 +6,7 @@
 
 #include "cli/agent_access.h"
 #include "cli/cli.h"
+#include "cli/audit_hook.h"
 #include "cli/vault_open.h"
 
 namespace keyward::cli {
@@ -44,7 +45,7 @@ Status run_get(const Context& ctx, const GetOptions& o) {
     return print_value(views[0].value);
   }
   KW_TRY(auto v, open_vault(ctx, o.unlock));
-  KW_TRY(auto rec, v.get(o.coordinate));
+  KW_TRY(auto rec, audited(v, "get", v.get(o.coordinate), {audit_item(o.coordinate)}));
   return print_value(rec.value);
 }
 

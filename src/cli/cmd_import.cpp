@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "cli/prompt.h"
+#include "cli/audit_hook.h"
 #include "cli/vault_open.h"
 #include "core/dotenv.h"
 
@@ -64,7 +65,7 @@ Status run_import(const Context& ctx, const ImportOptions& o) {
                                   ", which need a presence-capable slot: enrol one with "
                                   "`keyward slot add piv` or `keyward slot add fido2`");
   }
-  KW_TRY_STATUS(v.set(items));
+  KW_TRY_STATUS(audited(v, "import", v.set(items), audit_items(items)));
   info(ctx, "Imported " + std::to_string(items.size()) + " secret(s) into " + o.env + "/" +
                 o.component);
   return ok();

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "cli/cli.h"
+#include "cli/audit_hook.h"
 #include "cli/vault_open.h"
 #include "core/hex.h"
 #include "core/random.h"
@@ -64,6 +65,7 @@ Result<std::string> run_init(const Context& ctx, const InitOptions& o) {
     return slots;
   };
   KW_TRY(auto v, vault::Vault::create(path, make, vault_options()));
+  KW_TRY_STATUS(audit_event(v, "init", {}, ok()));
   info(ctx, "Created vault " + v.path() + " (id " + encoding::hex_encode(v.header().vault_id) +
                 ", " + std::to_string(v.slots().size()) + " slot(s))");
   return code;

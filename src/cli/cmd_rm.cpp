@@ -1,6 +1,7 @@
 // `keyward rm COORD`: delete one secret.
 #include "cli/agent_access.h"
 #include "cli/cli.h"
+#include "cli/audit_hook.h"
 #include "cli/vault_open.h"
 
 namespace keyward::cli {
@@ -19,7 +20,7 @@ Status run_rm(const Context& ctx, const RmOptions& o) {
   KW_TRY(auto answer, ask_agent(ctx, o.unlock, req));
   if (!answer) {
     KW_TRY(auto v, open_vault(ctx, o.unlock));
-    KW_TRY_STATUS(v.remove(o.coordinate));
+    KW_TRY_STATUS(audited(v, "rm", v.remove(o.coordinate), {audit_item(o.coordinate)}));
   }
   info(ctx, "Removed " + o.coordinate);
   return ok();

@@ -2,6 +2,7 @@
 // in one transaction. Other machines follow through the transition signed by the old key.
 #include "cli/agent_access.h"
 #include "cli/cli.h"
+#include "cli/audit_hook.h"
 #include "cli/vault_open.h"
 
 namespace keyward::cli {
@@ -13,7 +14,7 @@ struct RotateOptions {
 
 Status run_rotate(const Context& ctx, const RotateOptions& o) {
   KW_TRY(auto v, open_vault(ctx, o.unlock));
-  KW_TRY_STATUS(v.rotate_master());
+  KW_TRY_STATUS(audited(v, "rotate-master", v.rotate_master()));
   hand_to_agent(ctx, v);  // the agent's copy of the old key no longer fits
   info(ctx, "Rotated the master key: " + std::to_string(v.header().record_count) +
                 " secret(s) re-encrypted, " + std::to_string(v.slots().size()) +

@@ -13,6 +13,7 @@
 
 #include "cli/agent_access.h"
 #include "cli/cli.h"
+#include "cli/audit_hook.h"
 #include "cli/vault_open.h"
 
 extern char** environ;
@@ -111,7 +112,7 @@ Result<int> run_command(const Context& ctx, const RunOptions& o) {
     }
   } else {
     KW_TRY(auto v, open_vault(ctx, o.unlock));
-    KW_TRY(records, v.read_env(o.env, o.component));
+    KW_TRY(records, audited(v, "run", v.read_env(o.env, o.component)));
   }
   for (const auto& r : records) values.push_back(EnvValue{r.meta.coordinate, r.value.view()});
   KW_TRY(auto env, build_env(values));

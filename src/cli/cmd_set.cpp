@@ -5,6 +5,7 @@
 #include "cli/agent_access.h"
 #include "cli/cli.h"
 #include "cli/prompt.h"
+#include "cli/audit_hook.h"
 #include "cli/vault_open.h"
 
 namespace keyward::cli {
@@ -80,7 +81,7 @@ Status run_set(const Context& ctx, const SetOptions& o) {
   if (!via_agent) KW_TRY_STATUS(read_value());
   std::vector<vault::SetItem> items;
   items.push_back(std::move(item));
-  KW_TRY_STATUS(v.set(items));
+  KW_TRY_STATUS(audited(v, "set", v.set(items), audit_items(items)));
   item.tier = items[0].tier;
   stored();
   return ok();

@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "cli/hw_fido2.h"
 #include "cli/prompt.h"
+#include "cli/audit_hook.h"
 #include "cli/slot_usage.h"
 #include "cli/vault_open.h"
 #include "core/random.h"
@@ -77,7 +78,7 @@ Status run_add(const Context& ctx, const SlotOptions& o) {
       break;
     }
   }
-  KW_TRY(auto number, v.add_slot(std::move(slot)));
+  KW_TRY(auto number, audited(v, "slot-add", v.add_slot(std::move(slot)), {}, o.type + " slot '" + label + "'"));
   note_slot_enrolled(v.header().vault_id, number);  // the device, for `slot list`
   info(ctx, "Added slot " + std::to_string(number) + " (" + o.type + ", '" + label + "')");
   if (!code.empty()) {
@@ -140,7 +141,7 @@ Status run_rm(const Context& ctx, const SlotOptions& o) {
     rekey = prompt_yes_no("Also rotate the master key and re-encrypt every secret now "
                           "(recommended when someone leaves)?");
   }
-  KW_TRY_STATUS(v.remove_slot(o.number, rekey));
+  KW_TRY_STATUS(audited(v, "slot-rm", v.remove_slot(o.number, rekey), {}, "slot " + std::to_string(o.number) + (rekey ? ", re-keyed" : "")));
   if (rekey) hand_to_agent(ctx, v);  // the agent's copy of the old key no longer fits
   info(ctx, "Removed slot " + std::to_string(o.number) +
                 (rekey ? "; the master key was rotated and every secret re-encrypted"

@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "cli/agent_access.h"
+#include "cli/audit_hook.h"
 #include "cli/hw_fido2.h"
 #include "cli/prompt.h"
 #include "cli/slot_usage.h"
@@ -103,9 +104,16 @@ Result<vault::Vault> open_vault_direct(const Context& ctx, const UnlockOptions& 
 }
 }  // namespace
 
-Result<vault::Vault> open_vault(const Context& ctx, const UnlockOptions& o) {
+Result<vault::Vault> open_vault_unaudited(const Context& ctx, const UnlockOptions& o) {
   KW_TRY(auto v, open_vault_direct(ctx, o));
   note_slot_used(v);  // `slot list` shows "last used" (cli/slot_usage.h)
+  return v;
+}
+
+Result<vault::Vault> open_vault(const Context& ctx, const UnlockOptions& o) {
+  KW_TRY(auto v, open_vault_unaudited(ctx, o));
+  // The unlock is recorded before the agent gets the master key: no entry, no session.
+  KW_TRY_STATUS(audit_event(v, "unlock", {}, ok()));
   hand_to_agent(ctx, v);
   return v;
 }

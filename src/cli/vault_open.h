@@ -36,9 +36,13 @@ Result<std::string> vault_path(const Context& ctx);
 vault::VaultOptions vault_options();
 Result<vault::Credential> obtain_credential(const UnlockOptions& o);
 // Opens and unlocks the vault; also makes file-size-limit errors return instead of killing us.
+// Records the unlock in the vault's audit log; if that fails, the vault is not handed out.
 // When the agent is enabled, the unlocked vault's master key is then handed to it
 // (cli/agent_access.h).
 Result<vault::Vault> open_vault(const Context& ctx, const UnlockOptions& o);
+// The same without the audit entry: only for `keyward audit`, which must be able to show why
+// a log no longer accepts entries (it records its unlock itself).
+Result<vault::Vault> open_vault_unaudited(const Context& ctx, const UnlockOptions& o);
 // A passphrase for a new slot: --new-passphrase-file, KEYWARD_NEW_PASSPHRASE, else prompt twice.
 Result<SecretBytes> new_passphrase(const std::string& file, const char* env_name);
 // Argon2id parameters from --kdf-time/--kdf-memory(MiB)/--kdf-parallelism.

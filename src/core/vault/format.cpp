@@ -68,6 +68,7 @@ Result<MasterKeys> derive_master_keys(const SecretBytes& master, const VaultId& 
   KW_TRY(k.manifest, subkey(master, vid, label::kManifest));
   KW_TRY(k.sign_seed, subkey(master, vid, label::kTransitionSign));
   KW_TRY(k.fingerprint, subkey(master, vid, label::kFingerprint));
+  KW_TRY(k.audit, subkey(master, vid, label::kAudit));
   KW_TRY(auto kp, pubkey::ed25519_from_seed(k.sign_seed));
   k.key_id = kp.public_key;
   return k;

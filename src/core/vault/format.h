@@ -64,6 +64,7 @@ Result<HeaderBody> parse_header(ByteView body);
 // Keys derived from one master key (section 2).
 struct MasterKeys {
   SecretBytes record, name, mac, manifest, sign_seed, fingerprint;
+  SecretBytes audit;  // K_audit: MAC key of the audit log (docs/format-audit.md)
   Digest key_id{};  // Ed25519 public key of sign_seed
 };
 Result<MasterKeys> derive_master_keys(const SecretBytes& master, const VaultId& vid);

@@ -163,6 +163,8 @@ Status Vault::rekey_locked() {
   header_.has_high = keep_high;
   header_.high_check = keep_high ? new_high_keys->check : Digest{};
   master_ = std::move(new_master);
+  prev_audit_ = keys_->audit.clone();
+  prev_audit_id_ = audit::key_prefix(keys_->key_id);
   keys_ = std::move(new_keys);
   high_ = std::move(new_high);
   high_keys_ = std::move(new_high_keys);

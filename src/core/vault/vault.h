@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/audit/log.h"
 #include "core/error.h"
 #include "core/secret.h"
 #include "core/vault/format.h"
@@ -22,7 +23,9 @@
 namespace keyward::vault {
 
 struct VaultOptions {
-  std::string state_dir;  // pin directory; empty = $XDG_STATE_HOME/keyward/pins
+  // Pin directory; empty = $XDG_STATE_HOME/keyward/pins. The audit log lives in the sibling
+  // directory `audit` (empty: $XDG_STATE_HOME/keyward/audit).
+  std::string state_dir;
 };
 
 // Default vault path: $XDG_DATA_HOME/keyward/vault.db, else ~/.local/share/keyward/vault.db.
@@ -109,6 +112,16 @@ class Vault {
 
   Status backup(const std::string& dest);
 
+  // Audit log (docs/format-audit.md). Appends an entry MACed under K_audit of the master this
+  // object holds; fills in the slot that unlocked it. Works from whichever process holds the
+  // unlocked vault (the CLI or the agent): the requester is part of the event. Fails with
+  // integrity if the log was tampered with (it is never silently continued).
+  Result<audit::Entry> audit(audit::Event event);
+  // Reads and verifies this vault's audit log under the current master key.
+  Result<audit::Report> verify_audit();
+  // The log file of this vault on this machine.
+  Result<std::string> audit_log_file() const;
+
   const HeaderBody& header() const { return header_; }
   const std::vector<Slot>& slots() const { return slots_; }
   const std::string& path() const { return path_; }
@@ -150,6 +163,10 @@ class Vault {
   std::vector<Slot> slots_;
   std::vector<SlotRow> slot_rows_;
   std::uint32_t unlocked_slot_ = 0;
+  // K_audit of the master this object held before it re-keyed the vault, so that the first
+  // entry after a rotation can verify the head the old key wrote.
+  std::optional<SecretBytes> prev_audit_;
+  std::string prev_audit_id_;
 };
 
 // Transition record (section 8).

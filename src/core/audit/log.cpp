@@ -1,0 +1,567 @@
+#include "core/audit/log.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <set>
+
+#include "core/hash.h"
+#include "core/hex.h"
+#include "core/random.h"
+
+namespace keyward::audit {
+namespace {
+
+constexpr std::size_t kMaxProblems = 20;
+
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+tl::unexpected<Error> os_error(const std::string& what, const std::string& path) {
+  return fail(Errc::io, what + " " + path + ": " + std::strerror(errno));
+}
+
+tl::unexpected<Error> broken(const std::string& what) {
+  return fail(Errc::integrity,
+              "the audit log is not intact: " + what +
+                  "; nothing more is recorded until it is dealt with (`keyward audit --verify` "
+                  "explains; docs/format-audit.md section 6 says how to start a new log)");
+}
+
+Status mkdirs(const std::string& dir) {
+  std::size_t pos = 0;
+  while (pos != std::string::npos) {
+    pos = dir.find('/', pos + 1);
+    std::string cur = dir.substr(0, pos);
+    if (cur.empty()) continue;
+    if (::mkdir(cur.c_str(), 0700) != 0 && errno != EEXIST) {
+      return os_error("cannot create", cur);
+    }
+  }
+  return ok();
+}
+
+Status write_all(int fd, std::string_view text, const std::string& path) {
+  std::size_t off = 0;
+  while (off < text.size()) {
+    ssize_t n = ::write(fd, text.data() + off, text.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return os_error("cannot write", path);
+    off += static_cast<std::size_t>(n);
+  }
+  return ok();
+}
+
+Status pread_all(int fd, char* buf, std::size_t n, std::uint64_t at, const std::string& path) {
+  std::size_t off = 0;
+  while (off < n) {
+    ssize_t got = ::pread(fd, buf + off, n - off, static_cast<off_t>(at + off));
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) return os_error("cannot read", path);
+    off += static_cast<std::size_t>(got);
+  }
+  return ok();
+}
+
+// The head file's text, or nullopt if it does not exist.
+Result<std::optional<std::string>> read_small(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return std::optional<std::string>{};
+    return os_error("cannot open", path);
+  }
+  Fd guard(fd);
+  std::string out;
+  char buf[512];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return os_error("cannot read", path);
+    if (n == 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+    if (out.size() > 4096) break;
+  }
+  return std::optional<std::string>(std::move(out));
+}
+
+Result<std::string> read_all(int fd, std::uint64_t size, const std::string& path) {
+  std::string out(size, '\0');
+  if (size > 0) KW_TRY_STATUS(pread_all(fd, out.data(), size, 0, path));
+  return out;
+}
+
+// Position of the last '\n' strictly before `before`, or -1. Reads backwards in chunks and
+// gives up (malformed) after kMaxLine + 1 bytes without a newline.
+Result<std::int64_t> prev_newline(int fd, std::uint64_t before, const std::string& path) {
+  constexpr std::size_t kChunk = 65536;
+  std::string buf;
+  std::uint64_t pos = before, scanned = 0;
+  while (pos > 0) {
+    std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, pos));
+    pos -= n;
+    buf.resize(n);
+    KW_TRY_STATUS(pread_all(fd, buf.data(), n, pos, path));
+    auto at = buf.rfind('\n');
+    if (at != std::string::npos) return static_cast<std::int64_t>(pos + at);
+    scanned += n;
+    if (scanned > kMaxLine + 1) return fail(Errc::malformed, "audit log line too long");
+  }
+  return std::int64_t{-1};
+}
+
+struct Tail {
+  std::uint64_t complete_end = 0;  // bytes up to and including the last newline
+  std::string last_line;           // the last complete line, empty if none
+  bool fragment = false;           // bytes after the last newline
+};
+
+Result<Tail> read_tail(int fd, std::uint64_t size, const std::string& path) {
+  Tail t;
+  if (size == 0) return t;
+  KW_TRY(auto nl, prev_newline(fd, size, path));
+  if (nl < 0) {
+    t.fragment = true;
+    return t;
+  }
+  t.complete_end = static_cast<std::uint64_t>(nl) + 1;
+  t.fragment = t.complete_end != size;
+  KW_TRY(auto start_nl, prev_newline(fd, static_cast<std::uint64_t>(nl), path));
+  std::uint64_t start = static_cast<std::uint64_t>(start_nl + 1);
+  t.last_line.resize(static_cast<std::size_t>(static_cast<std::uint64_t>(nl) - start));
+  if (!t.last_line.empty()) {
+    KW_TRY_STATUS(pread_all(fd, t.last_line.data(), t.last_line.size(), start, path));
+  }
+  return t;
+}
+
+std::vector<std::string_view> split_lines(std::string_view text, std::string_view& fragment) {
+  std::vector<std::string_view> out;
+  std::size_t start = 0;
+  for (;;) {
+    auto nl = text.find('\n', start);
+    if (nl == std::string_view::npos) break;
+    out.push_back(text.substr(start, nl - start));
+    start = nl + 1;
+  }
+  fragment = text.substr(start);
+  return out;
+}
+
+Digest mac_of(std::string_view label_text, const SecretBytes& key, const VaultId& vid,
+              std::string_view body) {
+  Bytes msg = to_bytes(label_text);
+  append(msg, vid);
+  auto len = static_cast<std::uint32_t>(body.size());
+  for (int s = 24; s >= 0; s -= 8) msg.push_back(static_cast<std::uint8_t>(len >> s));
+  append(msg, as_bytes(body));
+  Bytes mac = hash::hmac_sha256(key, msg);
+  Digest d{};
+  std::copy(mac.begin(), mac.end(), d.begin());
+  return d;
+}
+
+bool is_lower_hex(std::string_view s, std::size_t n) {
+  return s.size() == n && std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+template <std::size_t N>
+std::array<std::uint8_t, N> hex_array(std::string_view s) {
+  std::array<std::uint8_t, N> a{};
+  auto b = encoding::hex_decode(s);
+  if (b && b->size() == N) std::copy(b->begin(), b->end(), a.begin());
+  return a;
+}
+
+// Replaces the head in place: one pwrite of a short line at offset 0 (within one sector, so it
+// lands whole), no fsync. The log entry it names was fdatasync'ed first, so after a power loss
+// the head is at worst one entry behind the log, which append and verify tolerate (section 5).
+// Head lines only grow (seq gains digits), the truncate is for safety.
+Status write_head(const std::string& path, const Head& h, const SecretBytes& key,
+                  bool sync = false) {
+  KW_TRY(auto body, encode_head_body(h));
+  std::string line = body + " mac=" + encoding::hex_encode(head_mac(key, h.vault_id, body)) + "\n";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return os_error("cannot write", path);
+  Fd guard(fd);
+  ssize_t n = 0;
+  do {
+    n = ::pwrite(fd, line.data(), line.size(), 0);
+  } while (n < 0 && errno == EINTR);
+  if (n != static_cast<ssize_t>(line.size())) return os_error("cannot write", path);
+  if (::ftruncate(fd, static_cast<off_t>(line.size())) != 0) return os_error("cannot write", path);
+  if (sync && ::fsync(fd) != 0) return os_error("cannot sync", path);
+  return ok();
+}
+
+}  // namespace
+
+Result<std::string> audit_directory(const std::string& dir) {
+  if (!dir.empty()) return dir;
+  const char* xdg = std::getenv("XDG_STATE_HOME");
+  if (xdg != nullptr && xdg[0] == '/') return std::string(xdg) + "/keyward/audit";
+  const char* home = std::getenv("HOME");
+  if (home == nullptr || home[0] != '/') {
+    return fail(Errc::io, "cannot find a state directory for the audit log: set XDG_STATE_HOME "
+                          "or HOME");
+  }
+  return std::string(home) + "/.local/state/keyward/audit";
+}
+
+std::string key_prefix(const Digest& key_id) {
+  return encoding::hex_encode(ByteView(key_id).subspan(0, 8));
+}
+
+Result<std::string> encode_head_body(const Head& h) {
+  if (!is_lower_hex(h.key, 16)) return fail(Errc::invalid_argument, "audit head: bad key id");
+  return std::string(kHeadMagic) + " vault=" + encoding::hex_encode(h.vault_id) +
+         " seq=" + std::to_string(h.seq) + " hash=" + encoding::hex_encode(h.hash) +
+         " key=" + h.key;
+}
+
+Result<Head> parse_head(std::string_view line) {
+  auto bad = [] { return fail(Errc::malformed, "audit head: not a kwaudit-head1 record"); };
+  // Fixed layout: magic, then five key=value fields.
+  static constexpr std::string_view kKeys[] = {"vault", "seq", "hash", "key", "mac"};
+  std::string_view rest = line;
+  auto sp = rest.find(' ');
+  if (sp == std::string_view::npos || rest.substr(0, sp) != kHeadMagic) return bad();
+  rest.remove_prefix(sp + 1);
+  std::string_view values[5];
+  for (std::size_t i = 0; i < 5; ++i) {
+    sp = rest.find(' ');
+    std::string_view tok = rest.substr(0, sp);
+    if ((sp == std::string_view::npos) != (i == 4)) return bad();
+    if (sp != std::string_view::npos) rest.remove_prefix(sp + 1);
+    if (tok.size() <= kKeys[i].size() || tok.substr(0, kKeys[i].size()) != kKeys[i] ||
+        tok[kKeys[i].size()] != '=') {
+      return bad();
+    }
+    values[i] = tok.substr(kKeys[i].size() + 1);
+  }
+  Head h;
+  if (!is_lower_hex(values[0], 32) || !is_lower_hex(values[2], 64) ||
+      !is_lower_hex(values[3], 16) || !is_lower_hex(values[4], 64)) {
+    return bad();
+  }
+  std::string_view seq = values[1];
+  if (seq.empty() || seq.size() > 19 || (seq.size() > 1 && seq[0] == '0')) return bad();
+  for (char c : seq) {
+    if (c < '0' || c > '9') return bad();
+    h.seq = h.seq * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  if (h.seq > (std::uint64_t{1} << 63) - 1) return bad();
+  h.vault_id = hex_array<16>(values[0]);
+  h.hash = hex_array<32>(values[2]);
+  h.key = std::string(values[3]);
+  h.mac = hex_array<32>(values[4]);
+  if (h.seq == 0 && h.hash != Digest{}) return bad();
+  return h;
+}
+
+Digest head_mac(const SecretBytes& key, const VaultId& vid, std::string_view body) {
+  return mac_of(label::kHead, key, vid, body);
+}
+
+Log::Log(std::string dir, const VaultId& vid) : dir_(std::move(dir)), vid_(vid) {
+  std::string name = encoding::hex_encode(vid_);
+  log_ = dir_ + "/" + name + ".log";
+  head_ = dir_ + "/" + name + ".head";
+}
+
+Result<Entry> Log::append(Event event, std::uint64_t time, const MacKey& current,
+                          const MacKey* previous,
+                          const std::function<bool(std::string_view)>& is_ancestor) const {
+  if (current.key == nullptr || !is_lower_hex(current.id, 16)) {
+    return fail(Errc::internal, "audit append without a key");
+  }
+  KW_TRY_STATUS(mkdirs(dir_));
+  int raw = ::open(log_.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (raw < 0) return os_error("cannot open", log_);
+  Fd fd(raw);
+  while (::flock(raw, LOCK_EX) != 0) {
+    if (errno != EINTR) return os_error("cannot lock", log_);
+  }
+  struct stat st {};
+  if (::fstat(raw, &st) != 0) return os_error("cannot stat", log_);
+  auto size = static_cast<std::uint64_t>(st.st_size);
+
+  // 1. The head: present and verifying, or absent together with an empty log (a new log).
+  KW_TRY(auto head_text, read_small(head_));
+  Head head;
+  bool ancestor_head = false;  // written under an earlier master of this vault, unverifiable
+  if (!head_text) {
+    if (size != 0) {
+      return broken("the head file " + head_ + " is missing while " + log_ +
+                    " holds entries (deleting the head hides removed entries)");
+    }
+    head.vault_id = vid_;
+    head.key = current.id;
+    KW_TRY_STATUS(write_head(head_, head, *current.key, /*sync=*/true));  // a new file: once
+    int dfd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+      ::fsync(dfd);
+      ::close(dfd);
+    }
+  } else {
+    std::string_view text = *head_text;
+    if (text.empty() || text.back() != '\n') return broken("the head file " + head_ + " is damaged");
+    text.remove_suffix(1);
+    auto parsed = parse_head(text);
+    if (!parsed || parsed->vault_id != vid_) {
+      return broken("the head file " + head_ + " is damaged or belongs to another vault");
+    }
+    head = *parsed;
+    const MacKey* k = head.key == current.id ? &current
+                      : (previous != nullptr && previous->key != nullptr && head.key == previous->id)
+                          ? previous
+                          : nullptr;
+    if (k == nullptr) {
+      ancestor_head = is_ancestor && is_ancestor(head.key);
+      if (!ancestor_head) {
+        return broken("the head file " + head_ + " was written under another master key (" +
+                      head.key + "): the vault was re-keyed by another process, or the head "
+                      "was replaced");
+      }
+    } else {
+      KW_TRY(auto body, encode_head_body(head));
+      if (!ct_equal(head_mac(*k->key, vid_, body), head.mac)) {
+        return broken("the head file " + head_ + " does not verify (edited or replaced)");
+      }
+    }
+  }
+
+  // 2. The log must end where the head says (entries after it are from an interrupted append
+  // and must verify one by one).
+  KW_TRY(auto tail, read_tail(raw, size, log_));
+  std::uint64_t last_seq = 0;
+  Digest last_hash{};
+  if (!tail.last_line.empty()) {
+    auto last = parse_line(tail.last_line);
+    if (!last) return broken("the last entry of " + log_ + " is damaged");
+    last_seq = last->seq;
+    last_hash = chain_hash(tail.last_line);
+  } else if (tail.complete_end != 0) {
+    return broken("the log " + log_ + " holds an empty line");
+  }
+  if (last_seq < head.seq) {
+    return broken("entries were removed from the end of " + log_ + ": its head records entry " +
+                  std::to_string(head.seq) + " but the log ends at entry " +
+                  std::to_string(last_seq));
+  }
+  if (last_seq == head.seq && last_hash != head.hash) {
+    return broken("the last entry of " + log_ + " is not the one its head records");
+  }
+  if (last_seq > head.seq) {
+    KW_TRY(auto text, read_all(raw, tail.complete_end, log_));
+    std::string_view frag;
+    auto lines = split_lines(text, frag);
+    if (lines.size() != last_seq) return broken("the entries of " + log_ + " are not numbered 1..N");
+    Digest prev = head.seq == 0 ? Digest{} : chain_hash(lines[head.seq - 1]);
+    if (prev != head.hash) return broken("the log " + log_ + " was rewritten before its head");
+    for (std::uint64_t i = head.seq; i < lines.size(); ++i) {
+      auto e = parse_line(lines[i]);
+      const MacKey* k = !e ? nullptr
+                        : e->key == current.id ? &current
+                        : (previous != nullptr && e->key == previous->id) ? previous
+                                                                         : nullptr;
+      bool chain_only = k == nullptr && e && ancestor_head && e->key == head.key;
+      if ((k == nullptr && !chain_only) || e->seq != i + 1 || e->prev != prev ||
+          (k != nullptr && !ct_equal(entry_mac(*k->key, vid_, line_body(lines[i])), e->mac))) {
+        return broken("entry " + std::to_string(i + 1) + " of " + log_ +
+                      ", written after the head, does not verify");
+      }
+      prev = chain_hash(lines[i]);
+    }
+  }
+  if (tail.fragment) {
+    // An interrupted write left a partial line the head never covered: drop it.
+    if (::ftruncate(raw, static_cast<off_t>(tail.complete_end)) != 0) {
+      return os_error("cannot repair", log_);
+    }
+    size = tail.complete_end;
+  }
+
+  // 3. Write the entry, then the head.
+  Entry e;
+  e.seq = last_seq + 1;
+  e.time = time;
+  e.key = current.id;
+  e.prev = last_seq == 0 ? Digest{} : last_hash;
+  e.event = std::move(event);
+  KW_TRY(auto body, encode_body(e));
+  e.mac = entry_mac(*current.key, vid_, body);
+  std::string line = body + " mac=" + encoding::hex_encode(e.mac);
+  Digest hash = chain_hash(line);
+  line.push_back('\n');
+  if (auto w = write_all(raw, line, log_); !w) {
+    if (::ftruncate(raw, static_cast<off_t>(size)) != 0) { /* the next append drops the fragment */ }
+    return tl::unexpected(w.error());
+  }
+  if (::fdatasync(raw) != 0) return os_error("cannot sync", log_);
+  Head next;
+  next.vault_id = vid_;
+  next.seq = e.seq;
+  next.hash = hash;
+  next.key = current.id;
+  KW_TRY_STATUS(write_head(head_, next, *current.key));
+  return e;
+}
+
+Result<Report> Log::verify(const MacKey& current) const {
+  Report r;
+  auto problem = [&](std::string text) {
+    if (r.problems.size() < kMaxProblems) {
+      r.problems.push_back(std::move(text));
+    } else if (r.problems.size() == kMaxProblems) {
+      r.problems.push_back("(further problems not listed)");
+    }
+  };
+  std::string text;
+  bool have_log = false;
+  int raw = ::open(log_.c_str(), O_RDONLY | O_CLOEXEC);
+  std::optional<Fd> fd;
+  if (raw < 0) {
+    if (errno != ENOENT) return os_error("cannot open", log_);
+  } else {
+    fd.emplace(raw);
+    have_log = true;
+    while (::flock(raw, LOCK_SH) != 0) {
+      if (errno != EINTR) return os_error("cannot lock", log_);
+    }
+    struct stat st {};
+    if (::fstat(raw, &st) != 0) return os_error("cannot stat", log_);
+    KW_TRY(text, read_all(raw, static_cast<std::uint64_t>(st.st_size), log_));
+  }
+  KW_TRY(auto head_text, read_small(head_));
+  if (!have_log && !head_text) {
+    problem("there is no audit log for this vault at " + log_);
+    return r;
+  }
+  r.exists = true;
+
+  std::string_view fragment;
+  auto lines = split_lines(text, fragment);
+  std::size_t complete = 0;  // lines parsed
+  bool seen_current = false;
+  std::set<std::string> finished;  // key ids whose run has ended
+  std::string run_key;
+  Digest prev{};
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    std::string where = "line " + std::to_string(i + 1);
+    auto e = parse_line(lines[i]);
+    if (!e) {
+      problem(where + " is not a valid entry (" + e.error().message +
+              "): the log was edited or damaged; later entries are not checked");
+      break;
+    }
+    ++complete;
+    std::string name = "entry " + std::to_string(e->seq);
+    if (e->seq != i + 1) {
+      problem(where + " holds entry " + std::to_string(e->seq) + " where entry " +
+              std::to_string(i + 1) + " was expected: entries were removed, inserted or "
+              "reordered");
+    }
+    if (e->prev != prev) {
+      problem(name + " (" + where + ") does not follow the entry before it: an entry was "
+              "removed, edited, inserted or reordered");
+    }
+    prev = chain_hash(lines[i]);
+    if (e->key != run_key) {
+      if (!run_key.empty()) finished.insert(run_key);
+      run_key = e->key;
+      if (finished.count(e->key) != 0) {
+        problem(name + " was written under master key " + e->key +
+                " after that key had been replaced: entries were reordered or forged");
+      }
+    }
+    if (e->key == current.id) {
+      seen_current = true;
+      if (!ct_equal(entry_mac(*current.key, vid_, line_body(lines[i])), e->mac)) {
+        problem(name + " (" + where + ") does not verify: it was edited, forged, or copied "
+                "from another vault");
+      } else {
+        ++r.mac_verified;
+      }
+    } else if (seen_current) {
+      problem(name + " was written under master key " + e->key +
+              " after entries of the vault's current key: it was not written by the holder of "
+              "the current master key");
+    } else {
+      ++r.chain_only;
+    }
+    r.entries.push_back(std::move(*e));
+  }
+
+  if (!head_text) {
+    problem("the head file " + head_ + " is missing: removed entries at the end of the log "
+            "cannot be ruled out");
+  } else {
+    std::string_view ht = *head_text;
+    Result<Head> head = fail(Errc::malformed, "audit head: no newline");
+    if (!ht.empty() && ht.back() == '\n') head = parse_head(ht.substr(0, ht.size() - 1));
+    if (!head || head->vault_id != vid_) {
+      problem("the head file " + head_ + " is damaged or belongs to another vault");
+    } else {
+      r.head_seq = head->seq;
+      auto body = encode_head_body(*head);
+      if (head->key != current.id) {
+        problem("the head file " + head_ + " was written under master key " + head->key +
+                ", not the vault's current key " + current.id +
+                ": the log cannot be authenticated (it was replaced, or the vault was re-keyed "
+                "and nothing was recorded since)");
+      } else if (!body || !ct_equal(head_mac(*current.key, vid_, *body), head->mac)) {
+        problem("the head file " + head_ + " does not verify: it was edited or replaced");
+      } else if (complete == lines.size()) {
+        if (head->seq > complete) {
+          problem("the log ends at entry " + std::to_string(complete) +
+                  " but its head records entry " + std::to_string(head->seq) +
+                  ": the last entries were removed");
+        } else {
+          Digest at = head->seq == 0 ? Digest{} : chain_hash(lines[head->seq - 1]);
+          if (at != head->hash) {
+            problem("entry " + std::to_string(head->seq) +
+                    " is not the entry the head records: the log was rewritten");
+          }
+          if (head->seq < complete) {
+            r.notes.push_back("entries " + std::to_string(head->seq + 1) + ".." +
+                              std::to_string(complete) +
+                              " were written after the head was last updated (an interrupted "
+                              "append); each verified on its own");
+            for (std::size_t i = head->seq; i < r.entries.size(); ++i) {
+              if (r.entries[i].key != current.id) {
+                problem("entry " + std::to_string(i + 1) +
+                        " follows the head but was not written under the current key");
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  if (!fragment.empty()) {
+    r.notes.push_back("the log ends with an incomplete line (an interrupted append); it is "
+                      "ignored and dropped by the next append");
+  }
+  return r;
+}
+
+}  // namespace keyward::audit
