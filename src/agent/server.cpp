@@ -1,5 +1,7 @@
 #include "agent/server.h"
 
+#include "core/audit/entry.h"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -163,6 +165,26 @@ Response Agent::status(std::uint64_t now) const {
 
 Response Agent::vault_op(Request& req, Entry& e) {
   vault::Vault& v = e.vault;
+  // Every operation served is recorded in the vault's audit log (docs/format-audit.md) before
+  // anything is released; the requester is the client process. High records are returned
+  // sealed: their release is recorded by the client after the presence gate.
+  auto record = [&](const char* op, std::vector<audit::Item> items, const Status& result) -> Status {
+    audit::Event ev;
+    ev.op = op;
+    ev.outcome = result ? audit::Outcome::ok : audit::outcome_of(result.error().code);
+    for (auto& it : items) {
+      if (audit::valid_item_name(it.name)) ev.items.push_back(std::move(it));
+    }
+    if (peer_ > 0) ev.requester = audit::describe_process(peer_);
+    ev.detail = result ? std::string("served by the agent") : result.error().message;
+    if (ev.detail.size() > audit::kMaxDetail) ev.detail.resize(audit::kMaxDetail);
+    auto written = v.audit(std::move(ev));
+    if (!written) return tl::unexpected(written.error());
+    return ok();
+  };
+  auto item = [](const std::string& name, vault::Tier t) {
+    return audit::Item{name, std::string(vault::tier_name(t))};
+  };
   auto with_high = [&](Response& resp, std::vector<vault::SealedHigh>& sealed) {
     if (sealed.empty()) return;
     HighWire hw;
@@ -174,7 +196,16 @@ Response Agent::vault_op(Request& req, Entry& e) {
   switch (req.op) {
     case Op::get: {
       auto r = v.get_split(req.coordinate);
-      if (!r) return error_response(r.error());
+      if (!r) {
+        (void)record("get", {audit::Item{req.coordinate, "unknown"}}, tl::unexpected(r.error()));
+        return error_response(r.error());
+      }
+      if (!r->records.empty()) {
+        if (auto a = record("get", {item(r->records[0].meta.coordinate, r->records[0].meta.tier)}, ok()); !a) {
+          return error_response(Error{a.error().code, "refused (nothing was released): the audit "
+                                                      "log could not record this get: " + a.error().message});
+        }
+      }
       Response resp;
       add_records(resp, r->records);
       with_high(resp, r->sealed_high);
@@ -182,7 +213,18 @@ Response Agent::vault_op(Request& req, Entry& e) {
     }
     case Op::env: {
       auto r = v.read_env_packed(req.env, req.component);
-      if (!r) return error_response(r.error());
+      if (!r) {
+        (void)record("read-env", {}, tl::unexpected(r.error()));
+        return error_response(r.error());
+      }
+      {
+        std::vector<audit::Item> items;
+        for (const auto& p : r->records) items.push_back(item(p.meta.coordinate, p.meta.tier));
+        if (auto a = record("read-env", std::move(items), ok()); !a) {
+          return error_response(Error{a.error().code, "refused (nothing was released): the audit "
+                                                      "log could not record this read: " + a.error().message});
+        }
+      }
       Response resp;
       resp.secret = std::move(r->values);
       for (auto& p : r->records) resp.records.push_back(RecordWire{std::move(p.meta), p.offset, p.len});
@@ -209,13 +251,21 @@ Response Agent::vault_op(Request& req, Entry& e) {
         items.push_back(std::move(s));
       }
       req.secret.clear();
+      std::vector<audit::Item> names;
+      for (const auto& i : items) names.push_back(item(i.coordinate, i.tier));
       auto r = v.set(items);
+      auto a = record("set", std::move(names), r);
       if (!r) return error_response(r.error());
+      if (!a) return error_response(Error{a.error().code, "the change was made but could not be "
+                                                          "recorded in the audit log: " + a.error().message});
       return Response{};
     }
     case Op::rm: {
       auto r = v.remove(req.coordinate);
+      auto a = record("rm", {audit::Item{req.coordinate, "unknown"}}, r);
       if (!r) return error_response(r.error());
+      if (!a) return error_response(Error{a.error().code, "the change was made but could not be "
+                                                          "recorded in the audit log: " + a.error().message});
       return Response{};
     }
     default: return error_response(Error{Errc::internal, "not a vault operation"});
@@ -311,6 +361,7 @@ Status serve(const AgentOptions& opts) {
     Fd conn(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
     if (!conn) continue;
     auto uid = peer_uid(conn.get());
+    agent.set_peer(peer_pid(conn.get()));
     if (!uid || *uid != me) {
       log("refused a connection from uid " + (uid ? std::to_string(*uid) : std::string("?")) +
           ": this agent serves uid " + std::to_string(me) + " only");

@@ -4,6 +4,8 @@
 // client runs the presence gate itself.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <map>
 #include <string>
@@ -33,6 +35,9 @@ class Agent {
  public:
   explicit Agent(AgentOptions opts) : opts_(std::move(opts)) {}
   Response handle(Request& req, std::uint64_t now);
+  // The process id of the client being served (SO_PEERCRED), named as the requester in the
+  // vault's audit log; 0 when unknown.
+  void set_peer(pid_t pid) { peer_ = pid; }
   // Wipes every vault whose idle or absolute limit has passed.
   void expire(std::uint64_t now);
   // When the next vault expires (ms, same clock), or 0 if none is held.
@@ -51,6 +56,7 @@ class Agent {
   AgentOptions opts_;
   std::map<std::string, Entry> vaults_;  // by absolute vault path
   bool stop_ = false;
+  pid_t peer_ = 0;
 };
 
 // Runs the agent until `stop`, SIGTERM or SIGINT: on the socket systemd passed (LISTEN_FDS), else

@@ -83,6 +83,13 @@ Result<unsigned> peer_uid(int fd) {
   return static_cast<unsigned>(cred.uid);
 }
 
+pid_t peer_pid(int fd) {
+  struct ucred cred {};
+  socklen_t len = sizeof cred;
+  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || len != sizeof cred) return 0;
+  return cred.pid;
+}
+
 void set_timeouts(int fd, int ms) {
   struct timeval tv {};
   tv.tv_sec = ms / 1000;

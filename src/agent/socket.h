@@ -6,6 +6,8 @@
 // serves only its own uid, and a client talks only to an agent of its own uid. No TCP.
 #pragma once
 
+#include <sys/types.h>
+
 #include <string>
 
 #include "core/error.h"
@@ -20,6 +22,8 @@ Result<std::string> socket_path(bool create);
 Status check_private_dir(const std::string& dir);
 // The uid of the peer of a connected Unix socket.
 Result<unsigned> peer_uid(int fd);
+// The peer's process id (SO_PEERCRED), 0 if unknown.
+pid_t peer_pid(int fd);
 // Sets send and receive timeouts on a socket.
 void set_timeouts(int fd, int ms);
 
