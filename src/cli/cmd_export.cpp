@@ -1,10 +1,12 @@
 // `keyward export --env E [--component C]`: print an environment as a .env document on stdout.
-// Refuses prod (production secrets never leave the vault in plaintext files) and high secrets.
+// Refuses prod (production secrets never leave the vault in plaintext files). High secrets of
+// other environments are released by one pass of the presence gate showing their list.
 // The same KEY in two components is refused; choose one with --component.
 #include <cstdio>
 #include <set>
 
 #include "cli/cli.h"
+#include "cli/presence.h"
 #include "cli/vault_open.h"
 #include "core/dotenv.h"
 
@@ -26,13 +28,11 @@ Status run_export(const Context& ctx, const ExportOptions& o) {
                               "to plaintext files; use `keyward run --env prod -- CMD`");
   }
   KW_TRY(auto v, open_vault(ctx, o.unlock));
-  KW_TRY(auto records, v.read_env(o.env, o.component));
+  KW_TRY(auto grant, high_grant(ctx, v, "export", o.env, o.component));
+  KW_TRY(auto records, v.read_env(o.env, o.component, grant ? &*grant : nullptr));
   std::vector<DotenvEntry> entries;
   std::set<std::string> keys;
   for (auto& r : records) {
-    if (r.meta.tier == vault::Tier::high) {
-      return fail(Errc::policy, "refusing to export the high secret " + r.meta.coordinate);
-    }
     KW_TRY(auto c, vault::parse_coordinate(r.meta.coordinate));
     if (!keys.insert(c.key).second) {
       return fail(Errc::policy, "the variable " + c.key + " exists in several components of " +

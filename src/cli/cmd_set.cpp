@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/presence.h"
 #include "cli/prompt.h"
 #include "cli/vault_open.h"
 
@@ -54,9 +55,14 @@ Status run_set(const Context& ctx, const SetOptions& o) {
     return fail(Errc::invalid_argument, "a cloud reference looks like aws-sm://..., "
                                         "azure-kv://..., gcp-sm://... or vault://...");
   }
+  std::optional<gate::Grant> grant;
+  if (item.tier == vault::Tier::high && !v.high_unlocked()) {
+    // Writing a high record seals it under the high key: one pass of the presence gate.
+    KW_TRY(grant, vault_gate(ctx, v, "set", {item.coordinate}, gate::Level::touch));
+  }
   std::vector<vault::SetItem> items;
   items.push_back(std::move(item));
-  KW_TRY_STATUS(v.set(items));
+  KW_TRY_STATUS(v.set(items, grant ? &*grant : nullptr));
   info(ctx, "Stored " + coord.str() + " (" +
                 std::string(vault::tier_name(items[0].tier)) + ")");
   return ok();

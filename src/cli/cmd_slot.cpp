@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "cli/hw_fido2.h"
+#include "cli/presence.h"
 #include "cli/prompt.h"
 #include "cli/vault_open.h"
 #include "core/random.h"
@@ -75,7 +76,14 @@ Status run_add(const Context& ctx, const SlotOptions& o) {
       break;
     }
   }
-  KW_TRY(auto number, v.add_slot(std::move(slot)));
+  std::optional<gate::Grant> grant;
+  const auto* handler = vault::slot_handler(slot.type);
+  if (handler != nullptr && handler->holds_high(slot) && v.header().has_high &&
+      !v.high_unlocked()) {
+    // The new slot must receive the existing high key: one pass of the presence gate.
+    KW_TRY(grant, vault_gate(ctx, v, "slot add " + o.type, {}, gate::Level::touch));
+  }
+  KW_TRY(auto number, v.add_slot(std::move(slot), grant ? &*grant : nullptr));
   info(ctx, "Added slot " + std::to_string(number) + " (" + o.type + ", '" + label + "')");
   if (!code.empty()) {
     std::printf("Recovery code (shown once; write it down and keep it offline):\n\n    %s\n\n",
@@ -126,7 +134,13 @@ Status run_rm(const Context& ctx, const SlotOptions& o) {
     rekey = prompt_yes_no("Also rotate the master key and re-encrypt every secret now "
                           "(recommended when someone leaves)?");
   }
-  KW_TRY_STATUS(v.remove_slot(o.number, rekey));
+  std::optional<gate::Grant> grant;
+  if (v.needs_verify() && !v.unlocked_with_recovery()) {
+    KW_TRY(grant, vault_gate(ctx, v, "slot rm " + std::to_string(o.number) +
+                                         (rekey ? " --rekey" : ""),
+                             {}, gate::Level::verify));
+  }
+  KW_TRY_STATUS(v.remove_slot(o.number, rekey, grant ? &*grant : nullptr));
   info(ctx, "Removed slot " + std::to_string(o.number) +
                 (rekey ? "; the master key was rotated and every secret re-encrypted"
                          : ". It may still open old copies or backups of this vault; "
