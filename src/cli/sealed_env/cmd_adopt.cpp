@@ -3,10 +3,13 @@
 // `sealed-env/<vault id, 64 hex>/CREDENTIAL_TOKEN`, so it lives behind a hardware slot instead of
 // a password manager. The token must open the file (checked before anything is stored); writing
 // the high record passes the presence gate. `mint-deploy --keyward` then mints from it.
+#include <cstdlib>
+
 #include "cli/presence.h"
 #include "cli/sealed_env/common.h"
 #include "cli/vault_open.h"
 #include "core/hex.h"
+#include "core/random.h"
 #include "core/sealedenv/keys.h"
 
 namespace keyward::cli::sealed_env {

@@ -10,6 +10,7 @@
 #include "cli/sealed_env/common.h"
 #include "cli/vault_open.h"
 #include "core/sealedenv/deploy_token.h"
+#include "core/random.h"
 #include "core/sealedenv/mint_gate.h"
 
 namespace keyward::cli::sealed_env {
@@ -65,7 +66,7 @@ void add_mint_deploy(CLI::App& parent, Context& ctx) {
         });
         KW_TRY_STATUS(presence->authorize({&f, &config, "deploy token", now}));
         KW_TRY(auto rec, v.get(coord, &*grant));
-        std::string token = rec.value.reveal_string();
+        std::string token(rec.value.reveal_string());
         auto lookup = [&token](std::string_view name) -> std::optional<std::string> {
           if (name == "SEALED_ENV_TOKEN") return token;
           return std::nullopt;

@@ -31,7 +31,6 @@
 namespace keyward::gate {
 namespace {
 
-using vault::Reader;
 using vault::Writer;
 
 constexpr std::string_view kRequestLabel = "keyward/gate/v1/request";
@@ -304,6 +303,7 @@ Result<Grant> pass(const Request& req, const vault::HeaderBody& header,
   }
   const bool verify = req.level == Level::verify;
   std::string purpose = prompt_purpose(req);
+  std::uint32_t last_counter = 0;
   std::vector<std::string> skipped;
   for (const vault::Slot* s : order) {
     if (s->type == vault::SlotType::fido2) {
@@ -314,23 +314,48 @@ Result<Grant> pass(const Request& req, const vault::HeaderBody& header,
                           "FIDO2 keys");
         continue;
       }
-      // A fresh nonce per request, bound with the request into the signed client-data hash.
-      Bytes nonce = random_bytes(32);
-      Bytes cdh = client_data_hash(nonce, req);
-      vault::Fido2Ask ask{purpose, verify || info.uv == vault::Fido2Uv::required};
-      auto a = agent->gate_assertion(info, s->label, cdh, ask);
+      KW_TRY(auto dir, state_directory(state_dir));
+      // One assertion: a fresh nonce, bound with the request into the signed client-data hash;
+      // signature, flags, then the counter (only a verified answer may move it).
+      auto assert_once = [&](bool uv, std::string_view what) -> Result<vault::Fido2Assertion> {
+        Bytes nonce = random_bytes(32);
+        Bytes cdh = client_data_hash(nonce, req);
+        vault::Fido2Ask ask{std::string(what), uv};
+        KW_TRY(auto a, agent->gate_assertion(info, s->label, cdh, ask));
+        KW_TRY(auto checked, vault::fido2_verify_assertion(info, a, cdh, uv));
+        KW_TRY_STATUS(CounterStore(dir, header.vault_id).check_and_record(info.credential_id,
+                                                                            checked.counter));
+        last_counter = checked.counter;
+        return a;
+      };
+      const bool uv_slot = info.uv == vault::Fido2Uv::required;
+      // hmac-secret has one output with UV and another without (CTAP 2.1 CredRandomWithUV /
+      // WithoutUV); the slot was sealed under the one its enrolment used. `verify` on a slot
+      // enrolled without UV therefore takes two assertions: one with UV (the verification, bound
+      // to this request), then one without (presence, and the output that unwraps H).
+      if (verify && !uv_slot) {
+        auto v = assert_once(true, purpose);
+        if (!v) {
+          if (v.error().code == Errc::device || v.error().code == Errc::not_found) {
+            skipped.push_back("slot " + std::to_string(s->number) + " ('" + s->label +
+                              "'): " + v.error().message);
+            continue;
+          }
+          return tl::unexpected(v.error());
+        }
+      }
+      const bool two_step = verify && !uv_slot;
+      auto a = assert_once(uv_slot, two_step ? "complete (second touch, no PIN): " + purpose
+                                             : purpose);
       if (!a) {
-        if (a.error().code == Errc::device || a.error().code == Errc::not_found) {
+        if (!two_step &&
+            (a.error().code == Errc::device || a.error().code == Errc::not_found)) {
           skipped.push_back("slot " + std::to_string(s->number) + " ('" + s->label +
                             "'): " + a.error().message);
           continue;
         }
         return tl::unexpected(a.error());
       }
-      KW_TRY(auto checked, vault::fido2_verify_assertion(info, *a, cdh, verify));
-      KW_TRY(auto dir, state_directory(state_dir));
-      KW_TRY_STATUS(CounterStore(dir, header.vault_id).check_and_record(info.credential_id,
-                                                                          checked.counter));
       auto secret = vault::fido2_open_slot_secret(*s, header.vault_id, a->hmac_output);
       if (!secret) {
         return fail(Errc::auth_failed, "the FIDO2 key's hmac-secret output does not open slot '" +
@@ -345,7 +370,7 @@ Result<Grant> pass(const Request& req, const vault::HeaderBody& header,
       g.purpose = req.purpose;
       g.coordinates = req.coordinates;
       g.level = req.level;
-      g.counter = checked.counter;
+      g.counter = last_counter;
       return g;
     }
     // PIV

@@ -35,7 +35,9 @@ class SoftAuthenticator final : public Fido2Agent {
     last_ask = ask;
     if (refuse) return fail(Errc::presence, "touch refused");
     if (absent) return fail(Errc::device, "not connected");
-    if (replay && last) return *last;  // an old answer, signed over an old client-data hash
+    if (replay && last) {  // an old answer, signed over an old client-data hash
+      return Fido2Assertion{last->hmac_output.clone(), last->auth_data, last->signature};
+    }
     auto a = answer(cred, cdh);
     if (a) last = Fido2Assertion{a->hmac_output.clone(), a->auth_data, a->signature};
     return a;
