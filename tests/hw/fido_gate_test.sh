@@ -56,6 +56,14 @@ expect_eq "$(touches)" "$((before + 1))"
 expect_contains "$ERR" "release 2 high secret(s)"
 expect_contains "$ERR" "    dev/api/H1"
 expect_contains "$ERR" "    dev/api/H2"
+# import into prod (high by default): one touch seals the whole file.
+before=$(touches)
+printf 'P1=one\nP2=two\n' >"$TMP/prod.env"
+expect_exit 0 kw import --env prod --component api "$TMP/prod.env" --passphrase-file "$PASSFILE"
+expect_eq "$(touches)" "$((before + 1))"
+expect_contains "$ERR" "    prod/api/P2"
+expect_exit 0 kw get prod/api/P1 --passphrase-file "$PASSFILE"
+expect_eq "$OUT" "one"
 # export: the same, once.
 before=$(touches)
 expect_exit 0 kw export --env dev --passphrase-file "$PASSFILE"
