@@ -56,8 +56,10 @@ Result<gate::Grant> presence_gate(const Context& ctx, const std::string& vault_l
   (void)ctx;  // the prompt is shown even with -q: it is what the touch authorises
   gate::Request req = make_request(vault_label, header.vault_id, purpose, coordinates, level);
   ensure_gate_agents(vault_label);
-  // audit: one entry per gate outcome (grant.slot / grant.device, or the error) goes here.
-  return gate::pass(req, header, slots, {}, prefer_slot);
+  auto grant = gate::pass(req, header, slots, {}, prefer_slot);
+  // audit: one entry per gate outcome (req.purpose, req.coordinates, grant->slot /
+  // grant->device, or the error) goes here.
+  return grant;
 }
 
 Result<std::optional<gate::Grant>> high_grant(const Context& ctx, vault::Vault& v,

@@ -70,10 +70,11 @@ Bytes client_data_hash(ByteView nonce, const Request& req);
 Result<std::string> state_directory(const std::string& state_dir);
 
 // Runs the gate over the vault's presence-capable slots (`prefer_slot` first when it is one,
-// then FIDO2 slots, then PIV slots; a slot whose device is absent is skipped, any other failure
-// denies). `header` and `slots` must come from a
-// verified source (an unlocked Vault, or the agent that holds it). `state_dir` holds the FIDO2
-// signature counters (empty = XDG default). Refusal, timeout, no usable device: an error.
+// then FIDO2 slots, then PIV slots; a slot whose device is absent, or that cannot serve this
+// level, is skipped; any other failure denies). `header` and `slots` must come from a verified
+// source (an unlocked Vault, or the agent that holds it). `state_dir` holds the FIDO2 signature
+// counters (empty = XDG default). Refusal, timeout, no usable device: an error. Level::verify
+// on a FIDO2 slot enrolled without UV takes two assertions (docs/presence-gate.md).
 Result<Grant> pass(const Request& req, const vault::HeaderBody& header,
                    const std::vector<vault::Slot>& slots, const std::string& state_dir,
                    std::uint32_t prefer_slot = 0);
