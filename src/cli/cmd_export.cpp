@@ -1,5 +1,6 @@
 // `keyward export --env E [--component C]`: print an environment as a .env document on stdout.
-// Refuses prod (production secrets never leave the vault in plaintext files) and high secrets.
+// Refuses prod (production secrets never leave the vault in plaintext files). High secrets of
+// other environments are released by one pass of the presence gate showing their list.
 // The same KEY in two components is refused; choose one with --component.
 #include <cstdio>
 #include <set>
@@ -7,6 +8,7 @@
 #include "cli/agent_access.h"
 #include "cli/cli.h"
 #include "cli/audit_hook.h"
+#include "cli/presence.h"
 #include "cli/vault_open.h"
 #include "core/dotenv.h"
 
@@ -32,9 +34,6 @@ Status run_export(const Context& ctx, const ExportOptions& o) {
   std::vector<DotenvEntry> entries;
   std::set<std::string> keys;
   auto add = [&](const vault::RecordMeta& meta, SecretBytes value) -> Status {
-    if (meta.tier == vault::Tier::high) {
-      return fail(Errc::policy, "refusing to export the high secret " + meta.coordinate);
-    }
     KW_TRY(auto c, vault::parse_coordinate(meta.coordinate));
     if (!keys.insert(c.key).second) {
       return fail(Errc::policy, "the variable " + c.key + " exists in several components of " +
@@ -49,14 +48,18 @@ Status run_export(const Context& ctx, const ExportOptions& o) {
   req.component = o.component;
   KW_TRY(auto answer, ask_agent(ctx, o.unlock, req));
   if (answer) {
-    // High secrets are never exported: refused before any touch is asked for.
-    if (answer->high) return add(answer->high->rows.at(0).meta, SecretBytes{});
     for (const auto& vv : record_views(*answer)) {
       KW_TRY_STATUS(add(*vv.meta, SecretBytes::copy_of(vv.value)));
     }
+    if (answer->high) {
+      // High secrets: one pass of the presence gate for the displayed list, opened here.
+      KW_TRY(auto high, open_sealed_high(ctx, req.vault, "export", *answer->high));
+      for (auto& r : high) KW_TRY_STATUS(add(r.meta, std::move(r.value)));
+    }
   } else {
     KW_TRY(auto v, open_vault(ctx, o.unlock));
-    KW_TRY(auto records, v.read_env(o.env, o.component));
+    KW_TRY(auto grant, high_grant(ctx, v, "export", o.env, o.component));
+    KW_TRY(auto records, v.read_env(o.env, o.component, grant ? &*grant : nullptr));
     auto items = audit_items(records);
     for (auto& r : records) KW_TRY_STATUS(add(r.meta, std::move(r.value)));
     KW_TRY(auto text, dotenv_write(entries));

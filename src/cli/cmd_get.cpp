@@ -1,5 +1,6 @@
 // `keyward get COORD`: print one secret's value on stdout (a newline is added only on a
-// terminal, so `$(keyward get ...)` and pipes get the exact bytes).
+// terminal, so `$(keyward get ...)` and pipes get the exact bytes). A high record is released
+// through the presence gate (cli/presence.h): the touch authorises exactly this coordinate.
 #include <unistd.h>
 
 #include <cstdio>
@@ -7,6 +8,7 @@
 #include "cli/agent_access.h"
 #include "cli/cli.h"
 #include "cli/audit_hook.h"
+#include "cli/presence.h"
 #include "cli/vault_open.h"
 
 namespace keyward::cli {
@@ -45,7 +47,16 @@ Status run_get(const Context& ctx, const GetOptions& o) {
     return print_value(views[0].value);
   }
   KW_TRY(auto v, open_vault(ctx, o.unlock));
-  KW_TRY(auto rec, audited(v, "get", v.get(o.coordinate), {audit_item(o.coordinate)}));
+  KW_TRY(auto tier, v.tier_of(coord.str()));
+  std::optional<gate::Grant> grant;
+  if (tier == vault::Tier::high) {
+    auto g = vault_gate(ctx, v, "get", {coord.str()}, gate::Level::touch);
+    if (!g) return audited(v, "get", Status(tl::unexpected(g.error())), {audit_item(coord.str(), tier)});
+    grant = std::move(*g);
+  }
+  KW_TRY(auto rec, audited(v, "get", v.get(coord.str(), grant ? &*grant : nullptr),
+                           {audit_item(coord.str(), tier)},
+                           grant ? "released through the presence gate by " + grant->device : std::string()));
   return print_value(rec.value);
 }
 

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "cli/cli.h"
+#include "cli/presence.h"
 #include "cli/prompt.h"
 #include "cli/audit_hook.h"
 #include "cli/vault_open.h"
@@ -65,7 +66,14 @@ Status run_import(const Context& ctx, const ImportOptions& o) {
                                   ", which need a presence-capable slot: enrol one with "
                                   "`keyward slot add piv` or `keyward slot add fido2`");
   }
-  KW_TRY_STATUS(audited(v, "import", v.set(items), audit_items(items)));
+  std::optional<gate::Grant> grant;
+  if (tier == vault::Tier::high && !items.empty() && !v.high_unlocked()) {
+    // Sealing high secrets needs the high key: one pass of the presence gate for the whole list.
+    std::vector<std::string> coords;
+    for (const auto& i : items) coords.push_back(i.coordinate);
+    KW_TRY(grant, vault_gate(ctx, v, "import", coords, gate::Level::touch));
+  }
+  KW_TRY_STATUS(audited(v, "import", v.set(items, grant ? &*grant : nullptr), audit_items(items)));
   info(ctx, "Imported " + std::to_string(items.size()) + " secret(s) into " + o.env + "/" +
                 o.component);
   return ok();

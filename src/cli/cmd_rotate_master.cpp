@@ -1,8 +1,10 @@
 // `keyward rotate-master`: new master (and high) key, every secret re-encrypted, every slot kept,
-// in one transaction. Other machines follow through the transition signed by the old key.
+// in one transaction. Other machines follow through the transition signed by the old key. A vault
+// with a presence-capable slot needs user verification through the presence gate first.
 #include "cli/agent_access.h"
 #include "cli/cli.h"
 #include "cli/audit_hook.h"
+#include "cli/presence.h"
 #include "cli/vault_open.h"
 
 namespace keyward::cli {
@@ -14,7 +16,13 @@ struct RotateOptions {
 
 Status run_rotate(const Context& ctx, const RotateOptions& o) {
   KW_TRY(auto v, open_vault(ctx, o.unlock));
-  KW_TRY_STATUS(audited(v, "rotate-master", v.rotate_master()));
+  std::optional<gate::Grant> grant;
+  // With a presence-capable slot, re-keying needs user verification (PIN + touch).
+  if (v.needs_verify() && !v.unlocked_with_recovery()) {
+    KW_TRY(grant, vault_gate(ctx, v, "rotate-master", {}, gate::Level::verify));
+  }
+  KW_TRY_STATUS(audited(v, "rotate-master", v.rotate_master(grant ? &*grant : nullptr), {},
+                        grant ? "verified through the presence gate by " + grant->device : std::string()));
   hand_to_agent(ctx, v);  // the agent's copy of the old key no longer fits
   info(ctx, "Rotated the master key: " + std::to_string(v.header().record_count) +
                 " secret(s) re-encrypted, " + std::to_string(v.slots().size()) +

@@ -3,6 +3,8 @@
 // components is refused (choose one with --component). CMD's exit code is passed through (128+N
 // if it is killed by signal N); SIGINT, SIGTERM and SIGHUP are forwarded to it. The secrets exist
 // only in locked memory here and in CMD's environment; keyward's own environment is untouched.
+// High secrets of the selection are released by ONE pass of the presence gate that shows their
+// whole list (cli/presence.h).
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,6 +16,7 @@
 #include "cli/agent_access.h"
 #include "cli/cli.h"
 #include "cli/audit_hook.h"
+#include "cli/presence.h"
 #include "cli/vault_open.h"
 
 extern char** environ;
@@ -112,7 +115,10 @@ Result<int> run_command(const Context& ctx, const RunOptions& o) {
     }
   } else {
     KW_TRY(auto v, open_vault(ctx, o.unlock));
-    KW_TRY(records, audited(v, "run", v.read_env(o.env, o.component)));
+    KW_TRY(auto grant, high_grant(ctx, v, "run", o.env, o.component));
+    KW_TRY(records, audited(v, "run", v.read_env(o.env, o.component, grant ? &*grant : nullptr), {},
+                            grant ? "high secrets released through the presence gate by " + grant->device
+                                  : std::string()));
   }
   for (const auto& r : records) values.push_back(EnvValue{r.meta.coordinate, r.value.view()});
   KW_TRY(auto env, build_env(values));

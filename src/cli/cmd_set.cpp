@@ -4,6 +4,7 @@
 
 #include "cli/agent_access.h"
 #include "cli/cli.h"
+#include "cli/presence.h"
 #include "cli/prompt.h"
 #include "cli/audit_hook.h"
 #include "cli/vault_open.h"
@@ -79,9 +80,14 @@ Status run_set(const Context& ctx, const SetOptions& o) {
                     + (why.empty() ? "" : ", or store it with --tier normal"));
   }
   if (!via_agent) KW_TRY_STATUS(read_value());
+  std::optional<gate::Grant> grant;
+  if (item.tier == vault::Tier::high && !v.high_unlocked()) {
+    // Writing a high record seals it under the high key: one pass of the presence gate.
+    KW_TRY(grant, vault_gate(ctx, v, "set", {item.coordinate}, gate::Level::touch));
+  }
   std::vector<vault::SetItem> items;
   items.push_back(std::move(item));
-  KW_TRY_STATUS(audited(v, "set", v.set(items), audit_items(items)));
+  KW_TRY_STATUS(audited(v, "set", v.set(items, grant ? &*grant : nullptr), audit_items(items)));
   item.tier = items[0].tier;
   stored();
   return ok();

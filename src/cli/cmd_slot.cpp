@@ -10,6 +10,7 @@
 #include "cli/agent_access.h"
 #include "cli/cli.h"
 #include "cli/hw_fido2.h"
+#include "cli/presence.h"
 #include "cli/prompt.h"
 #include "cli/audit_hook.h"
 #include "cli/slot_usage.h"
@@ -78,7 +79,15 @@ Status run_add(const Context& ctx, const SlotOptions& o) {
       break;
     }
   }
-  KW_TRY(auto number, audited(v, "slot-add", v.add_slot(std::move(slot)), {}, o.type + " slot '" + label + "'"));
+  std::optional<gate::Grant> grant;
+  const auto* handler = vault::slot_handler(slot.type);
+  if (handler != nullptr && handler->holds_high(slot) && v.header().has_high &&
+      !v.high_unlocked()) {
+    // The new slot must receive the existing high key: one pass of the presence gate.
+    KW_TRY(grant, vault_gate(ctx, v, "slot add " + o.type, {}, gate::Level::touch));
+  }
+  KW_TRY(auto number, audited(v, "slot-add", v.add_slot(std::move(slot), grant ? &*grant : nullptr), {},
+                              o.type + " slot '" + label + "'"));
   note_slot_enrolled(v.header().vault_id, number);  // the device, for `slot list`
   info(ctx, "Added slot " + std::to_string(number) + " (" + o.type + ", '" + label + "')");
   if (!code.empty()) {
@@ -141,7 +150,14 @@ Status run_rm(const Context& ctx, const SlotOptions& o) {
     rekey = prompt_yes_no("Also rotate the master key and re-encrypt every secret now "
                           "(recommended when someone leaves)?");
   }
-  KW_TRY_STATUS(audited(v, "slot-rm", v.remove_slot(o.number, rekey), {}, "slot " + std::to_string(o.number) + (rekey ? ", re-keyed" : "")));
+  std::optional<gate::Grant> grant;
+  if (v.needs_verify() && !v.unlocked_with_recovery()) {
+    KW_TRY(grant, vault_gate(ctx, v, "slot rm " + std::to_string(o.number) +
+                                         (rekey ? " --rekey" : ""),
+                             {}, gate::Level::verify));
+  }
+  KW_TRY_STATUS(audited(v, "slot-rm", v.remove_slot(o.number, rekey, grant ? &*grant : nullptr), {},
+                        "slot " + std::to_string(o.number) + (rekey ? ", re-keyed" : "")));
   if (rekey) hand_to_agent(ctx, v);  // the agent's copy of the old key no longer fits
   info(ctx, "Removed slot " + std::to_string(o.number) +
                 (rekey ? "; the master key was rotated and every secret re-encrypted"

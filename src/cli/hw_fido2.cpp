@@ -67,6 +67,36 @@ class CliFido2Agent final : public vault::Fido2Agent {
     return fail(Errc::auth_failed, "credential rejected");
   }
 
+  // The presence gate: the real error (Errc::device when no connected key holds the
+  // credential), a prompt that says what the touch releases, the PIN when UV is asked for.
+  Result<vault::Fido2Assertion> gate_assertion(const vault::Fido2CredInfo& cred,
+                                               std::string_view label, ByteView cdh,
+                                               const vault::Fido2Ask& ask) override {
+    scan();
+    for (auto& d : devices_) {
+      if (devices_.size() > 1) {
+        auto has = d->has_credential(cred);
+        if (!has || !*has) continue;
+      }
+      SecretBytes pin;
+      if (ask.uv) {
+        KW_TRY(pin, fido2_pin(opts_, d->name()));
+      }
+      std::fprintf(stderr, "keyward: %s your %s to %s\n",
+                   ask.uv ? "verify (PIN) and touch" : "touch", d->name().c_str(),
+                   ask.purpose.c_str());
+      std::fflush(stderr);
+      auto a = d->get_assertion(cred, cdh, pin);
+      if (!a && a.error().code == Errc::not_found) continue;
+      return a;
+    }
+    std::string seen;
+    for (const auto& d : devices_) seen += (seen.empty() ? "" : ", ") + d->path();
+    return fail(Errc::device, "no connected FIDO2 key holds the credential of slot '" +
+                                  std::string(label) + "' (devices seen: " +
+                                  (seen.empty() ? std::string("none") : seen) + ")");
+  }
+
   Error explain(const Error& original) const {
     if (decisive_) return *decisive_;
     if (slots_ == 0) return original;
@@ -77,7 +107,7 @@ class CliFido2Agent final : public vault::Fido2Agent {
   }
 
  private:
-  Result<vault::Fido2Assertion> attempt(const vault::Fido2CredInfo& cred, ByteView cdh) {
+  void scan() {
     if (!scanned_) {
       scanned_ = true;
       for (const auto& p : device_paths({})) {
@@ -85,6 +115,10 @@ class CliFido2Agent final : public vault::Fido2Agent {
         if (d) devices_.push_back(std::move(*d));
       }
     }
+  }
+
+  Result<vault::Fido2Assertion> attempt(const vault::Fido2CredInfo& cred, ByteView cdh) {
+    scan();
     for (auto& d : devices_) {
       // Several devices: silent probe first, so only the right one asks for a touch.
       if (devices_.size() > 1) {

@@ -72,6 +72,41 @@ class CliPivAgent final : public vault::PivKeyAgent {
     return fail(Errc::auth_failed, "credential rejected");
   }
 
+  // The presence gate: the real error (Errc::device when the card is absent), and a prompt that
+  // says what the touch releases.
+  Result<SecretBytes> gate_ecdh(const vault::PivKeyInfo& key, std::string_view label,
+                                ByteView peer, const vault::PivAsk& ask) override {
+    auto card = find(key.serial);
+    if (!card) {
+      if (card.error().code == Errc::not_found) {
+        return fail(Errc::device, "YubiKey " + std::to_string(key.serial) + " (slot '" +
+                                      std::string(label) + "') is not connected");
+      }
+      return tl::unexpected(card.error());
+    }
+    KW_TRY(auto md, (*card)->key_metadata(key.key_ref));
+    if (!md || md->public_key != key.card_public) {
+      return fail(Errc::device, (*card)->name() + " no longer holds this slot's key in PIV slot " +
+                                    hex2(key.key_ref));
+    }
+    // The card's own policy, not only the enrolled one, must make it ask for the touch/PIN.
+    if (md->touch_policy != static_cast<std::uint8_t>(vault::PivTouchPolicy::always)) {
+      return fail(Errc::policy, "the key in PIV slot " + hex2(key.key_ref) + " of " +
+                                    (*card)->name() + " does not require a touch for every use");
+    }
+    if (ask.verify && md->pin_policy != static_cast<std::uint8_t>(vault::PivPinPolicy::always)) {
+      return fail(Errc::policy, "the key in PIV slot " + hex2(key.key_ref) + " of " +
+                                    (*card)->name() + " does not have PIN policy always");
+    }
+    if (md->pin_policy != static_cast<std::uint8_t>(vault::PivPinPolicy::never)) {
+      KW_TRY_STATUS(verify_pin_checked(opts_, **card));
+    }
+    std::fprintf(stderr, "keyward: touch your %s to %s\n", (*card)->name().c_str(),
+                 ask.purpose.c_str());
+    std::fflush(stderr);
+    return (*card)->ecdh(key.key_ref, peer);
+  }
+
   Error explain(const Error& original) const {
     if (decisive_) return *decisive_;
     if (wanted_.empty()) return original;
@@ -151,6 +186,11 @@ class CliPivAgent final : public vault::PivKeyAgent {
 std::unique_ptr<CliPivAgent>& agent_slot() {
   static std::unique_ptr<CliPivAgent> a;
   return a;
+}
+
+PivUnlockOptions& remembered() {
+  static PivUnlockOptions o;
+  return o;
 }
 
 Result<std::uint8_t> parse_key_ref(const std::string& text) {
@@ -277,6 +317,9 @@ bool piv_unlock_requested(const PivUnlockOptions& o) {
   const char* u = std::getenv("KEYWARD_UNLOCK");
   return u != nullptr && std::string_view(u) == "piv";
 }
+
+void remember_piv_options(const PivUnlockOptions& o) { remembered() = o; }
+const PivUnlockOptions& remembered_piv_options() { return remembered(); }
 
 void install_piv_agent(const PivUnlockOptions& o, const std::string& vault_name) {
   agent_slot() = std::make_unique<CliPivAgent>(o, vault_name);

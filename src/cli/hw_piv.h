@@ -24,6 +24,10 @@ void add_piv_unlock_options(CLI::App* cmd, PivUnlockOptions& o);
 bool piv_unlock_requested(const PivUnlockOptions& o);
 // Installs the key agent for this process (vault name for the prompts).
 void install_piv_agent(const PivUnlockOptions& o, const std::string& vault_name);
+// The PIV options of the running command (PIN file ...), for the presence gate after an unlock
+// by another slot type. open_vault remembers them.
+void remember_piv_options(const PivUnlockOptions& o);
+const PivUnlockOptions& remembered_piv_options();
 // After a failed unlock through PIV slots: the most useful error the agent saw (card absent,
 // wrong PIN, touch refused ...), or the original error.
 Error piv_unlock_error(const Error& original);

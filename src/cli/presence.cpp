@@ -1,21 +1,94 @@
-// PLACEHOLDER for coordination (replaced by the presence-gate work): no prompt, no devices.
 #include "cli/presence.h"
 
-namespace keyward::cli {
+#include <cstdio>
 
-Result<gate::Grant> presence_gate(const Context&, const std::string& vault_label,
+#include "cli/hw_fido2.h"
+#include "cli/hw_piv.h"
+
+namespace keyward::cli {
+namespace {
+
+// "release 2 high secret(s) for `keyward run --env dev -- ./app` (parent: bash (pid 41),
+// terminal: /dev/pts/3):\n    dev/api/A\n    dev/api/B"
+std::string prompt_text(const gate::Request& req) {
+  std::string what;
+  if (!req.coordinates.empty()) {
+    what = "release " + std::to_string(req.coordinates.size()) + " high secret(s)";
+  } else {
+    what = "authorise `" + req.purpose + "`";
+  }
+  what += " for `" + req.command_line + "` (parent: " + req.parent + ", terminal: " +
+          req.terminal + ")";
+  if (req.coordinates.empty()) return what;
+  what += ":";
+  for (const auto& c : req.coordinates) what += "\n    " + c;
+  return what;
+}
+
+gate::Request make_request(const std::string& vault_label, const vault::VaultId& vid,
+                           const std::string& purpose, const std::vector<std::string>& coords,
+                           gate::Level level) {
+  gate::Request req;
+  req.vault_label = vault_label;
+  req.vault_id = vid;
+  req.purpose = purpose;
+  req.coordinates = coords;
+  req.level = level;
+  gate::describe_requester(req);
+  req.prompt = prompt_text(req);
+  return req;
+}
+
+// The gate can run after an unlock by passphrase: make sure both device agents exist.
+void ensure_gate_agents(const std::string& vault_label) {
+  if (vault::fido2_agent() == nullptr) install_fido2_agent(vault_label);
+  if (vault::piv_key_agent() == nullptr) install_piv_agent(remembered_piv_options(), vault_label);
+}
+
+}  // namespace
+
+Result<gate::Grant> presence_gate(const Context& ctx, const std::string& vault_label,
                                   const std::string& purpose,
                                   const std::vector<std::string>& coordinates, gate::Level level,
                                   const vault::HeaderBody& header,
-                                  const std::vector<vault::Slot>& slots) {
-  gate::Request req;
-  req.vault_label = vault_label;
-  req.vault_id = header.vault_id;
-  req.purpose = purpose;
-  req.coordinates = coordinates;
-  req.level = level;
-  gate::describe_requester(req);
-  return gate::pass(req, header, slots, {});
+                                  const std::vector<vault::Slot>& slots,
+                                  std::uint32_t prefer_slot) {
+  (void)ctx;  // the prompt is shown even with -q: it is what the touch authorises
+  gate::Request req = make_request(vault_label, header.vault_id, purpose, coordinates, level);
+  ensure_gate_agents(vault_label);
+  auto grant = gate::pass(req, header, slots, {}, prefer_slot);
+  // audit: one entry per gate outcome (req.purpose, req.coordinates, grant->slot /
+  // grant->device, or the error) goes here.
+  return grant;
+}
+
+Result<std::optional<gate::Grant>> high_grant(const Context& ctx, vault::Vault& v,
+                                              const std::string& purpose, const std::string& env,
+                                              const std::string& component) {
+  KW_TRY(auto metas, v.list());
+  std::vector<std::string> coords;
+  for (const auto& m : metas) {
+    if (m.tier != vault::Tier::high) continue;
+    KW_TRY(auto c, vault::parse_coordinate(m.coordinate));
+    if (c.env != env || (!component.empty() && c.component != component)) continue;
+    coords.push_back(m.coordinate);
+  }
+  if (coords.empty()) return std::optional<gate::Grant>{};
+  KW_TRY(auto g, vault_gate(ctx, v, purpose, coords, gate::Level::touch));
+  return std::optional<gate::Grant>(std::move(g));
+}
+
+Result<gate::Grant> vault_gate(const Context& ctx, vault::Vault& v, const std::string& purpose,
+                               const std::vector<std::string>& coordinates, gate::Level level) {
+  if (v.unlocked_with_recovery()) {
+    gate::Request req = make_request(v.path(), v.header().vault_id, purpose, coordinates, level);
+    std::fprintf(stderr, "keyward: the recovery code was used to unlock: it releases, without a "
+                         "device, %s\n", req.prompt.c_str());
+    std::fflush(stderr);
+    return v.recovery_grant(req);
+  }
+  return presence_gate(ctx, v.path(), purpose, coordinates, level, v.header(), v.slots(),
+                       v.unlocked_slot());
 }
 
 }  // namespace keyward::cli

@@ -5,18 +5,41 @@
 // through here, in the direct path and in the agent path alike.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "cli/cli.h"
 #include "core/gate/gate.h"
+#include "core/vault/vault.h"
 
 namespace keyward::cli {
 
+// Runs the gate for one command. The device prompt (printed by the FIDO2/PIV agents in
+// cli/hw_*.cpp, on stderr, even with -q) reads:
+//   keyward: touch your <device> to release N high secret(s) for `<command line>`
+//            (parent: <process>, terminal: <tty>):
+//       <coordinate>
+//       ...
+// `prefer_slot`: the slot used to unlock, tried first when it is presence-capable.
 Result<gate::Grant> presence_gate(const Context& ctx, const std::string& vault_label,
                                   const std::string& purpose,
                                   const std::vector<std::string>& coordinates, gate::Level level,
                                   const vault::HeaderBody& header,
-                                  const std::vector<vault::Slot>& slots);
+                                  const std::vector<vault::Slot>& slots,
+                                  std::uint32_t prefer_slot = 0);
+
+// The direct path: a grant for an unlocked vault. After a recovery-code unlock the code itself
+// is the grant (it unwraps the high key without a device; the list is still shown); otherwise
+// presence_gate over the vault's slots.
+Result<gate::Grant> vault_gate(const Context& ctx, vault::Vault& v, const std::string& purpose,
+                               const std::vector<std::string>& coordinates, gate::Level level);
+
+// For `run`/`export`: the high records of env (and component) as listed by the vault's index;
+// none: nullopt without a gate; else one gate pass for the whole list.
+Result<std::optional<gate::Grant>> high_grant(const Context& ctx, vault::Vault& v,
+                                              const std::string& purpose, const std::string& env,
+                                              const std::string& component);
 
 }  // namespace keyward::cli

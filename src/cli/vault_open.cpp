@@ -86,6 +86,7 @@ namespace {
 Result<vault::Vault> open_vault_direct(const Context& ctx, const UnlockOptions& o) {
   // Exceeding RLIMIT_FSIZE must be an error we report (SQLite rolls back), not a signal.
   std::signal(SIGXFSZ, SIG_IGN);
+  remember_piv_options(o.piv);
   KW_TRY(auto path, vault_path(ctx));
   KW_TRY(auto cred, obtain_credential(o));
   if (cred.type == vault::SlotType::piv) {

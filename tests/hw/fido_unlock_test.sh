@@ -30,7 +30,12 @@ expect_contains "$ERR" "Touch your FIDO2 key $D0 (simulated) to unlock vault"
 expect_exit 0 bash -c "printf hv | setsid -w '$KEYWARD_BIN' set dev/api/H --high --fido2"
 expect_exit 0 kw get dev/api/H --fido2
 expect_eq "$OUT" "hv"
-expect_exit 9 kw get dev/api/H --passphrase-file "$PASSFILE"
+# The unlock touch does not release the high secret: the presence gate asks again, with the list.
+expect_contains "$ERR" "release 1 high secret(s)"
+# Unlocked by passphrase, the high secret still needs the key (the gate finds it).
+expect_exit 0 kw get dev/api/H --passphrase-file "$PASSFILE"
+expect_eq "$OUT" "hv"
+expect_contains "$ERR" "keyward: touch your FIDO2 key $D0 (simulated) to release 1 high secret(s)"
 
 # Two authenticators: the one without the credential is probed silently (no touch request).
 before=$(touches fido1)

@@ -47,7 +47,10 @@ expect_eq "$OUT" "alpha"
 expect_exit 0 bash -c "printf hv | setsid -w '$KEYWARD_BIN' set dev/api/H --high --piv --pin-file '$PINFILE'"
 expect_exit 0 kw get dev/api/H --piv --pin-file "$PINFILE"
 expect_eq "$OUT" "hv"
-expect_exit 9 kw get dev/api/H --passphrase-file "$PASSFILE"
+expect_contains "$ERR" "keyward: touch your YubiKey $S1 (simulated) to release 1 high secret(s)"
+# Unlocked by passphrase, the high secret still needs the card (the presence gate).
+expect_exit 0 kw get dev/api/H --passphrase-file "$PASSFILE" --pin-file "$PINFILE"
+expect_eq "$OUT" "hv"
 ctl piv0 auto-touch off
 
 # Touch refused, touch timed out: presence (12), nothing printed on stdout.

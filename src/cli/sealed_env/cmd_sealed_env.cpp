@@ -23,6 +23,7 @@ void add_sealed_env(CLI::App& app, Context& ctx) {
   sealed_env::add_token(*se, ctx);
   sealed_env::add_mint_deploy(*se, ctx);
   sealed_env::add_doctor(*se, ctx);
+  sealed_env::add_adopt(*se, ctx);
 }
 
 }  // namespace

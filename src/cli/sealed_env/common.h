@@ -30,6 +30,11 @@ void add_rotate(CLI::App& parent, Context& ctx);
 void add_token(CLI::App& parent, Context& ctx);
 void add_mint_deploy(CLI::App& parent, Context& ctx);
 void add_doctor(CLI::App& parent, Context& ctx);
+void add_adopt(CLI::App& parent, Context& ctx);
+
+// The keyward-vault coordinate of an adopted Tier A token:
+// sealed-env/<hex SHA-256 vault id (spec §12.4)>/CREDENTIAL_TOKEN.
+std::string adopted_coordinate(const sealedenv::SealedFile& f);
 
 sealedenv::EnvLookup process_env();
 std::uint64_t now_seconds();

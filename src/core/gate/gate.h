@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/error.h"
@@ -35,27 +36,53 @@ struct Request {
   std::string command_line;              // requesting command line (keyward never takes secrets on argv)
   std::string parent;                    // parent process, "bash (pid 1234)"
   std::string terminal;                  // controlling terminal or "none"
+  // The text the device prompt shows after "touch your <device> to " (the CLI puts the list
+  // of coordinates here). Empty: a short form built from the fields above.
+  std::string prompt;
 };
 
 // Fills command_line, parent and terminal for the calling process (from /proc).
 void describe_requester(Request& r);
 
 // One passed gate. `high` is the vault's high key, already checked against the header's
-// commitment (C_high); it lives only as long as this object, for this one command.
+// commitment (C_high); it lives only as long as this object, for this one command. A grant
+// releases exactly `coordinates` (Vault::get/read_env, open_high_row refuse any other high
+// record); writes (set --high, slot add) need the key itself.
 struct Grant {
   SecretBytes high;
   std::uint32_t slot = 0;  // slot number that answered
   std::string device;      // "YubiKey 12345678 key 82", "FIDO2 /dev/hidraw3": for the audit log
+  vault::VaultId vault_id{};
+  std::string purpose;
+  std::vector<std::string> coordinates;
+  Level level = Level::touch;
+  std::uint32_t counter = 0;  // FIDO2 signature counter seen (0: the authenticator never counts)
+  bool covers(std::string_view coordinate) const;
 };
 
-// Runs the gate over the vault's presence-capable slots. `header` and `slots` must come from a
-// verified source (an unlocked Vault, or the agent that holds it). `state_dir` holds the FIDO2
-// signature counters (empty = XDG default). Refusal, timeout, no usable device: an error.
+// The client-data hash a FIDO2 gate assertion signs: SHA-256 over a label, the fresh 32-byte
+// nonce and request_digest(req). Exposed for tests and docs/presence-gate.md.
+Bytes request_digest(const Request& req);
+Bytes client_data_hash(ByteView nonce, const Request& req);
+
+// The directory of the gate's FIDO2 counter files: state_dir if non-empty, else
+// $XDG_STATE_HOME/keyward/gate, else ~/.local/state/keyward/gate. One file per vault id.
+Result<std::string> state_directory(const std::string& state_dir);
+
+// Runs the gate over the vault's presence-capable slots (`prefer_slot` first when it is one,
+// then FIDO2 slots, then PIV slots; a slot whose device is absent, or that cannot serve this
+// level, is skipped; any other failure denies). `header` and `slots` must come from a verified
+// source (an unlocked Vault, or the agent that holds it). `state_dir` holds the FIDO2 signature
+// counters (empty = XDG default). Refusal, timeout, no usable device: an error. Level::verify
+// on a FIDO2 slot enrolled without UV takes two assertions (docs/presence-gate.md).
 Result<Grant> pass(const Request& req, const vault::HeaderBody& header,
-                   const std::vector<vault::Slot>& slots, const std::string& state_dir);
+                   const std::vector<vault::Slot>& slots, const std::string& state_dir,
+                   std::uint32_t prefer_slot = 0);
 
 // Opens one high record row with a grant (K_high from grant.high). For clients that hold only
 // sealed rows (the agent path): the agent verifies header, manifest and pin; the client opens.
+// Refuses a row whose coordinate the grant does not list. The record's value fingerprint needs
+// K_fp (master key) and is left zero here.
 Result<vault::Record> open_high_row(const vault::RecordRow& row, const vault::VaultId& vid,
                                     const Grant& grant);
 

@@ -28,7 +28,23 @@ class TotpGate final : public MintGate {
   CodeReader reader_;
 };
 
+class ExternalGate final : public MintGate {
+ public:
+  explicit ExternalGate(GateFn fn) : fn_(std::move(fn)) {}
+  Status authorize(const MintRequest& req) override {
+    if (!fn_) return fail(Errc::internal, "sealed-env: mint gate without an implementation");
+    return fn_(req);
+  }
+
+ private:
+  GateFn fn_;
+};
+
 }  // namespace
+
+std::unique_ptr<MintGate> external_gate(GateFn fn) {
+  return std::make_unique<ExternalGate>(std::move(fn));
+}
 
 std::unique_ptr<MintGate> open_gate() { return std::make_unique<OpenGate>(); }
 

@@ -1,7 +1,8 @@
 // The authorisation step of every mint (spec §12.6 step 4; unseal tokens, §9). Minting code asks
 // a MintGate before it derives anything, so a stronger gate can replace the TOTP prompt without
 // touching the mint procedures: the presence gate (touch / user verification, with an audit
-// entry) will be another MintGate implementation selected by the CLI.
+// entry) is another MintGate implementation, supplied by the CLI through external_gate (core
+// never talks to devices).
 #pragma once
 
 #include <cstdint>
@@ -39,5 +40,10 @@ std::unique_ptr<MintGate> open_gate();
 // is auth_failed.
 using CodeReader = std::function<Result<std::string>()>;
 std::unique_ptr<MintGate> totp_gate(ByteView totp_secret, CodeReader read_code);
+
+// A gate implemented by the caller: `authorize` is forwarded to `fn` (the CLI's hardware
+// presence gate when the Tier A token lives in the keyward vault). An error denies.
+using GateFn = std::function<Status(const MintRequest&)>;
+std::unique_ptr<MintGate> external_gate(GateFn fn);
 
 }  // namespace keyward::sealedenv

@@ -98,12 +98,12 @@ Status Vault::rekey_locked() {
   KW_TRY(auto high_count, count_high_records());
   if (high_count > 0 && !high_keys_) {
     return fail(Errc::policy, "the vault holds high secrets: re-keying needs the high key "
-                              "(unlock with a presence-capable slot or the recovery code)");
+                              "(pass the presence gate, or unlock with the recovery code)");
   }
   // Read and open everything under the old keys first.
   std::vector<Record> records;
   auto visit = [&](RecordRow&& row) -> Status {
-    KW_TRY(auto rec, open_row(row));
+    KW_TRY(auto rec, open_row(row, high_keys_ ? &*high_keys_ : nullptr));
     records.push_back(std::move(rec));
     return ok();
   };
@@ -171,12 +171,35 @@ Status Vault::rekey_locked() {
   return ok();
 }
 
-Status Vault::rotate_master() {
-  return mutate([&]() -> Status { return rekey_locked(); });
+namespace {
+// Drops a high key taken from a grant when the operation ends (unless the vault held H before).
+struct KeepHigh {
+  std::optional<SecretBytes>& high;
+  std::optional<HighKeys>& keys;
+  bool had;
+  ~KeepHigh() {
+    if (!had) {
+      high.reset();
+      keys.reset();
+    }
+  }
+};
+}  // namespace
+
+Status Vault::rotate_master(const gate::Grant* grant) {
+  KeepHigh scope{high_, high_keys_, high_.has_value()};
+  return mutate([&]() -> Status {
+    KW_TRY_STATUS(require_verify(grant));
+    KW_TRY_STATUS(take_high(grant));
+    return rekey_locked();
+  });
 }
 
-Status Vault::remove_slot(std::uint32_t number, bool rekey) {
+Status Vault::remove_slot(std::uint32_t number, bool rekey, const gate::Grant* grant) {
+  KeepHigh scope{high_, high_keys_, high_.has_value()};
   return mutate([&]() -> Status {
+    KW_TRY_STATUS(require_verify(grant));
+    KW_TRY_STATUS(take_high(grant));
     auto it = std::find_if(slots_.begin(), slots_.end(),
                            [&](const Slot& s) { return s.number == number; });
     if (it == slots_.end()) {

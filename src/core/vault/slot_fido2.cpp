@@ -20,7 +20,6 @@ constexpr std::uint8_t kVersion = 1;
 constexpr std::size_t kSaltSize = 32;
 constexpr std::size_t kSealedSize = 72;
 constexpr std::string_view kKekInfo = "keyward/vault/v1/fido2";
-constexpr std::uint8_t kFlagUp = 0x01, kFlagUv = 0x04;
 
 std::atomic<Fido2Agent*> g_agent{nullptr};
 
@@ -70,27 +69,8 @@ class Fido2Handler final : public SlotHandler {
     if (agent == nullptr) return fail(Errc::unsupported, "this program cannot talk to FIDO2 keys");
     Bytes cdh = random_bytes(32);
     KW_TRY(auto a, agent->get_assertion(p->info, slot.label, cdh));
-    // authData: rpIdHash(32) | flags(1) | signCount(4) | ...
-    auto rp_hash = hash::sha256(as_bytes(p->info.rp_id));
-    if (a.auth_data.size() < 37 || !ct_equal(ByteView(a.auth_data).subspan(0, 32), rp_hash)) {
-      return fail(Errc::auth_failed, "the authenticator's answer is for another relying party");
-    }
-    std::uint8_t flags = a.auth_data[32];
-    if ((flags & kFlagUp) == 0) {
-      return fail(Errc::presence, "the authenticator did not confirm user presence");
-    }
-    if (p->info.uv == Fido2Uv::required && (flags & kFlagUv) == 0) {
-      return fail(Errc::presence, "the authenticator did not verify the user (UV required)");
-    }
-    Bytes signed_data = a.auth_data;
-    append(signed_data, cdh);
-    if (!p256::ecdsa_verify_der(p->info.public_key, signed_data, a.signature)) {
-      return fail(Errc::auth_failed, "the assertion signature does not verify");
-    }
-    if (a.hmac_output.size() != 32) return fail(Errc::auth_failed, "credential rejected");
-    KW_TRY(auto kek, kdf::hkdf_sha256(a.hmac_output, p->info.salt, as_bytes(kKekInfo), kKeySize));
-    return open_slot_secret(kek, p->sealed, slot.type, vid, slot.public_key,
-                            ByteView(slot.params).subspan(0, p->prefix));
+    KW_TRY_STATUS(fido2_verify_assertion(p->info, a, cdh, false));
+    return fido2_open_slot_secret(slot, vid, a.hmac_output);
   }
 };
 
@@ -106,6 +86,41 @@ std::string_view fido2_uv_name(Fido2Uv uv) noexcept {
 }
 
 void set_fido2_agent(Fido2Agent* agent) noexcept { g_agent.store(agent); }
+Fido2Agent* fido2_agent() noexcept { return g_agent.load(); }
+
+Result<Fido2Verified> fido2_verify_assertion(const Fido2CredInfo& info, const Fido2Assertion& a,
+                                             ByteView cdh, bool require_uv) {
+  // authData: rpIdHash(32) | flags(1) | signCount(4, big-endian) | ...
+  auto rp_hash = hash::sha256(as_bytes(info.rp_id));
+  if (a.auth_data.size() < 37 || !ct_equal(ByteView(a.auth_data).subspan(0, 32), rp_hash)) {
+    return fail(Errc::auth_failed, "the authenticator's answer is for another relying party");
+  }
+  Fido2Verified v;
+  v.flags = a.auth_data[32];
+  if ((v.flags & kFido2FlagUp) == 0) {
+    return fail(Errc::presence, "the authenticator did not confirm user presence");
+  }
+  if ((require_uv || info.uv == Fido2Uv::required) && (v.flags & kFido2FlagUv) == 0) {
+    return fail(Errc::presence, "the authenticator did not verify the user (UV required)");
+  }
+  Bytes signed_data = a.auth_data;
+  append(signed_data, cdh);
+  if (!p256::ecdsa_verify_der(info.public_key, signed_data, a.signature)) {
+    return fail(Errc::auth_failed, "the assertion signature does not verify");
+  }
+  for (std::size_t i = 33; i < 37; ++i) v.counter = (v.counter << 8) | a.auth_data[i];
+  return v;
+}
+
+Result<SecretBytes> fido2_open_slot_secret(const Slot& slot, const VaultId& vid,
+                                           const SecretBytes& hmac_output) {
+  auto p = decode(slot.params);
+  if (!p) return opaque();
+  if (hmac_output.size() != 32) return fail(Errc::auth_failed, "credential rejected");
+  KW_TRY(auto kek, kdf::hkdf_sha256(hmac_output, p->info.salt, as_bytes(kKekInfo), kKeySize));
+  return open_slot_secret(kek, p->sealed, slot.type, vid, slot.public_key,
+                          ByteView(slot.params).subspan(0, p->prefix));
+}
 
 const SlotHandler& fido2_slot_handler() {
   static const Fido2Handler h;

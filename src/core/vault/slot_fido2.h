@@ -34,14 +34,45 @@ struct Fido2Assertion {
   Bytes signature;          // DER ECDSA over auth_data || client_data_hash
 };
 
+// What a presence-gate assertion is for (core/gate): the text the device prompt shows ("release
+// 2 high secret(s) for `keyward run ...`") and whether user verification (PIN) is requested.
+struct Fido2Ask {
+  std::string purpose;
+  bool uv = false;
+};
+
 class Fido2Agent {
  public:
   virtual ~Fido2Agent() = default;
   virtual Result<Fido2Assertion> get_assertion(const Fido2CredInfo& cred,
                                                std::string_view slot_label,
                                                ByteView client_data_hash) = 0;
+  // The presence gate's assertion. Unlike get_assertion (tried slot after slot at unlock), the
+  // error is the real one: Errc::device when no connected authenticator holds the credential
+  // (the gate then tries its next slot), presence/auth_failed/pin errors deny.
+  virtual Result<Fido2Assertion> gate_assertion(const Fido2CredInfo& cred,
+                                                std::string_view slot_label,
+                                                ByteView client_data_hash, const Fido2Ask& ask) {
+    (void)ask;
+    return get_assertion(cred, slot_label, client_data_hash);
+  }
 };
 void set_fido2_agent(Fido2Agent* agent) noexcept;
+Fido2Agent* fido2_agent() noexcept;
+
+// Checks an assertion against the enrolled credential: authData at least 37 bytes, rp id hash,
+// UP set, UV set when `require_uv` (or the credential requires it), ECDSA signature by the
+// credential key over authData || client_data_hash. Returns the flags and signature counter.
+struct Fido2Verified {
+  std::uint8_t flags = 0;
+  std::uint32_t counter = 0;
+};
+inline constexpr std::uint8_t kFido2FlagUp = 0x01, kFido2FlagUv = 0x04;
+Result<Fido2Verified> fido2_verify_assertion(const Fido2CredInfo& info, const Fido2Assertion& a,
+                                             ByteView client_data_hash, bool require_uv);
+// Opens the slot's X25519 secret with the credential's hmac-secret output.
+Result<SecretBytes> fido2_open_slot_secret(const Slot& slot, const VaultId& vid,
+                                           const SecretBytes& hmac_output);
 
 Result<Fido2CredInfo> fido2_cred_info(const Slot& slot);
 // A new FIDO2 slot; `hmac_output` is the credential's hmac-secret output for info.salt.

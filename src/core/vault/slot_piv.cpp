@@ -137,6 +137,30 @@ Result<PivKeyInfo> piv_key_info(const Slot& slot) {
 }
 
 void set_piv_key_agent(PivKeyAgent* agent) noexcept { g_agent.store(agent); }
+PivKeyAgent* piv_key_agent() noexcept { return g_agent.load(); }
+
+Result<SecretBytes> piv_gate_slot_secret(const Slot& slot, const VaultId& vid, const PivAsk& ask) {
+  auto p = decode(slot.params);
+  if (!p) return opaque();
+  if (p->info.touch != PivTouchPolicy::always || !slot.presence_capable()) {
+    return fail(Errc::policy, "PIV slot '" + slot.label + "' has touch policy " +
+                                  std::string(piv_touch_policy_name(p->info.touch)) +
+                                  ": only touch=always keys can serve as the presence gate");
+  }
+  if (ask.verify && p->info.pin != PivPinPolicy::always) {
+    return fail(Errc::policy, "PIV slot '" + slot.label + "' has PIN policy " +
+                                  std::string(piv_pin_policy_name(p->info.pin)) +
+                                  ": user verification needs a key with PIN policy always "
+                                  "(enrol one with `keyward slot add piv --pin-policy always`)");
+  }
+  PivKeyAgent* agent = g_agent.load();
+  if (agent == nullptr) return fail(Errc::unsupported, "this program cannot talk to PIV cards");
+  KW_TRY(auto shared, agent->gate_ecdh(p->info, slot.label, p->eph, ask));
+  if (shared.size() != p256::kScalarSize) return fail(Errc::auth_failed, "credential rejected");
+  KW_TRY(auto kek, kek_from(shared, p->eph, p->info.card_public, vid));
+  return open_slot_secret(kek, p->sealed, slot.type, vid, slot.public_key,
+                          ByteView(slot.params).subspan(0, kPrefixSize));
+}
 
 const SlotHandler& piv_slot_handler() {
   static const PivHandler h;

@@ -48,14 +48,34 @@ Result<Slot> new_piv_slot(std::string label, const PivKeyInfo& info, const Vault
 
 // Performs ECDH with the card key: returns the 32-byte x-coordinate of d_card * peer.
 // Errors are the program's to describe (device, auth_failed, pin_blocked, presence ...).
+// What a presence-gate ECDH is for (core/gate): the prompt text, and whether `verify` (PIN policy
+// always, PIN + touch) is required.
+struct PivAsk {
+  std::string purpose;
+  bool verify = false;
+};
+
 class PivKeyAgent {
  public:
   virtual ~PivKeyAgent() = default;
   virtual Result<SecretBytes> ecdh(const PivKeyInfo& key, std::string_view slot_label,
                                    ByteView peer_uncompressed) = 0;
+  // The presence gate's ECDH. The error is the real one: Errc::device when the card is not
+  // connected (the gate tries its next slot); presence/PIN errors deny.
+  virtual Result<SecretBytes> gate_ecdh(const PivKeyInfo& key, std::string_view slot_label,
+                                        ByteView peer_uncompressed, const PivAsk& ask) {
+    (void)ask;
+    return ecdh(key, slot_label, peer_uncompressed);
+  }
 };
 // Installs the agent used by PIV slots (nullptr: PIV slots cannot be unlocked). Not owned.
 void set_piv_key_agent(PivKeyAgent* agent) noexcept;
+PivKeyAgent* piv_key_agent() noexcept;
+
+// The presence gate's use of a PIV slot: one ECDH with the card key (through gate_ecdh) opens
+// the slot's X25519 secret. Refuses slots whose touch policy is not `always` (and, for
+// ask.verify, whose PIN policy is not `always`) before touching the card.
+Result<SecretBytes> piv_gate_slot_secret(const Slot& slot, const VaultId& vid, const PivAsk& ask);
 
 const SlotHandler& piv_slot_handler();
 

@@ -85,10 +85,6 @@ bool Vault::has_presence_slot() const {
   });
 }
 
-const SecretBytes& Vault::tier_key(Tier t) const {
-  return t == Tier::high ? high_keys_->record : keys_->record;
-}
-
 Result<Vault> Vault::create_with_passphrase(const std::string& path, std::string label,
                                             const SecretBytes& passphrase,
                                             const PassphraseParams& params,
@@ -170,7 +166,9 @@ Result<Vault> Vault::open(const std::string& path_in, const Credential& cred,
     auto master = h->unwrap(s, v.header_.vault_id, Which::master, s.wrapped_master, *secret);
     if (!master) continue;
     v.master_ = std::move(*master);
-    if (!s.wrapped_high.empty()) {
+    // Only the recovery code (break-glass) yields H at unlock. A presence slot's unlock touch
+    // opens the master key only: high records need the presence gate, per command.
+    if (!s.wrapped_high.empty() && s.type == SlotType::recovery) {
       auto high = h->unwrap(s, v.header_.vault_id, Which::high, s.wrapped_high, *secret);
       if (!high) return opaque();
       v.high_ = std::move(*high);
@@ -322,23 +320,88 @@ Status Vault::mutate(const std::function<Status()>& fn) {
   return raise_pin();
 }
 
-Error Vault::high_refused() {
-  return Error{Errc::policy, "this is a high secret: it needs a presence-capable slot (touch) "
-                             "or the recovery code to be released"};
+Result<Record> Vault::open_row(const RecordRow& row, const HighKeys* high) {
+  if (row.tier == Tier::high) {
+    if (high == nullptr) {
+      return fail(Errc::policy, "this is a high secret: it is released only through the "
+                                "presence gate (a touch on a FIDO2/PIV slot) for this command");
+    }
+    return open_record(row, header_.vault_id, high->record, keys_->fingerprint);
+  }
+  return open_record(row, header_.vault_id, keys_->record, keys_->fingerprint);
 }
 
-Result<Record> Vault::open_row(const RecordRow& row) {
-  if (row.tier == Tier::high && !high_keys_) return tl::unexpected(high_refused());
-  return open_record(row, header_.vault_id, tier_key(row.tier), keys_->fingerprint);
+Result<std::optional<HighKeys>> Vault::grant_keys(const gate::Grant* grant) const {
+  if (grant == nullptr) return std::optional<HighKeys>{};
+  if (grant->vault_id != header_.vault_id) {
+    return fail(Errc::policy, "the presence grant is for another vault");
+  }
+  if (!header_.has_high || grant->high.size() != kKeySize) {
+    return fail(Errc::policy, "the presence grant does not match this vault's high key");
+  }
+  KW_TRY(auto hk, derive_high_keys(grant->high, header_.vault_id));
+  if (!ct_equal(hk.check, header_.high_check)) {
+    return fail(Errc::policy, "the presence grant does not match this vault's high key (was the "
+                              "vault re-keyed meanwhile? run the command again)");
+  }
+  return std::optional<HighKeys>(std::move(hk));
 }
 
-Result<Record> Vault::get(std::string_view coordinate) {
-  KW_TRY(auto r, get_split(coordinate));
-  if (!r.sealed_high.empty()) return tl::unexpected(high_refused());
+Status Vault::take_high(const gate::Grant* grant) {
+  if (grant == nullptr) return ok();
+  KW_TRY(auto hk, grant_keys(grant));
+  high_ = grant->high.clone();
+  high_keys_ = std::move(*hk);
+  return ok();
+}
+
+bool Vault::unlocked_with_recovery() const {
+  return std::any_of(slots_.begin(), slots_.end(), [&](const Slot& s) {
+    return s.number == unlocked_slot_ && s.type == SlotType::recovery;
+  });
+}
+
+Result<gate::Grant> Vault::recovery_grant(const gate::Request& req) const {
+  if (!unlocked_with_recovery() || !high_ || !high_keys_) {
+    return fail(Errc::policy, "only a recovery-code unlock releases high secrets without the "
+                              "presence gate");
+  }
+  if (req.vault_id != header_.vault_id) return fail(Errc::invalid_argument, "request for another vault");
+  gate::Grant g;
+  g.high = high_->clone();
+  g.slot = unlocked_slot_;
+  g.device = "recovery code (slot " + std::to_string(unlocked_slot_) + ")";
+  g.vault_id = header_.vault_id;
+  g.purpose = req.purpose;
+  g.coordinates = req.coordinates;
+  g.level = req.level;
+  return g;
+}
+
+Status Vault::require_verify(const gate::Grant* grant) const {
+  if (!has_presence_slot()) return ok();  // no presence slot: no gate possible (docs)
+  if (unlocked_with_recovery() && high_keys_) return ok();
+  if (grant != nullptr && grant->level == gate::Level::verify) {
+    KW_TRY_STATUS(grant_keys(grant));
+    return ok();
+  }
+  return fail(Errc::policy, "this vault has presence-capable slots: removing a slot or rotating "
+                            "the master key needs user verification through the presence gate "
+                            "(FIDO2 PIN + touch, or a PIV key with PIN policy always + touch), "
+                            "or the recovery code");
+}
+
+Result<Record> Vault::get(std::string_view coordinate, const gate::Grant* grant) {
+  KW_TRY(auto r, get_split(coordinate, grant));
+  if (!r.sealed_high.empty()) {
+    return fail(Errc::policy, r.sealed_high.front().meta.coordinate +
+                                  " is a high secret: it is released only through the presence "
+                                  "gate (a touch on a FIDO2/PIV slot) for this coordinate");
+  }
   return std::move(r.records.front());
 }
 
-Result<SplitRead> Vault::get_split(std::string_view coordinate) {
+Result<SplitRead> Vault::get_split(std::string_view coordinate, const gate::Grant* grant) {
   KW_TRY(auto coord, parse_coordinate(coordinate));
   KW_TRY_STATUS(storage_.begin_read());
   auto result = [&]() -> Result<SplitRead> {
@@ -352,16 +415,40 @@ Result<SplitRead> Vault::get_split(std::string_view coordinate) {
       return fail(Errc::not_found, "no secret at " + coord.str());
     }
     SplitRead out;
-    if (row->tier == Tier::high && !high_keys_) {
-      KW_TRY(auto meta, open_index(*row, header_.vault_id, keys_->record));
-      if (meta.coordinate != coord.str() || meta.tier != Tier::high) return opaque();
-      out.sealed_high.push_back(SealedHigh{std::move(meta), std::move(*row)});
-      return out;
+    std::optional<HighKeys> hk;
+    if (row->tier == Tier::high) {
+      if (grant == nullptr || !grant->covers(coord.str())) {
+        // Kept sealed: released only through the presence gate (the agent returns it as is).
+        KW_TRY(auto meta, open_index(*row, header_.vault_id, keys_->record));
+        if (meta.coordinate != coord.str() || meta.tier != Tier::high) return opaque();
+        out.sealed_high.push_back(SealedHigh{std::move(meta), std::move(*row)});
+        return out;
+      }
+      KW_TRY(hk, grant_keys(grant));
     }
-    KW_TRY(auto rec, open_row(*row));
+    KW_TRY(auto rec, open_row(*row, hk ? &*hk : nullptr));
     if (rec.meta.coordinate != coord.str()) return opaque();
     out.records.push_back(std::move(rec));
     return out;
+  }();
+  storage_.rollback();
+  return result;
+}
+
+Result<Tier> Vault::tier_of(std::string_view coordinate) {
+  KW_TRY(auto coord, parse_coordinate(coordinate));
+  KW_TRY_STATUS(storage_.begin_read());
+  auto result = [&]() -> Result<Tier> {
+    KW_TRY_STATUS(reload());
+    KW_TRY(auto id, record_id(*keys_, coord.str()));
+    KW_TRY(auto row, storage_.read_record(id));
+    if (!row) {
+      KW_TRY_STATUS(scan_index());
+      return fail(Errc::not_found, "no secret at " + coord.str());
+    }
+    KW_TRY(auto meta, open_index(*row, header_.vault_id, keys_->record));
+    if (meta.coordinate != coord.str()) return opaque();
+    return meta.tier;
   }();
   storage_.rollback();
   return result;
@@ -401,16 +488,23 @@ Result<std::vector<RecordMeta>> Vault::list() {
   return result;
 }
 
-Result<std::vector<Record>> Vault::read_env(std::string_view env, std::string_view component) {
-  KW_TRY(auto r, read_env_split(env, component));
-  if (!r.sealed_high.empty()) return tl::unexpected(high_refused());
+Result<std::vector<Record>> Vault::read_env(std::string_view env, std::string_view component,
+                                            const gate::Grant* grant) {
+  KW_TRY(auto r, read_env_split(env, component, grant));
+  if (!r.sealed_high.empty()) {
+    return fail(Errc::policy, r.sealed_high.front().meta.coordinate +
+                                  " is a high secret that was not released through the presence "
+                                  "gate for this command");
+  }
   return std::move(r.records);
 }
 
-Result<SplitRead> Vault::read_env_split(std::string_view env, std::string_view component) {
+Result<SplitRead> Vault::read_env_split(std::string_view env, std::string_view component,
+                                        const gate::Grant* grant) {
   KW_TRY_STATUS(storage_.begin_read());
   auto result = [&]() -> Result<SplitRead> {
     KW_TRY_STATUS(reload());
+    KW_TRY(auto hk, grant_keys(grant));
     SplitRead out;
     Digest manifest{};
     std::uint64_t count = 0;
@@ -422,12 +516,12 @@ Result<SplitRead> Vault::read_env_split(std::string_view env, std::string_view c
       ++count;
       KW_TRY(auto c, parse_coordinate(meta.coordinate));
       if (c.env != env || (!component.empty() && c.component != component)) return ok();
-      if (row.tier == Tier::high && !high_keys_) {
+      if (row.tier == Tier::high && (!hk || !grant->covers(meta.coordinate))) {
         if (meta.tier != Tier::high) return opaque();
         out.sealed_high.push_back(SealedHigh{std::move(meta), std::move(row)});
         return ok();
       }
-      KW_TRY(auto rec, open_row(row));
+      KW_TRY(auto rec, open_row(row, hk ? &*hk : nullptr));
       if (rec.meta.coordinate != meta.coordinate) return opaque();
       out.records.push_back(std::move(rec));
       return ok();
@@ -514,8 +608,25 @@ Result<PackedRead> Vault::read_env_packed(std::string_view env, std::string_view
   return result;
 }
 
-Status Vault::set(std::vector<SetItem>& items) {
+namespace {
+// Drops a high key taken from a grant when the operation ends (unless the vault held H before).
+struct HighScope {
+  std::optional<SecretBytes>& high;
+  std::optional<HighKeys>& keys;
+  bool had;
+  ~HighScope() {
+    if (!had) {
+      high.reset();
+      keys.reset();
+    }
+  }
+};
+}  // namespace
+
+Status Vault::set(std::vector<SetItem>& items, const gate::Grant* grant) {
+  HighScope scope{high_, high_keys_, high_.has_value()};
   return mutate([&]() -> Status {
+    KW_TRY_STATUS(take_high(grant));
     for (auto& item : items) {
       KW_TRY(auto coord, parse_coordinate(item.coordinate));
       if (item.tier == Tier::high) {
@@ -526,8 +637,8 @@ Status Vault::set(std::vector<SetItem>& items) {
                                     "slot add fido2`");
         }
         if (!high_keys_) {
-          return fail(Errc::policy, "writing a high secret needs the high key: unlock with a "
-                                    "presence-capable slot or the recovery code");
+          return fail(Errc::policy, "writing a high secret needs the high key: pass the "
+                                    "presence gate (a touch) or unlock with the recovery code");
         }
       }
       KW_TRY(auto id, record_id(*keys_, coord.str()));
@@ -545,7 +656,8 @@ Status Vault::set(std::vector<SetItem>& items) {
       } else {
         ++header_.record_count;
       }
-      KW_TRY(auto row, seal_record(id, header_.vault_id, keys_->record, keys_->fingerprint, tier_key(item.tier),
+      KW_TRY(auto row, seal_record(id, header_.vault_id, keys_->record, keys_->fingerprint,
+                                   item.tier == Tier::high ? high_keys_->record : keys_->record,
                                    meta, item.value));
       xor_into(header_.manifest, manifest_entry(keys_->manifest, row));
       KW_TRY_STATUS(storage_.put_record(row));
@@ -593,8 +705,9 @@ Status Vault::add_slot_locked(Slot slot) {
       header_.high_check = high_keys_->check;
     } else if (!high_) {
       return fail(Errc::policy, "a " + std::string(slot_type_name(slot.type)) +
-                                    " slot must also hold the high key: unlock with a "
-                                    "presence-capable slot or the recovery code to add it");
+                                    " slot must also hold the high key: pass the presence gate "
+                                    "with an existing FIDO2/PIV slot (a touch) or unlock with "
+                                    "the recovery code to add it");
     }
     KW_TRY(slot.wrapped_high, h->wrap(slot, header_.vault_id, Which::high, *high_));
   }
@@ -604,9 +717,11 @@ Status Vault::add_slot_locked(Slot slot) {
   return ok();
 }
 
-Result<std::uint32_t> Vault::add_slot(Slot slot) {
+Result<std::uint32_t> Vault::add_slot(Slot slot, const gate::Grant* grant) {
+  HighScope scope{high_, high_keys_, high_.has_value()};
   std::uint32_t number = 0;
   auto add = [&]() -> Status {
+    KW_TRY_STATUS(take_high(grant));
     KW_TRY_STATUS(add_slot_locked(std::move(slot)));
     number = slots_.back().number;
     return ok();

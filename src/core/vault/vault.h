@@ -1,6 +1,8 @@
 // The vault: one SQLite file holding an authenticated header, key slots and sealed records
-// (docs/format-vault.md). A Vault object is an unlocked vault: it holds the master key (and the
-// high key when the slot used to unlock holds it) in locked memory. Every read re-verifies the
+// (docs/format-vault.md). A Vault object is an unlocked vault: it holds the master key in locked
+// memory. Unlocking does NOT release high records: they are opened only with a gate::Grant
+// (core/gate/gate.h) that lists their coordinates, for one command. The high key H is held by the
+// object only after a recovery-code unlock (the break-glass path) or when this object created H. Every read re-verifies the
 // header MAC and the local pin; every write runs in one IMMEDIATE transaction that re-reads and
 // re-verifies the header first. Core never prints or prompts.
 #pragma once
@@ -13,6 +15,7 @@
 
 #include "core/audit/log.h"
 #include "core/error.h"
+#include "core/gate/gate.h"
 #include "core/secret.h"
 #include "core/vault/format.h"
 #include "core/vault/pin.h"
@@ -86,29 +89,51 @@ class Vault {
   // The master key, for handing this unlocked vault to the unlock agent (src/cli/agent_access).
   const SecretBytes& master_key() const { return master_; }
 
-  Result<Record> get(std::string_view coordinate);
-  // get / read_env that keep high records sealed instead of refusing them when this Vault does
-  // not hold the high key (the agent path).
-  Result<SplitRead> get_split(std::string_view coordinate);
-  Result<SplitRead> read_env_split(std::string_view env, std::string_view component);
+  // One record. A high record is opened only with a grant for this vault that lists its
+  // coordinate (and whose key matches the header's commitment); otherwise Errc::policy.
+  Result<Record> get(std::string_view coordinate, const gate::Grant* grant = nullptr);
+  // get / read_env that keep high records not covered by `grant` sealed instead of refusing
+  // them (the agent path: the client passes the gate and opens them).
+  Result<SplitRead> get_split(std::string_view coordinate, const gate::Grant* grant = nullptr);
+  Result<SplitRead> read_env_split(std::string_view env, std::string_view component,
+                                   const gate::Grant* grant = nullptr);
   Result<PackedRead> read_env_packed(std::string_view env, std::string_view component);
   // Index of every record, sorted by coordinate; verifies the manifest.
   Result<std::vector<RecordMeta>> list();
-  // Every record of env (and component, if non-empty), sorted; verifies the manifest.
-  Result<std::vector<Record>> read_env(std::string_view env, std::string_view component);
+  // Every record of env (and component, if non-empty), sorted; verifies the manifest. High
+  // records of the selection need a grant listing each of them (Errc::policy otherwise).
+  Result<std::vector<Record>> read_env(std::string_view env, std::string_view component,
+                                       const gate::Grant* grant = nullptr);
 
-  // Stores items in one transaction (all or nothing).
-  Status set(std::vector<SetItem>& items);
+  // Stores items in one transaction (all or nothing). High items need the high key: a grant (or
+  // a recovery-code unlock).
+  Status set(std::vector<SetItem>& items, const gate::Grant* grant = nullptr);
   // Removes a record; not_found if absent.
   Status remove(std::string_view coordinate);
 
   // Adds a slot (wraps the master, and the high key for slots that hold it). Cost is independent
-  // of the number of records. Returns the slot number.
-  Result<std::uint32_t> add_slot(Slot slot);
-  // Removes a slot; `rekey` also rotates the master key in the same transaction.
-  Status remove_slot(std::uint32_t number, bool rekey);
+  // of the number of records. Returns the slot number. A slot that must hold an existing high
+  // key needs it: a grant (or a recovery-code unlock).
+  Result<std::uint32_t> add_slot(Slot slot, const gate::Grant* grant = nullptr);
+  // Removes a slot; `rekey` also rotates the master key in the same transaction. When the vault
+  // has a presence-capable slot this needs user verification: a grant of
+  // Level::verify, or a recovery-code unlock.
+  Status remove_slot(std::uint32_t number, bool rekey, const gate::Grant* grant = nullptr);
   // New master (and high) key, every record re-sealed, every slot rewrapped, signed transition.
-  Status rotate_master();
+  // Same verification rule as remove_slot.
+  Status rotate_master(const gate::Grant* grant = nullptr);
+  // True when remove_slot/rotate_master need Level::verify: the vault has a presence-capable
+  // slot, so a gate is possible. Without one (passphrase/recipient/recovery slots only) there is
+  // no device to verify with and the unlock credential is the only protection (docs).
+  bool needs_verify() const { return has_presence_slot(); }
+  // The tier of one record (O(1), no value decrypted): lets a command pass the gate before
+  // asking for a high record. not_found if absent.
+  Result<Tier> tier_of(std::string_view coordinate);
+  // After a recovery-code unlock: a grant for `req` from the high key that code unwrapped (the
+  // recovery code is itself the deliberate act; it unwraps H without any device). Errc::policy
+  // for any other unlock.
+  Result<gate::Grant> recovery_grant(const gate::Request& req) const;
+  bool unlocked_with_recovery() const;
 
   Status backup(const std::string& dest);
 
@@ -126,6 +151,7 @@ class Vault {
   const std::vector<Slot>& slots() const { return slots_; }
   const std::string& path() const { return path_; }
   std::uint32_t unlocked_slot() const { return unlocked_slot_; }
+  // True when this object holds the high key itself (recovery-code unlock, or it created H).
   bool high_unlocked() const { return high_.has_value(); }
   // True if some slot is presence-capable (required before high records can be written).
   bool has_presence_slot() const;
@@ -143,14 +169,18 @@ class Vault {
   Status raise_pin();
   Status write_header();
   Status mutate(const std::function<Status()>& fn);
-  Result<Record> open_row(const RecordRow& row);
-  static Error high_refused();
+  Result<Record> open_row(const RecordRow& row, const HighKeys* high);
+  // High keys from a grant, checked against this vault's id and header commitment.
+  Result<std::optional<HighKeys>> grant_keys(const gate::Grant* grant) const;
+  // Makes H available to a write operation (from the grant, else the held one).
+  Status take_high(const gate::Grant* grant);
+  Status require_verify(const gate::Grant* grant) const;
+
   // Opens every index entry and checks the manifest and record count (inside a transaction).
   Result<std::vector<RecordMeta>> scan_index();
   Result<std::uint64_t> count_high_records();
   Status add_slot_locked(Slot slot);
   Status rekey_locked();
-  const SecretBytes& tier_key(Tier t) const;
 
   Storage storage_;
   std::string path_;
