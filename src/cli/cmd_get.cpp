@@ -47,7 +47,9 @@ Status run_get(const Context& ctx, const GetOptions& o) {
     return print_value(views[0].value);
   }
   KW_TRY(auto v, open_vault(ctx, o.unlock));
-  KW_TRY(auto tier, v.tier_of(coord.str()));
+  auto found = v.tier_of(coord.str());
+  if (!found) return audited(v, "get", Status(tl::unexpected(found.error())), {audit_item(coord.str())});
+  const vault::Tier tier = *found;
   std::optional<gate::Grant> grant;
   if (tier == vault::Tier::high) {
     auto g = vault_gate(ctx, v, "get", {coord.str()}, gate::Level::touch);

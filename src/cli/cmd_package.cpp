@@ -5,7 +5,9 @@
 #include <cstdio>
 #include <set>
 
+#include "cli/audit_hook.h"
 #include "cli/cli.h"
+#include "cli/presence.h"
 #include "cli/package_common.h"
 #include "cli/vault_open.h"
 #include "core/package/package.h"
@@ -62,33 +64,30 @@ Status run_package(const Context& ctx, const PackageOptions& o) {
   KW_TRY(auto v, open_vault(ctx, o.unlock));
   KW_TRY(auto index, v.list());
   std::set<std::string> wanted(o.components.begin(), o.components.end());
-  std::size_t high = 0;
-  std::vector<std::string> high_names;
+  std::vector<std::string> high_coords;
   for (const auto& m : index) {
     auto c = vault::parse_coordinate(m.coordinate);
     if (!c || c->env != o.env || (!wanted.empty() && !wanted.count(c->component))) continue;
-    if (m.tier == vault::Tier::high) {
-      ++high;
-      if (high_names.size() < 5) high_names.push_back(m.coordinate);
-    }
+    if (m.tier == vault::Tier::high) high_coords.push_back(m.coordinate);
   }
-  if (high > 0 && !v.high_unlocked()) {
-    std::string names;
-    for (const auto& n : high_names) names += (names.empty() ? "" : ", ") + n;
-    return fail(Errc::policy, "high secrets need a touch: " + o.env + " holds " + std::to_string(high) +
-                                  " high secret(s) (" + names + (high > high_names.size() ? ", ..." : "") +
-                                  "); unlock with a presence-capable slot (--piv) to package them, "
-                                  "or package other components (--component)");
+  // High secrets are read through the presence gate: one touch for the displayed list.
+  std::optional<gate::Grant> grant;
+  if (!high_coords.empty()) {
+    KW_TRY(grant, vault_gate(ctx, v, "package", high_coords, gate::Level::touch));
   }
+  const gate::Grant* g = grant ? &*grant : nullptr;
   std::vector<vault::Record> records;
   if (wanted.empty()) {
-    KW_TRY(records, v.read_env(o.env, ""));
+    KW_TRY(records, v.read_env(o.env, "", g));
   } else {
     for (const auto& c : wanted) {
-      KW_TRY(auto part, v.read_env(o.env, c));
+      KW_TRY(auto part, v.read_env(o.env, c, g));
       for (auto& r : part) records.push_back(std::move(r));
     }
   }
+  KW_TRY_STATUS(audit_event(v, "package", audit_items(records), ok(),
+                            g != nullptr ? "high secrets released through the presence gate by " + g->device
+                                         : std::string()));
   if (records.empty()) {
     return fail(Errc::not_found, "no secrets in " + o.env +
                                      (wanted.empty() ? std::string() : " for the given --component") +

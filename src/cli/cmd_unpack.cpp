@@ -7,7 +7,9 @@
 #include <map>
 #include <set>
 
+#include "cli/audit_hook.h"
 #include "cli/cli.h"
+#include "cli/presence.h"
 #include "cli/package_common.h"
 #include "cli/prompt.h"
 #include "cli/vault_open.h"
@@ -113,13 +115,12 @@ Status run_unpack(const Context& ctx, const UnpackOptions& o) {
   std::vector<package::Entry> high;
   bool high_open = false;
   if (token || (card && !p.high.empty())) {
-    if (!p.high.empty() && !o.dry_run && (!v.has_presence_slot() || !v.high_unlocked())) {
+    if (!p.high.empty() && !o.dry_run && !v.has_presence_slot()) {
       return fail(Errc::policy,
                   "this package carries " + plural(p.high.size(), "high secret", "high secrets") +
-                      "; storing them needs this vault's high key: unlock with a presence-capable "
-                      "slot (--piv) " +
-                      (v.has_presence_slot() ? "" : "(enrol one with `keyward slot add piv`) ") +
-                      "and retry; nothing imported");
+                      "; storing them needs this vault's high key, which only a presence-capable "
+                      "slot gives: enrol one with `keyward slot add piv` or `keyward slot add "
+                      "fido2` and retry; nothing imported");
     }
     if (token) {
       // Checked even when the package has no high entries: a wrong or expired token is an error.
@@ -209,7 +210,18 @@ Status run_unpack(const Context& ctx, const UnpackOptions& o) {
     it.value = std::move(e.value);
     items.push_back(std::move(it));
   }
-  if (!items.empty()) KW_TRY_STATUS(v.set(items));
+  // Storing high secrets seals them under the vault's high key: one pass of the presence gate.
+  std::optional<gate::Grant> grant;
+  if (!high.empty() && !v.high_unlocked()) {
+    std::vector<std::string> coords;
+    for (const auto& e : items) {
+      if (e.tier == vault::Tier::high) coords.push_back(e.coordinate);
+    }
+    KW_TRY(grant, vault_gate(ctx, v, "unpack", coords, gate::Level::touch));
+  }
+  if (!items.empty()) {
+    KW_TRY_STATUS(audited(v, "unpack", v.set(items, grant ? &*grant : nullptr), audit_items(items)));
+  }
   info(ctx, "Imported " + plural(items.size(), "secret", "secrets") + " (" +
                 std::to_string(high.size()) + " high) from env `" + p.env + "` into the vault");
   if (!p.high.empty() && !high_open) {

@@ -1,5 +1,7 @@
 #include "cli/presence.h"
 
+#include "cli/audit_hook.h"
+
 #include <cstdio>
 
 #include "cli/hw_fido2.h"
@@ -57,8 +59,8 @@ Result<gate::Grant> presence_gate(const Context& ctx, const std::string& vault_l
   gate::Request req = make_request(vault_label, header.vault_id, purpose, coordinates, level);
   ensure_gate_agents(vault_label);
   auto grant = gate::pass(req, header, slots, {}, prefer_slot);
-  // audit: one entry per gate outcome (req.purpose, req.coordinates, grant->slot /
-  // grant->device, or the error) goes here.
+  // The audit entry is written by vault_gate (the direct path) or by the agent (the agent path
+  // records the sealed rows it returned).
   return grant;
 }
 
@@ -87,8 +89,17 @@ Result<gate::Grant> vault_gate(const Context& ctx, vault::Vault& v, const std::s
     std::fflush(stderr);
     return v.recovery_grant(req);
   }
-  return presence_gate(ctx, v.path(), purpose, coordinates, level, v.header(), v.slots(),
-                       v.unlocked_slot());
+  auto grant = presence_gate(ctx, v.path(), purpose, coordinates, level, v.header(), v.slots(),
+                             v.unlocked_slot());
+  // Every gate outcome is recorded (what for, which coordinates, which device, or why it was
+  // refused); a grant that cannot be recorded is not used.
+  std::vector<audit::Item> items;
+  for (const auto& c : coordinates) items.push_back(audit_item(c, vault::Tier::high));
+  std::string detail = purpose + (level == gate::Level::verify ? " (verify)" : " (touch)");
+  if (grant) detail += " by " + grant->device;
+  Status outcome = grant ? ok() : Status(tl::unexpected(grant.error()));
+  KW_TRY_STATUS(audit_event(v, "presence", std::move(items), outcome, detail));
+  return grant;
 }
 
 }  // namespace keyward::cli

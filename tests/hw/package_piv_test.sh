@@ -31,10 +31,18 @@ YK=$(grep '^age1yubikey1' <<<"$OUT")
 FILE_R=$(grep '^age1[^y]' <<<"$OUT")
 [[ -n $YK && -n $FILE_R ]] || fail "pubkey did not print both recipients: $OUT"
 
-# Packaging high secrets needs a touch: refused clearly without the card, works with it.
-expect_exit 9 kw --vault "$A" package --env dev --recipient "$YK" --out "$TMP/d.kpkg" \
-  --token-out "$TMP/d.token" --passphrase-file "$PASSFILE"
-expect_contains "$ERR" "high secrets need a touch"
+# Packaging high secrets passes the presence gate (a touch): refused when the touch is refused
+# (even though the vault itself opens with the passphrase), works with it.
+ctl piv0 auto-touch off
+KEYWARD_PIV_PIN=$(cat "$PINFILE") kw --vault "$A" package --env dev --recipient "$YK" \
+  --out "$TMP/d.kpkg" --token-out "$TMP/d.token" --passphrase-file "$PASSFILE" \
+  >"$TMP/bg.out" 2>"$TMP/bg.err" </dev/null &
+BG=$!
+ctl piv0 refuse 20000
+bg_wait 12
+expect_contains "$ERR" "dev/api/SECRET"
+[[ ! -e $TMP/d.kpkg ]] || fail "a package was written although the touch was refused"
+ctl piv0 auto-touch 50
 expect_exit 0 kw --vault "$A" package --env dev --recipient "$YK" --out "$TMP/d.kpkg" \
   --token-out "$TMP/d.token" "${PIV[@]}"
 expect_contains "$ERR" "(1 high)"
@@ -48,7 +56,14 @@ expect_contains "$ERR" "Touch your YubiKey $S2 (simulated) to open package"
 expect_contains "$ERR" "Imported 2 secrets (1 high)"
 expect_exit 0 kw --vault "$B" get dev/api/SECRET "${PIV[@]}"
 expect_eq "$OUT" "hv-1"
-expect_exit 9 kw --vault "$B" get dev/api/SECRET --passphrase-file "$PASSFILE"
+ctl piv1 auto-touch off
+KEYWARD_PIV_PIN=$(cat "$PINFILE") kw --vault "$B" get dev/api/SECRET --passphrase-file "$PASSFILE" \
+  >"$TMP/bg.out" 2>"$TMP/bg.err" </dev/null &
+BG=$!
+ctl piv1 refuse 20000
+bg_wait 12
+[[ -z $OUT ]] || fail "a high secret was printed although the touch was refused"
+ctl piv1 auto-touch 50
 
 # A fresh package; touch refused for the high entries, no token: nothing imported.
 ctl piv0 auto-touch 50
@@ -79,13 +94,18 @@ expect_contains "$ERR" "Imported 1 secret (0 high)"
 expect_exit 0 kw --vault "$B" get dev/api/SECRET "${PIV[@]}"
 expect_eq "$OUT" "hv-1"
 
-# With the token, the high entries need the vault's high key: refused under the passphrase,
-# imported under the card.
+# With the token, storing the high entries needs the vault's high key, i.e. the presence gate:
+# refused when the touch is refused (nothing imported), imported with it.
 h=$(hash_b)
-expect_exit 9 kw --vault "$B" unpack --in "$TMP/e.kpkg" --token "$TMP/e.token" --overwrite \
-  --passphrase-file "$PASSFILE"
-expect_contains "$ERR" "high key"
+ctl piv1 auto-touch off
+KEYWARD_PIV_PIN=$(cat "$PINFILE") kw --vault "$B" unpack --in "$TMP/e.kpkg" --token "$TMP/e.token" \
+  --overwrite --passphrase-file "$PASSFILE" >"$TMP/bg.out" 2>"$TMP/bg.err" </dev/null &
+BG=$!
+ctl piv1 refuse 20000
+bg_wait 12
+expect_contains "$ERR" "touch"
 expect_eq "$(hash_b)" "$h"
+ctl piv1 auto-touch 50
 expect_exit 0 kw --vault "$B" unpack --in "$TMP/e.kpkg" --token "$TMP/e.token" --overwrite "${PIV[@]}"
 expect_contains "$ERR" "Imported 2 secrets (1 high)"
 expect_exit 0 kw --vault "$B" get dev/api/SECRET "${PIV[@]}"

@@ -9,6 +9,7 @@
 #include "cli/presence.h"
 #include "cli/sealed_env/common.h"
 #include "cli/vault_open.h"
+#include "cli/audit_hook.h"
 #include "core/sealedenv/deploy_token.h"
 #include "core/random.h"
 #include "core/sealedenv/mint_gate.h"
@@ -78,8 +79,10 @@ void add_mint_deploy(CLI::App& parent, Context& ctx) {
           return fail(Errc::policy, coord + " does not hold a Tier A token; adopt it again");
         }
         KW_TRY(SecretBytes minted, sealedenv::mint_deploy(f, *c->master, config, {now, o->ttl, {}}));
-        // audit: one entry here -- operation "sealed-env mint-deploy", coordinate `coord`, tier
-        // high, grant->slot / grant->device, the requesting command line, outcome.
+        // Recorded before the token is written out: no entry, no token.
+        KW_TRY_STATUS(audit_event(v, "mint-deploy", {audit_item(coord, vault::Tier::high)}, ok(),
+                                  "deploy token, ttl " + std::to_string(o->ttl) + " s, by " +
+                                      grant->device));
         std::fwrite(minted.data(), 1, minted.size(), stdout);
         std::fputc('\n', stdout);
         return ok();

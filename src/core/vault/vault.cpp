@@ -562,7 +562,7 @@ Result<PackedRead> Vault::read_env_packed(std::string_view env, std::string_view
       ++count;
       KW_TRY(auto c, parse_coordinate(meta.coordinate));
       if (c.env != env || (!component.empty() && c.component != component)) return ok();
-      if (row.tier == Tier::high && !high_keys_) {
+      if (row.tier == Tier::high) {  // never opened here: the agent path (presence gate)
         if (meta.tier != Tier::high) return opaque();
         out.sealed_high.push_back(SealedHigh{std::move(meta), std::move(row)});
         return ok();
@@ -593,7 +593,7 @@ Result<PackedRead> Vault::read_env_packed(std::string_view env, std::string_view
     std::size_t off = 0;
     for (const auto& [meta, row] : wanted) {
       ByteView value;
-      KW_TRY(auto m, open_record_into(row, header_.vault_id, tier_key(row.tier),
+      KW_TRY(auto m, open_record_into(row, header_.vault_id, keys_->record,
                                       keys_->fingerprint, scratch, value));
       if (m.coordinate != meta.coordinate) return opaque();
       if (!value.empty()) std::memcpy(values.data() + off, value.data(), value.size());

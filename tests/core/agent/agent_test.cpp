@@ -220,15 +220,21 @@ TEST_CASE("agent: high records come back sealed, never opened, the gate is requi
     REQUIRE(slot);
     REQUIRE(v.add_slot(std::move(*slot)));
   }
-  // Unlocked with the FIDO2 slot (touch): this Vault holds the high key and writes.
+  // Unlocked with the FIDO2 slot (touch); writing the high record passes the presence gate.
   auto hv = Vault::open(f.path, Credential{SlotType::fido2, {}}, f.opts);
   REQUIRE(hv);
-  REQUIRE(hv->high_unlocked());
   std::vector<SetItem> items;
   items.push_back(item("prod/api/HIGH", "top-secret-high-value"));
   items[0].tier = Tier::high;
   items.push_back(item("prod/api/LOW", "normal-value"));
-  REQUIRE(hv->set(items));
+  gate::Request gr;
+  gr.vault_label = hv->path();
+  gr.vault_id = hv->header().vault_id;
+  gr.purpose = "set";
+  gr.coordinates = {"prod/api/HIGH"};
+  auto grant = gate::pass(gr, hv->header(), hv->slots(), f.dir.path + "/gate");
+  REQUIRE(grant);
+  REQUIRE(hv->set(items, &*grant));
 
   // The CLI hands over only the master key, even from a vault that holds the high key.
   auto a = f.make_agent();

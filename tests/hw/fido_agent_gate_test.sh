@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# High secrets through a warm unlock agent (issue 6): the agent holds only the master key and
+# returns high records sealed; the client passes the presence gate itself. With the agent warm
+# and no credential given: touch refused -> exit 12 and nothing printed; touch given -> the
+# value; the agent's answers and its status never carry the high value; normal secrets need no
+# touch; the audit log names the releases.
+. "$(dirname "$0")/../cli/lib.sh"
+. "$(dirname "$0")/lib.sh"
+FST=$HWSIM_STATE
+D0="sim:$FST/fido0.sock"
+for d in fido0 fido1; do ctl "$d" factory-reset; ctl "$d" auto-touch off; done
+trap 'ctl fido0 auto-touch off; "$KEYWARD_BIN" agent stop >/dev/null 2>&1 || true; rm -rf "$TMP"' EXIT
+touches() { "$HWSIM_BIN" ctl --socket "$FST/ctl.sock" fido0 status | grep -o 'touch_requests=[0-9]*' | cut -d= -f2; }
+export KEYWARD_FIDO2_DEVICES="$D0"
+unset KEYWARD_FIDO2_PIN
+
+init_vault >/dev/null 2>&1
+setv dev/api/A "alpha" 2>/dev/null
+ctl fido0 auto-touch 50
+expect_exit 0 kw slot add fido2 --device "$D0" --label fk --passphrase-file "$PASSFILE"
+expect_exit 0 bash -c "printf 'v-high' | setsid -w '$KEYWARD_BIN' set dev/api/H --high --passphrase-file '$PASSFILE'"
+ctl fido0 auto-touch off
+
+# Warm the agent: a direct unlock hands the master key over.
+unset KEYWARD_NO_AGENT
+export KEYWARD_AGENT_AUTOSTART=1
+expect_exit 0 kw agent start
+expect_exit 0 kw get dev/api/A --passphrase-file "$PASSFILE"
+expect_exit 0 kw agent status
+expect_contains "$OUT" "$(basename "$KEYWARD_VAULT")"
+
+# A normal secret through the agent: no credential, no touch.
+before=$(touches)
+expect_exit 0 kw get dev/api/A </dev/null
+expect_eq "$OUT" "alpha"
+expect_eq "$(touches)" "$before"
+
+# The high secret through the agent: refused touch -> 12, nothing printed.
+gbg() { kw get dev/api/H >"$TMP/bg.out" 2>"$TMP/bg.err" </dev/null & BG=$!; }
+gbg
+ctl fido0 refuse 20000
+bg_wait 12
+expect_eq "$OUT" ""
+expect_contains "$ERR" "dev/api/H"
+# Touch given: released, one touch.
+before=$(touches)
+gbg
+ctl fido0 touch 20000
+bg_wait 0
+expect_eq "$OUT" "v-high"
+expect_eq "$(touches)" "$((before + 1))"
+# run through the agent: normal from the agent, the high one after one touch.
+ctl fido0 auto-touch 50
+expect_exit 0 kw run --env dev -- sh -c 'printf "%s %s" "$A" "$H"' </dev/null
+expect_eq "$OUT" "alpha v-high"
+ctl fido0 auto-touch off
+
+# The agent's log and the state it reports never contain the value.
+expect_exit 0 kw agent status --json
+if grep -q "v-high" <<<"$OUT"; then fail "agent status shows a high value"; fi
+
+# The agent recorded what it served; the log verifies.
+expect_exit 0 kw audit --verify --passphrase-file "$PASSFILE"
+expect_exit 0 kw audit --passphrase-file "$PASSFILE"
+expect_contains "$OUT" "served by the agent"
+expect_contains "$OUT" "presence  ok  dev/api/H (high)"
+if grep -rq "v-high\|alpha" "$XDG_STATE_HOME/keyward/audit" 2>/dev/null; then fail "a value is in the audit log"; fi
+
+expect_exit 0 kw agent stop
+echo "fido_agent_gate: ok"
