@@ -74,6 +74,7 @@ step "hardware: start the device simulator (a virtual YubiKey on a real pcscd, a
 sim="$root/$dir/tests/hwsim/keyward-hwsim"
 hwdir="$demo/hwsim"
 cleanup() {
+  "$kw" -q agent stop 2>/dev/null || true
   bash "$root/tests/hwsim/fixture.sh" stop "$hwdir" >/dev/null 2>&1 || true
   [ "${KEYWARD_QUICKSTART_KEEP:-0}" = 1 ] || rm -rf "$demo"
 }
@@ -104,6 +105,17 @@ echo
 step "unlocked by the passphrase, a high secret still needs the touch (the gate finds a device)"
 show "$kw" get prod/api/DB_PASSWORD "${pp[@]}" --pin-file "$demo/pin" </dev/null
 echo
+step "the unlock agent: one unlock serves the session; the agent never holds the high key"
+show "$kw" agent status
+show "$kw" get dev/api/STRIPE_KEY </dev/null
+echo "(no credential given: the agent answered)"
+show "$kw" get prod/api/DB_PASSWORD </dev/null
+echo "(the agent returned it sealed; the touch above opened it here)"
+
+step "the audit log: every release, hash-chained and MACed under the master key"
+show "$kw" audit --since 1h "${pp[@]}" | tail -n 5
+show "$kw" audit --verify "${pp[@]}"
+
 step "keyward doctor"
 "$kw" doctor </dev/null || true
 
