@@ -27,6 +27,7 @@ Status run_export(const Context& ctx, const ExportOptions& o) {
   if (!vault::valid_env_name(o.env)) {
     return fail(Errc::invalid_argument, "--env must be an environment name like dev");
   }
+  KW_TRY_STATUS(refuse_reserved_env(o.env));
   if (o.env == "prod") {
     return fail(Errc::policy, "refusing to export prod: production secrets are never written "
                               "to plaintext files; use `keyward run --env prod -- CMD`");

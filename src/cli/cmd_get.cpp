@@ -28,6 +28,7 @@ Status print_value(ByteView value) {
 
 Status run_get(const Context& ctx, const GetOptions& o) {
   KW_TRY(auto coord, vault::parse_coordinate(o.coordinate));
+  KW_TRY_STATUS(refuse_reserved_env(coord.env));
   agent::Request req;
   req.op = agent::Op::get;
   req.coordinate = coord.str();

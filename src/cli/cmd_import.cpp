@@ -40,6 +40,7 @@ Status run_import(const Context& ctx, const ImportOptions& o) {
   if (!vault::valid_env_name(o.env)) {
     return fail(Errc::invalid_argument, "--env must be an environment name like dev");
   }
+  KW_TRY_STATUS(refuse_reserved_env(o.env));
   if (!vault::valid_env_name(o.component)) {
     return fail(Errc::invalid_argument, "--component must be a component name like api");
   }

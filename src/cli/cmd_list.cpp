@@ -41,6 +41,7 @@ Status run_list(const Context& ctx, const ListOptions& o) {
   nlohmann::json arr = nlohmann::json::array();
   for (const auto& m : metas) {
     if (!o.env.empty() && m.coordinate.rfind(o.env + "/", 0) != 0) continue;
+    if (m.coordinate.rfind(std::string(kReservedEnv) + "/", 0) == 0) continue;  // keyward's own keys
     std::string fp = encoding::hex_encode(m.fingerprint);
     if (ctx.json) {
       arr.push_back({{"coordinate", m.coordinate},

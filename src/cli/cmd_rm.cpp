@@ -14,6 +14,7 @@ struct RmOptions {
 
 Status run_rm(const Context& ctx, const RmOptions& o) {
   KW_TRY(auto coord, vault::parse_coordinate(o.coordinate));
+  KW_TRY_STATUS(refuse_reserved_env(coord.env));
   agent::Request req;
   req.op = agent::Op::rm;
   req.coordinate = coord.str();

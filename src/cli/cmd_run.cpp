@@ -96,6 +96,7 @@ Result<SecretEnv> build_env(const std::vector<EnvValue>& records) {
 Result<int> run_command(const Context& ctx, const RunOptions& o) {
   if (o.command.empty()) return fail(Errc::invalid_argument, "nothing to run: keyward run --env E -- CMD ARGS...");
   if (!vault::valid_env_name(o.env)) return fail(Errc::invalid_argument, "--env must be an environment name like dev");
+  KW_TRY_STATUS(refuse_reserved_env(o.env));
   if (!o.component.empty() && !vault::valid_env_name(o.component)) {
     return fail(Errc::invalid_argument, "--component must be a component name like api");
   }

@@ -29,6 +29,7 @@ bool is_cloud_ref(std::string_view v) {
 
 Status run_set(const Context& ctx, const SetOptions& o) {
   KW_TRY(auto coord, vault::parse_coordinate(o.coordinate));
+  KW_TRY_STATUS(refuse_reserved_env(coord.env));
   vault::SetItem item;
   item.coordinate = coord.str();
   // prod/... is high by default; --tier normal is an explicit, visible downgrade.

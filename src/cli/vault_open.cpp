@@ -119,6 +119,13 @@ Result<vault::Vault> open_vault(const Context& ctx, const UnlockOptions& o) {
   return v;
 }
 
+Status refuse_reserved_env(std::string_view env) {
+  if (env != kReservedEnv) return ok();
+  return fail(Errc::policy, std::string(kReservedEnv) + " holds keyward's own keys (package identity "
+                            "and sender key); it is not for secrets: use `keyward pubkey` to see "
+                            "the public halves");
+}
+
 Result<SecretBytes> new_passphrase(const std::string& file, const char* env_name) {
   if (!file.empty()) {
     KW_TRY(auto p, read_secret_file(file));

@@ -43,6 +43,10 @@ Result<vault::Vault> open_vault(const Context& ctx, const UnlockOptions& o);
 // The same without the audit entry: only for `keyward audit`, which must be able to show why
 // a log no longer accepts entries (it records its unlock itself).
 Result<vault::Vault> open_vault_unaudited(const Context& ctx, const UnlockOptions& o);
+// The environment `keyward.internal` holds keyward's own keys (the package identity and sender
+// key, docs/format-package.md section 7): the secret commands refuse it, `list` hides it.
+inline constexpr std::string_view kReservedEnv = "keyward.internal";
+Status refuse_reserved_env(std::string_view env);
 // A passphrase for a new slot: --new-passphrase-file, KEYWARD_NEW_PASSPHRASE, else prompt twice.
 Result<SecretBytes> new_passphrase(const std::string& file, const char* env_name);
 // Argon2id parameters from --kdf-time/--kdf-memory(MiB)/--kdf-parallelism.

@@ -31,6 +31,16 @@ expect_contains "$ERR" "never"
 expect_exit 9 ka package --env production --recipient "$RB" --out "$TMP/p.kpkg" --token-out "$TMP/p.tok"
 expect_exit 9 ka package --env keyward.internal --recipient "$RB" --out "$TMP/p.kpkg" --token-out "$TMP/p.tok"
 [[ ! -e $TMP/p.kpkg && ! -e $TMP/p.tok ]] || fail "a refused package left files behind"
+# keyward's own keys (the package identity made by `pubkey` in vault B) are not secrets: the
+# secret commands refuse the reserved env and `list` hides it.
+kb() { kw --vault "$B" "$@" --passphrase-file "$PASSFILE" </dev/null; }
+expect_exit 9 kb get keyward.internal/package/IDENTITY
+expect_eq "$OUT" ""
+expect_exit 9 kb export --env keyward.internal
+expect_exit 9 kb run --env keyward.internal -- true
+expect_exit 9 kb rm keyward.internal/package/IDENTITY
+expect_exit 0 kb list
+if grep -q "keyward.internal" <<<"$OUT"; then fail "list shows keyward.internal"; fi
 expect_exit 2 ka package --env dev --recipient "$RB" --out "$TMP/same" --token-out "$TMP/same"
 expect_exit 3 ka package --env dev --recipient age1notarecipient --out "$TMP/x" --token-out "$TMP/y"
 expect_exit 2 ka package --env dev --recipient "$RB" --out "$TMP/x" --token-out "$TMP/y" --ttl 31d
