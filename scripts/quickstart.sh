@@ -108,8 +108,10 @@ echo
 step "the unlock agent: one unlock serves the session; the agent never holds the high key"
 show "$kw" agent status
 show "$kw" get dev/api/STRIPE_KEY </dev/null
+echo
 echo "(no credential given: the agent answered)"
 show "$kw" get prod/api/DB_PASSWORD </dev/null
+echo
 echo "(the agent returned it sealed; the touch above opened it here)"
 
 step "the audit log: every release, hash-chained and MACed under the master key"
