@@ -8,7 +8,6 @@
 #include <optional>
 #include <system_error>
 #include <thread>
-#include <vector>
 
 #include "core/aead.h"
 #include "core/kdf.h"
@@ -50,21 +49,21 @@ Result<std::size_t> read_full(ByteReader& in, MutableByteView out) {
 }
 
 // Runs fn(0..n-1) on the calling thread and one helper thread (the machines keyward targets have
-// few cores; ChaCha20-Poly1305 of one 64 KiB chunk is the unit of work, handed out through an
-// atomic counter so a busy core simply takes fewer chunks). If the helper thread cannot be
-// started, everything runs on the calling thread. fn must not throw.
+// few cores; ChaCha20-Poly1305 of one 64 KiB chunk is the unit of work). start() hands the work
+// to the helper and returns at once, so the calling thread can read the next batch meanwhile;
+// finish() makes the calling thread take the chunks nobody has claimed yet and waits only for
+// chunks the helper is working on. A helper that has not been scheduled yet is not waited for:
+// work is claimed through one atomic word holding (batch generation, next chunk), so a helper
+// waking up late finds the batch done (or a newer generation) and claims nothing. The helper is
+// started on the first call with two or more chunks (if it may be, and can be: otherwise finish()
+// does all the work). fn must not throw and must stay alive until finish() returns.
 class ChunkPool {
  public:
-  ChunkPool() {
-    try {
-      thread_ = std::thread([this] { loop(); });
-    } catch (const std::system_error&) {
-      // No helper: for_each runs sequentially.
-    }
-  }
+  explicit ChunkPool(bool may_thread) : tried_thread_(!may_thread) {}
   ChunkPool(const ChunkPool&) = delete;
   ChunkPool& operator=(const ChunkPool&) = delete;
   ~ChunkPool() {
+    finish();
     if (!thread_.joinable()) return;
     {
       const std::lock_guard<std::mutex> lock(mutex_);
@@ -75,35 +74,62 @@ class ChunkPool {
   }
 
   template <class F>
-  void for_each(std::size_t n, F& fn) {
-    if (n < 2 || !thread_.joinable()) {
-      for (std::size_t i = 0; i < n; ++i) fn(i);
-      return;
+  void start(std::size_t n, F& fn) {
+    finish();
+    if (n >= 2 && !tried_thread_) {
+      tried_thread_ = true;
+      try {
+        thread_ = std::thread([this] { loop(); });
+      } catch (const std::system_error&) {
+        // No helper: finish() runs everything on the calling thread.
+      }
     }
+    pending_ = true;
+    const bool wake = n >= 2 && thread_.joinable();
     {
       const std::lock_guard<std::mutex> lock(mutex_);
       ctx_ = &fn;
       call_ = [](void* ctx, std::size_t i) { (*static_cast<F*>(ctx))(i); };
       n_ = n;
-      next_.store(0, std::memory_order_relaxed);
-      helper_done_ = false;
       ++generation_;
+      completed_.store(0, std::memory_order_relaxed);
+      claim_.store((generation_ & kLow) << 32, std::memory_order_release);
     }
-    start_.notify_one();
-    drain(call_, ctx_, n);
+    if (wake) start_.notify_one();
+  }
+
+  // Idempotent: returns at once when nothing is pending.
+  void finish() {
+    if (!pending_) return;
+    pending_ = false;
+    std::size_t i = 0;
+    while (claim(generation_, n_, i)) run(call_, ctx_, i);
+    if (completed_.load(std::memory_order_acquire) == n_) return;
     std::unique_lock<std::mutex> lock(mutex_);
-    done_.wait(lock, [this] { return helper_done_; });
+    done_.wait(lock, [this] { return completed_.load(std::memory_order_acquire) == n_; });
   }
 
  private:
   using Call = void (*)(void*, std::size_t);
+  static constexpr std::uint64_t kLow = 0xffffffffu;  // claim_: generation (low 32 bits) | index
 
-  void drain(Call call, void* ctx, std::size_t n) {
+  // Claims the next chunk of generation `gen`; false when the batch is all claimed or a newer
+  // batch has started.
+  bool claim(std::uint64_t gen, std::size_t n, std::size_t& index) {
+    std::uint64_t cur = claim_.load(std::memory_order_acquire);
     for (;;) {
-      const std::size_t i = next_.fetch_add(1, std::memory_order_relaxed);
-      if (i >= n) return;
-      call(ctx, i);
+      if ((cur >> 32) != (gen & kLow) || (cur & kLow) >= n) return false;
+      if (claim_.compare_exchange_weak(cur, cur + 1, std::memory_order_acq_rel,
+                                       std::memory_order_acquire)) {
+        index = static_cast<std::size_t>(cur & kLow);
+        return true;
+      }
     }
+  }
+
+  void run(Call call, void* ctx, std::size_t i) {
+    call(ctx, i);
+    completed_.fetch_add(1, std::memory_order_acq_rel);
   }
 
   void loop() {
@@ -117,35 +143,111 @@ class ChunkPool {
       void* const ctx = ctx_;
       const std::size_t n = n_;
       lock.unlock();
-      drain(call, ctx, n);
+      std::size_t i = 0;
+      bool worked = false;
+      while (claim(seen, n, i)) {
+        run(call, ctx, i);
+        worked = true;
+      }
       lock.lock();
-      helper_done_ = true;
-      done_.notify_one();
+      if (worked) done_.notify_one();
     }
   }
 
+  // Used by the calling thread only.
+  bool tried_thread_ = false;
+  bool pending_ = false;
   std::thread thread_;
+  // Shared with the helper (written under mutex_; claim_ and completed_ also read without it).
   std::mutex mutex_;
   std::condition_variable start_, done_;
   bool stop_ = false;
-  bool helper_done_ = true;
   std::uint64_t generation_ = 0;
   Call call_ = nullptr;
   void* ctx_ = nullptr;
   std::size_t n_ = 0;
-  std::atomic<std::size_t> next_{0};
+  std::atomic<std::uint64_t> claim_{0};
+  std::atomic<std::size_t> completed_{0};
 };
 
-// Starts the helper thread only for a batch with more than one chunk (small payloads stay on
-// one thread).
-template <class F>
-void run_chunks(std::optional<ChunkPool>& pool, std::size_t n, F& fn) {
-  if (n < 2) {
-    for (std::size_t i = 0; i < n; ++i) fn(i);
-    return;
+// The process's one helper thread lives in a pool that is created on first use and never
+// destroyed (starting and joining a thread per file costs milliseconds on a busy machine). One
+// stream at a time leases it; a concurrent stream runs on its own thread only.
+class PoolLease {
+ public:
+  PoolLease() : lock_(shared_mutex(), std::try_to_lock) {
+    if (lock_.owns_lock()) pool_ = &shared_pool();
   }
-  if (!pool) pool.emplace();
-  pool->for_each(n, fn);
+  PoolLease(const PoolLease&) = delete;
+  PoolLease& operator=(const PoolLease&) = delete;
+  ~PoolLease() { pool_->finish(); }  // before the lease is released
+  ChunkPool& pool() { return *pool_; }
+
+ private:
+  static std::mutex& shared_mutex() {
+    static std::mutex* const m = new std::mutex;  // never freed, like the pool
+    return *m;
+  }
+  static ChunkPool& shared_pool() {
+    static ChunkPool* const pool = new ChunkPool(true);  // never freed: see above
+    return *pool;
+  }
+  std::unique_lock<std::mutex> lock_;
+  ChunkPool sequential_{false};
+  ChunkPool* pool_ = &sequential_;
+};
+
+// Calls finish() when leaving a scope, so the helper never outlives the work it was given.
+class FinishGuard {
+ public:
+  explicit FinishGuard(ChunkPool& pool) : pool_(pool) {}
+  FinishGuard(const FinishGuard&) = delete;
+  FinishGuard& operator=(const FinishGuard&) = delete;
+  ~FinishGuard() { pool_.finish(); }
+
+ private:
+  ChunkPool& pool_;
+};
+
+// Batches grow 1, 2, 4, ... kBatchChunks chunks, so that a small payload does not pay for
+// allocating (and locking) full-size batch buffers.
+std::size_t grow(std::size_t& chunks) {
+  const std::size_t now = chunks;
+  chunks = std::min(kBatchChunks, 2 * chunks);
+  return now;
+}
+
+// A batch of plaintext chunks (n bytes) and room for their sealed form.
+struct PlainBatch {
+  SecretBytes plain;
+  Bytes sealed;
+  std::size_t n = 0;
+  bool last = true;  // holds the final chunk
+};
+
+// Fills `b` from `in`. `carry` is the look-ahead byte read after the previous batch (it opens
+// this one); one byte is read past a full batch: it tells whether the batch holds the final
+// chunk and is returned in `ahead` for the next batch.
+Status read_plain_batch(ByteReader& in, PlainBatch& b, std::size_t chunks,
+                        std::optional<std::uint8_t> carry, std::uint8_t& ahead) {
+  const std::size_t capacity = chunks * kChunkSize;
+  if (b.plain.size() < capacity) {
+    b.plain = SecretBytes(capacity);
+    b.sealed.resize(chunks * kSealedChunkSize);
+  }
+  std::size_t carried = 0;
+  if (carry) {
+    b.plain.data()[0] = *carry;
+    carried = 1;
+  }
+  KW_TRY(const std::size_t got, read_full(in, b.plain.span().first(capacity).subspan(carried)));
+  b.n = carried + got;
+  b.last = true;
+  if (b.n == capacity) {
+    KW_TRY(const std::size_t more, read_full(in, MutableByteView(&ahead, 1)));
+    b.last = more == 0;
+  }
+  return ok();
 }
 
 }  // namespace
@@ -155,49 +257,47 @@ Result<std::uint64_t> stream_encrypt(ByteView file_key, ByteReader& in, ByteWrit
   KW_TRY(const SecretBytes key, payload_key(file_key, nonce));
   KW_TRY_STATUS(out.write(nonce));
 
-  // One batch of plaintext chunks and their sealed form. One byte is read past each batch: it
-  // tells whether the batch holds the final chunk, and it opens the next batch.
-  SecretBytes plain(kBatchChunks * kChunkSize);
-  Bytes sealed(kBatchChunks * kSealedChunkSize);
-  std::vector<Status> results(kBatchChunks);
-  std::optional<ChunkPool> pool;
+  // Two batches: one being sealed while the next one is read.
+  PoolLease lease;
+  ChunkPool& pool = lease.pool();
+  std::array<PlainBatch, 2> batches;
+  std::array<Status, kBatchChunks> results;
   std::uint64_t counter = 0;
   std::uint64_t total = 0;
-  std::size_t carried = 0;  // 0 or 1: the look-ahead byte already at plain[0]
-  for (;;) {
-    KW_TRY(const std::size_t got, read_full(in, plain.span().subspan(carried)));
-    const std::size_t n = carried + got;
-    std::uint8_t ahead = 0;
-    bool last = true;
-    if (n == plain.size()) {
-      KW_TRY(const std::size_t more, read_full(in, MutableByteView(&ahead, 1)));
-      last = more == 0;
-    }
+  std::uint8_t ahead = 0;
+  std::size_t chunks = 1;
+  KW_TRY_STATUS(read_plain_batch(in, batches[0], grow(chunks), std::nullopt, ahead));
+  for (std::size_t cur = 0;; cur ^= 1) {
+    PlainBatch& b = batches[cur];
     // The empty payload is one empty final chunk; otherwise every chunk holds 1..64 KiB.
-    const std::size_t count = n == 0 ? 1 : (n + kChunkSize - 1) / kChunkSize;
+    const std::size_t count = b.n == 0 ? 1 : (b.n + kChunkSize - 1) / kChunkSize;
     if (counter > std::numeric_limits<std::uint64_t>::max() - count)
       return fail(Errc::invalid_argument, "age payload too long");
     auto seal_one = [&](std::size_t i) {
       const std::size_t begin = i * kChunkSize;
-      const std::size_t size = std::min(kChunkSize, n - begin);
-      const ChunkNonce cn = chunk_nonce(counter + i, last && i + 1 == count);
+      const std::size_t size = std::min(kChunkSize, b.n - begin);
+      const ChunkNonce cn = chunk_nonce(counter + i, b.last && i + 1 == count);
       try {
         results[i] = aead::chacha_seal_into(
-            key, cn, plain.view().subspan(begin, size), {},
-            MutableByteView(sealed.data() + i * kSealedChunkSize, size + aead::kTagSize));
+            key, cn, b.plain.view().subspan(begin, size), {},
+            MutableByteView(b.sealed.data() + i * kSealedChunkSize, size + aead::kTagSize));
       } catch (...) {
         results[i] = tl::unexpected(Error{Errc::crypto, "ChaCha20-Poly1305 encryption failed"});
       }
     };
-    run_chunks(pool, count, seal_one);
+    Status next = ok();
+    {
+      const FinishGuard guard(pool);
+      pool.start(count, seal_one);
+      if (!b.last) next = read_plain_batch(in, batches[cur ^ 1], grow(chunks), ahead, ahead);
+    }
     for (std::size_t i = 0; i < count; ++i) KW_TRY_STATUS(results[i]);
+    KW_TRY_STATUS(next);
     // Every chunk but the batch's last is full, so the sealed chunks are contiguous.
-    KW_TRY_STATUS(out.write(ByteView(sealed.data(), n + count * aead::kTagSize)));
-    total += n;
+    KW_TRY_STATUS(out.write(ByteView(b.sealed.data(), b.n + count * aead::kTagSize)));
+    total += b.n;
     counter += count;
-    if (last) return total;
-    plain.data()[0] = ahead;
-    carried = 1;
+    if (b.last) return total;
   }
 }
 
@@ -205,27 +305,45 @@ Status stream_decrypt(ByteView file_key, ByteView nonce, BufferedReader& in, Byt
                       std::uint64_t& written) {
   written = 0;
   KW_TRY(const SecretBytes key, payload_key(file_key, nonce));
-  // One batch of sealed chunks and their plaintext. The chunks of a batch are opened in parallel;
-  // then, in order, the authentic ones are released up to the first failure, exactly as if they
-  // had been opened one at a time.
-  Bytes sealed(kBatchChunks * kSealedChunkSize);
-  SecretBytes plain(kBatchChunks * kChunkSize);
+  // Two batches of sealed chunks: one being opened (on two threads) while the next one is read.
+  // Then, in order, the authentic chunks of the opened batch are released up to the first
+  // failure, exactly as if they had been opened one at a time.
+  struct SealedBatch {
+    Bytes sealed;
+    std::size_t requested = 0;  // bytes asked of the reader
+    std::size_t n = 0;          // bytes it gave
+  };
+  auto read_batch = [&in](SealedBatch& batch, std::size_t chunks) -> Result<std::size_t> {
+    batch.requested = chunks * kSealedChunkSize;
+    if (batch.sealed.size() < batch.requested) batch.sealed.resize(batch.requested);
+    return in.read_full(MutableByteView(batch.sealed).first(batch.requested));
+  };
+  PoolLease lease;
+  ChunkPool& pool = lease.pool();
+  std::array<SealedBatch, 2> batches;
+  SecretBytes plain;
+  std::size_t chunks = 1;
   enum class Opened : std::uint8_t { failed, middle, final };
   std::array<Opened, kBatchChunks> results{};
-  std::optional<ChunkPool> pool;
   std::uint64_t counter = 0;
-  for (;;) {
-    KW_TRY(const std::size_t n, in.read_full(MutableByteView(sealed)));
+  {
+    KW_TRY(const std::size_t n, read_batch(batches[0], grow(chunks)));
+    batches[0].n = n;
+  }
+  for (std::size_t cur = 0;; cur ^= 1) {
+    const SealedBatch& b = batches[cur];
     // End of input without a final chunk (also: no chunk at all).
-    if (n == 0) return payload_failed();
-    const std::size_t count = (n + kSealedChunkSize - 1) / kSealedChunkSize;
+    if (b.n == 0) return payload_failed();
+    const std::size_t count = (b.n + kSealedChunkSize - 1) / kSealedChunkSize;
     if (counter > std::numeric_limits<std::uint64_t>::max() - count) return payload_failed();
+    if (plain.size() < count * kChunkSize)
+      plain = SecretBytes(b.requested / kSealedChunkSize * kChunkSize);
     auto open_one = [&](std::size_t i) {
       results[i] = Opened::failed;
       const std::size_t begin = i * kSealedChunkSize;
-      const std::size_t size = std::min(kSealedChunkSize, n - begin);
+      const std::size_t size = std::min(kSealedChunkSize, b.n - begin);
       if (size < aead::kTagSize) return;
-      const ByteView chunk(sealed.data() + begin, size);
+      const ByteView chunk(b.sealed.data() + begin, size);
       const MutableByteView plain_view(plain.data() + i * kChunkSize, size - aead::kTagSize);
       const bool short_chunk = size < kSealedChunkSize;  // a short chunk can only be the final one
       // Only the very first chunk may be empty (the empty payload).
@@ -245,7 +363,14 @@ Status stream_decrypt(ByteView file_key, ByteView nonce, BufferedReader& in, Byt
         results[i] = Opened::failed;
       }
     };
-    run_chunks(pool, count, open_one);
+    // A batch shorter than the buffer ends the input: nothing more to read ahead.
+    const bool full = b.n == b.requested;
+    Result<std::size_t> next_n = std::size_t{0};
+    {
+      const FinishGuard guard(pool);
+      pool.start(count, open_one);
+      if (full) next_n = read_batch(batches[cur ^ 1], grow(chunks));
+    }
 
     // Release the authentic prefix of the batch, ending at the first failed or final chunk.
     std::size_t good = 0;
@@ -253,7 +378,7 @@ Status stream_decrypt(ByteView file_key, ByteView nonce, BufferedReader& in, Byt
     bool final_seen = false;
     for (; good < count; ++good) {
       if (results[good] == Opened::failed) break;
-      plain_size += std::min(kSealedChunkSize, n - good * kSealedChunkSize) - aead::kTagSize;
+      plain_size += std::min(kSealedChunkSize, b.n - good * kSealedChunkSize) - aead::kTagSize;
       if (results[good] == Opened::final) {
         final_seen = true;
         ++good;
@@ -271,11 +396,19 @@ Status stream_decrypt(ByteView file_key, ByteView nonce, BufferedReader& in, Byt
     if (final_seen) {
       // Nothing may follow the final chunk: neither later chunks of this batch nor more input.
       if (good < count) return payload_failed();
-      std::uint8_t extra = 0;
-      KW_TRY(const std::size_t more, in.read_full(MutableByteView(&extra, 1)));
+      if (!next_n) return tl::unexpected(next_n.error());
+      std::size_t more = *next_n;
+      if (!full) {
+        std::uint8_t extra = 0;
+        KW_TRY(more, in.read_full(MutableByteView(&extra, 1)));
+      }
       if (more != 0) return payload_failed();
       return ok();
     }
+    // Every chunk was authentic and none final: the input must go on.
+    if (!next_n) return tl::unexpected(next_n.error());
+    if (!full) return payload_failed();
+    batches[cur ^ 1].n = *next_n;
     counter += count;
   }
 }

@@ -15,8 +15,9 @@ namespace keyward::age {
 inline constexpr std::size_t kPayloadNonceSize = 16;
 inline constexpr std::size_t kChunkSize = 64 * 1024;
 inline constexpr std::size_t kSealedChunkSize = kChunkSize + 16;
-// Chunks are read, sealed/opened (on two threads) and written in batches of this many: 1 MiB of
-// plaintext, so memory stays bounded whatever the payload size.
+// Chunks are read, sealed/opened (on two threads) and written in batches of at most this many
+// (1 MiB of plaintext; the first batches are 1, 2, 4 and 8 chunks so that small payloads stay
+// cheap), so memory stays bounded whatever the payload size.
 inline constexpr std::size_t kBatchChunks = 16;
 
 // Writes a fresh nonce and the encrypted chunks of all of `in`. Returns the plaintext size.

@@ -136,8 +136,13 @@ TEST_CASE("age STREAM in batches: multi-batch payloads round trip, also at batch
           "[age]") {
   auto id = age::X25519Identity::generate();
   auto rcpt = id.recipient();
-  constexpr std::size_t batch = age::kBatchChunks * age::kChunkSize;
-  for (std::size_t n : {batch - 1, batch, batch + 1, 2 * batch, 3 * batch + 12345}) {
+  // Batches of 1, 2, 4, 8, then kBatchChunks (16) chunks: batch boundaries after chunks 1, 3, 7,
+  // 15, 31, 47, ...
+  static_assert(age::kBatchChunks == 16);
+  constexpr std::size_t chunk = age::kChunkSize;
+  constexpr std::size_t batch = age::kBatchChunks * chunk;
+  for (std::size_t n : {2 * chunk, 3 * chunk, 3 * chunk + 1, 15 * chunk - 1, 15 * chunk,
+                        31 * chunk, 31 * chunk + 1, 47 * chunk, 3 * batch + 12345}) {
     INFO("size " << n);
     const Bytes plain = pattern(n);
     const Bytes file = seal(rcpt, plain);
@@ -190,10 +195,12 @@ TEST_CASE("age STREAM in batches: a bad chunk releases only the chunks before it
     CHECK(stage == age::Stage::payload);
   };
 
-  // A flipped byte in a middle chunk of a middle batch, in the first chunk of a batch, in the
-  // last chunk of a batch and in the final (short) chunk.
-  for (std::size_t bad_chunk : {2 * batch_chunks + batch_chunks / 2, batch_chunks,
-                                2 * batch_chunks - 1, total_chunks - 1, std::size_t{0}}) {
+  // Batches of 1, 2, 4, 8, then 16 chunks: chunks 15..30 and 31..46 are full batches.
+  static_assert(age::kBatchChunks == 16);
+  // A flipped byte in a middle chunk of a full batch, in the first chunk of a batch, in the last
+  // chunk of a batch, in the final (short) chunk and in the first chunk.
+  for (std::size_t bad_chunk : {std::size_t{38}, std::size_t{31}, std::size_t{30}, std::size_t{5},
+                                total_chunks - 1, std::size_t{0}}) {
     INFO("bad chunk " << bad_chunk);
     Bytes bad = file;
     bad[static_cast<std::size_t>(at(bad_chunk)) + 100] ^= 0x01;
@@ -204,18 +211,20 @@ TEST_CASE("age STREAM in batches: a bad chunk releases only the chunks before it
     CHECK(released == plain_prefix(bad_chunk));
   }
 
-  // Cut exactly at a batch boundary: every chunk present is authentic but none is final.
-  {
-    Bytes cut(file.begin(), file.begin() + at(2 * batch_chunks));
+  // Cut exactly at a batch boundary, or inside a batch at a chunk boundary: every chunk present
+  // is authentic but none is final.
+  for (std::size_t cut_at : {std::size_t{31}, std::size_t{47}, std::size_t{40}}) {
+    INFO("cut after " << cut_at << " chunks");
+    Bytes cut(file.begin(), file.begin() + at(cut_at));
     Bytes released;
     decrypt_released(cut, released);
-    CHECK(released == plain_prefix(2 * batch_chunks));
+    CHECK(released == plain_prefix(cut_at));
   }
 
   // A middle chunk moved to another position (reordering) fails at that position.
   {
     Bytes swapped = file;
-    const std::size_t a = batch_chunks + 3, b = batch_chunks + 4;
+    const std::size_t a = 33, b = 34;
     std::swap_ranges(swapped.begin() + at(a), swapped.begin() + at(b), swapped.begin() + at(b));
     Bytes released;
     decrypt_released(swapped, released);
