@@ -48,6 +48,10 @@ Result<std::size_t> read_full(ByteReader& in, MutableByteView out) {
   return done;
 }
 
+// Batches smaller than this run on the calling thread alone: payloads under about 1 MiB never
+// start the helper (its wake-ups would cost more than they save).
+constexpr std::size_t kParallelChunks = kBatchChunks / 2;
+
 // Runs fn(0..n-1) on the calling thread and one helper thread (the machines keyward targets have
 // few cores; ChaCha20-Poly1305 of one 64 KiB chunk is the unit of work). start() hands the work
 // to the helper and returns at once, so the calling thread can read the next batch meanwhile;
@@ -55,8 +59,9 @@ Result<std::size_t> read_full(ByteReader& in, MutableByteView out) {
 // chunks the helper is working on. A helper that has not been scheduled yet is not waited for:
 // work is claimed through one atomic word holding (batch generation, next chunk), so a helper
 // waking up late finds the batch done (or a newer generation) and claims nothing. The helper is
-// started on the first call with two or more chunks (if it may be, and can be: otherwise finish()
-// does all the work). fn must not throw and must stay alive until finish() returns.
+// started on the first call with kParallelChunks or more chunks (if it may be, and can be:
+// otherwise finish() does all the work). fn must not throw and must stay alive until finish()
+// returns.
 class ChunkPool {
  public:
   explicit ChunkPool(bool may_thread) : tried_thread_(!may_thread) {}
@@ -76,7 +81,7 @@ class ChunkPool {
   template <class F>
   void start(std::size_t n, F& fn) {
     finish();
-    if (n >= 2 && !tried_thread_) {
+    if (n >= kParallelChunks && !tried_thread_) {
       tried_thread_ = true;
       try {
         thread_ = std::thread([this] { loop(); });
@@ -85,7 +90,7 @@ class ChunkPool {
       }
     }
     pending_ = true;
-    const bool wake = n >= 2 && thread_.joinable();
+    const bool wake = n >= kParallelChunks && thread_.joinable();
     {
       const std::lock_guard<std::mutex> lock(mutex_);
       ctx_ = &fn;
