@@ -1,5 +1,5 @@
 // Byte streams for the age format: small reader/writer interfaces so that encrypt and decrypt work
-// one 64 KiB chunk at a time and a large payload is never held in memory.
+// a batch of 64 KiB chunks at a time and a large payload is never held in memory.
 //
 // ByteReader/ByteWriter are what age::encrypt/decrypt consume; adapters are provided for
 // std::istream/std::ostream and for memory. BufferedReader adds the peek/line/read-fully

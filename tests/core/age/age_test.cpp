@@ -2,6 +2,7 @@
 // Conformance against the CCTV suite is in age_cctv_test.cpp, against the age CLI in
 // age_interop_test.cpp.
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <memory>
 #include <string>
 
@@ -128,6 +129,106 @@ TEST_CASE("age decrypt reads its input in any fragmentation", "[age]") {
     CHECK(r->armored == armor);
     CHECK(r->plaintext_size == plain.size());
     CHECK(out == plain);
+  }
+}
+
+TEST_CASE("age STREAM in batches: multi-batch payloads round trip, also at batch boundaries",
+          "[age]") {
+  auto id = age::X25519Identity::generate();
+  auto rcpt = id.recipient();
+  // Batches of 1, 2, 4, 8, then kBatchChunks (16) chunks: batch boundaries after chunks 1, 3, 7,
+  // 15, 31, 47, ...
+  static_assert(age::kBatchChunks == 16);
+  constexpr std::size_t chunk = age::kChunkSize;
+  constexpr std::size_t batch = age::kBatchChunks * chunk;
+  for (std::size_t n : {2 * chunk, 3 * chunk, 3 * chunk + 1, 15 * chunk - 1, 15 * chunk,
+                        31 * chunk, 31 * chunk + 1, 47 * chunk, 3 * batch + 12345}) {
+    INFO("size " << n);
+    const Bytes plain = pattern(n);
+    const Bytes file = seal(rcpt, plain);
+    const std::size_t chunks = (n + age::kChunkSize - 1) / age::kChunkSize;
+    const std::size_t header_end = as_chars(file).find("\n---") + 4 + 44 + 1;
+    CHECK(file.size() == header_end + age::kPayloadNonceSize + n + 16 * chunks);
+    auto back = open(id, file);
+    REQUIRE(back);
+    CHECK(back->equals(plain));
+  }
+  // Encrypting from a reader that hands out one byte at a time gives a file that decrypts too.
+  const Bytes plain = pattern(batch + 3);
+  TrickleReader in(plain);
+  Bytes file;
+  age::VectorWriter w(file);
+  age::Recipient* rs[] = {&rcpt};
+  REQUIRE(age::encrypt(rs, in, w));
+  auto back = open(id, file);
+  REQUIRE(back);
+  CHECK(back->equals(plain));
+}
+
+TEST_CASE("age STREAM in batches: a bad chunk releases only the chunks before it", "[age]") {
+  auto id = age::X25519Identity::generate();
+  auto rcpt = id.recipient();
+  constexpr std::size_t batch_chunks = age::kBatchChunks;
+  const std::size_t total_chunks = 3 * batch_chunks + 2;  // the last one is short
+  const Bytes plain = pattern((total_chunks - 1) * age::kChunkSize + 777);
+  const Bytes file = seal(rcpt, plain);
+  const std::size_t payload = as_chars(file).find("\n---") + 4 + 44 + 1 + age::kPayloadNonceSize;
+  // Offset of sealed chunk i in the file; the first `chunks` chunks of plaintext.
+  auto at = [&](std::size_t i) {
+    return static_cast<std::ptrdiff_t>(payload + i * age::kSealedChunkSize);
+  };
+  auto plain_prefix = [&](std::size_t chunks) {
+    return Bytes(plain.begin(),
+                 plain.begin() + static_cast<std::ptrdiff_t>(chunks * age::kChunkSize));
+  };
+
+  auto decrypt_released = [&](const Bytes& bad, Bytes& released) {
+    released.clear();
+    age::MemoryReader in(bad);
+    age::VectorWriter w(released);
+    age::Identity* ids[] = {&id};
+    age::Stage stage{};
+    auto r = age::decrypt(ids, in, w, {}, &stage);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == Errc::decrypt_failed);
+    CHECK(r.error().message == kDecryptFailedMessage);
+    CHECK(stage == age::Stage::payload);
+  };
+
+  // Batches of 1, 2, 4, 8, then 16 chunks: chunks 15..30 and 31..46 are full batches.
+  static_assert(age::kBatchChunks == 16);
+  // A flipped byte in a middle chunk of a full batch, in the first chunk of a batch, in the last
+  // chunk of a batch, in the final (short) chunk and in the first chunk.
+  for (std::size_t bad_chunk : {std::size_t{38}, std::size_t{31}, std::size_t{30}, std::size_t{5},
+                                total_chunks - 1, std::size_t{0}}) {
+    INFO("bad chunk " << bad_chunk);
+    Bytes bad = file;
+    bad[static_cast<std::size_t>(at(bad_chunk)) + 100] ^= 0x01;
+    Bytes released;
+    decrypt_released(bad, released);
+    // Exactly the chunks before the bad one: none of its plaintext, nothing after it.
+    CHECK(released.size() == bad_chunk * age::kChunkSize);
+    CHECK(released == plain_prefix(bad_chunk));
+  }
+
+  // Cut exactly at a batch boundary, or inside a batch at a chunk boundary: every chunk present
+  // is authentic but none is final.
+  for (std::size_t cut_at : {std::size_t{31}, std::size_t{47}, std::size_t{40}}) {
+    INFO("cut after " << cut_at << " chunks");
+    Bytes cut(file.begin(), file.begin() + at(cut_at));
+    Bytes released;
+    decrypt_released(cut, released);
+    CHECK(released == plain_prefix(cut_at));
+  }
+
+  // A middle chunk moved to another position (reordering) fails at that position.
+  {
+    Bytes swapped = file;
+    const std::size_t a = 33, b = 34;
+    std::swap_ranges(swapped.begin() + at(a), swapped.begin() + at(b), swapped.begin() + at(b));
+    Bytes released;
+    decrypt_released(swapped, released);
+    CHECK(released == plain_prefix(a));
   }
 }
 
