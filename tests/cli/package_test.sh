@@ -96,7 +96,10 @@ expect_exit 3 kb unpack --in "$TMP/st.kpkg" --token "$TMP/bad.token"
 size=$(stat -c %s "$TMP/st.kpkg")
 for off in 20 60 $((size / 2)) $((size - 1)); do
   cp "$TMP/st.kpkg" "$TMP/t.kpkg"
-  printf '\xff' | dd of="$TMP/t.kpkg" bs=1 seek="$off" conv=notrunc status=none
+  # XOR, not overwrite: a fixed value equals the original byte one time in 256.
+  byte=$(od -An -tu1 -j "$off" -N1 "$TMP/st.kpkg" | tr -d ' ')
+  printf "$(printf '\\%03o' $((byte ^ 0x5A)))" | dd of="$TMP/t.kpkg" bs=1 seek="$off" conv=notrunc status=none
+  ! cmp -s "$TMP/st.kpkg" "$TMP/t.kpkg" || fail "byte $off was not changed"
   code=0
   kb unpack --in "$TMP/t.kpkg" >/dev/null 2>"$TMP/t.err" || code=$?
   [[ $code == 3 || $code == 4 || $code == 5 ]] || fail "tampered byte $off: exit $code $(cat "$TMP/t.err")"
