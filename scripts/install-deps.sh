@@ -12,6 +12,8 @@ PACKAGES=(
   libsqlite3-dev sqlite3 libexpected-dev libcli11-dev nlohmann-json3-dev libfmt-dev
   # QR codes for air-gapped transfer (keyward pubkey --qr, package --qr)
   libqrencode-dev
+  # tests decode the printed QR codes with a real reader (zbarimg)
+  zbar-tools
   # tests and benchmarks
   catch2 libbenchmark-dev zlib1g-dev
   # hardware: PIV over PC/SC, FIDO2

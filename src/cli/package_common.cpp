@@ -298,6 +298,7 @@ Status print_qr(const std::string& text) {
     }
     out += "\n";
   }
+  out += "\n";  // two codes printed one after the other must not touch (a camera sees one blob)
   QRcode_free(qr);
   std::fwrite(out.data(), 1, out.size(), stdout);
   std::fflush(stdout);

@@ -159,8 +159,19 @@ expect_exit 0 ka package --env staging --recipient "$RB" --out "$TMP/a.age" --to
 expect_eq "$(head -n 1 "$TMP/a.age")" "-----BEGIN AGE ENCRYPTED FILE-----"
 expect_eq "$(head -n 1 "$TMP/a.tok")" "-----BEGIN KEYWARD ACCESS TOKEN-----"
 expect_contains "$OUT" "█"
+# What a camera would read: the printed codes, turned back into images and decoded by zbarimg,
+# give the armored package and the token byte for byte (first the package, then the token).
+command -v zbarimg >/dev/null || fail "zbarimg is missing (scripts/install-deps.sh installs zbar-tools)"
+qr_decode() { # $1 = image -> the decoded text on stdout
+  zbarimg -q --raw -Sdisable -Sqrcode.enable "$1" 2>/dev/null
+}
+expect_eq "$(printf '%s\n' "$OUT" | /usr/bin/python3 "$KEYWARD_SOURCE_DIR/tests/cli/qr_to_pbm.py" "$TMP/pq")" "2"
+expect_eq "$(qr_decode "$TMP/pq-1.pbm")" "$(cat "$TMP/a.age")"
+expect_eq "$(qr_decode "$TMP/pq-2.pbm")" "$(cat "$TMP/a.tok")"
 expect_exit 0 kb unpack --in "$TMP/a.age" --token "$TMP/a.tok" --overwrite
 expect_exit 0 kb pubkey --qr
 expect_contains "$OUT" "▀"
+expect_eq "$(printf '%s\n' "$OUT" | /usr/bin/python3 "$KEYWARD_SOURCE_DIR/tests/cli/qr_to_pbm.py" "$TMP/kq")" "1"
+expect_eq "$(qr_decode "$TMP/kq-1.pbm")" "$RB"
 expect_exit 2 ka package --env staging --recipient "$RB" --out "$TMP/q.age" --token-out "$TMP/q.tok" --qr
 echo "package: ok"
