@@ -55,3 +55,14 @@ new_identity() {
 
 # Sets a secret from a literal, with the passphrase file.
 setv() { printf '%s' "$2" | kw set "$1" --passphrase-file "$PASSFILE"; }
+
+# tty_run SCRIPT CMD...: runs CMD on a new pseudo-terminal (tests/cli/drive_tty.py); SCRIPT holds
+# "expected prompt|answer" lines. Sets OUT to what the terminal showed; returns CMD's exit code.
+tty_run() {
+  local script=$1
+  shift
+  local got=0
+  /usr/bin/python3 "$(dirname "${BASH_SOURCE[0]}")/drive_tty.py" "$script" "$@" || got=$?
+  OUT=$(cat "$script.out" 2>/dev/null || true)
+  return $got
+}

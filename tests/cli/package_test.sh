@@ -79,8 +79,19 @@ expect_eq "$(hash_b)" "$h"
 printf 'https://api.example/v2' | kw --vault "$A" set dev/api/URL --passphrase-file "$PASSFILE" 2>/dev/null
 expect_exit 0 ka package --env dev --component api --recipient "$RB" --out "$TMP/api.kpkg" --token-out "$TMP/api.token"
 expect_contains "$ERR" "Sealed 2 secret(s)"
-expect_exit 0 kb unpack --in "$TMP/api.kpkg" --overwrite
+# On a terminal it asks instead: "no" imports nothing (exit 18), "yes" replaces the values.
+UNPACK_TTY=("$KEYWARD_BIN" --vault "$B" unpack --in "$TMP/api.kpkg" --passphrase-file "$PASSFILE")
+h=$(hash_b)
+printf 'Overwrite 2 existing secrets|n\n' >"$TMP/ow-no"
+got=0; tty_run "$TMP/ow-no" "${UNPACK_TTY[@]}" || got=$?
+expect_eq "$got" "18"
+expect_contains "$OUT" "nothing imported"
+expect_eq "$(hash_b)" "$h"
+printf 'Overwrite 2 existing secrets|y\n' >"$TMP/ow-yes"
+got=0; tty_run "$TMP/ow-yes" "${UNPACK_TTY[@]}" || got=$?
+expect_eq "$got" "0"
 expect_eq "$(kb get dev/api/URL)" "https://api.example/v2"
+expect_eq "$(kb get dev/api/TOKEN)" "tok-123"
 
 # Wrong identity, wrong token, tampering, truncation: clear errors, nothing imported.
 new_identity

@@ -8,52 +8,6 @@ reset_piv
 init_vault >/dev/null 2>&1
 setv dev/api/A "alpha" 2>/dev/null
 state() { /usr/bin/python3 -c "import json; print(json.load(open('$HWSIM_STATE/piv0.json'))$1)"; }
-# tty_run SCRIPT CMD...: runs CMD on a new pty; SCRIPT is "expect|answer" lines; exit code of CMD.
-cat >"$TMP/drive_tty.py" <<'PY'
-import os, pty, select, sys, time
-script = [l.split("|", 1) for l in open(sys.argv[1]).read().splitlines() if l]
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(sys.argv[2], sys.argv[2:])
-buf, seen = b"", b""
-def read_until(text, timeout=30):
-    global buf, seen
-    end = time.time() + timeout
-    while text.encode() not in buf:
-        r, _, _ = select.select([fd], [], [], max(0, end - time.time()))
-        if not r:
-            sys.exit("pty: timed out waiting for %r; output so far: %r" % (text, seen))
-        try:
-            data = os.read(fd, 4096)
-        except OSError:
-            sys.exit("pty: program ended before %r; output: %r" % (text, seen))
-        buf += data
-        seen += data
-    buf = buf[buf.index(text.encode()) + len(text):]
-for want, answer in script:
-    read_until(want)
-    time.sleep(0.3)  # the prompt flushes pending input (TCSAFLUSH) after printing itself
-    os.write(fd, (answer + "\n").encode())
-while True:
-    try:
-        data = os.read(fd, 4096)
-    except OSError:
-        break
-    if not data:
-        break
-    seen += data
-_, status = os.waitpid(pid, 0)
-open(sys.argv[1] + ".out", "wb").write(seen)
-sys.exit(os.waitstatus_to_exitcode(status))
-PY
-tty_run() {
-  local script=$1
-  shift
-  local got=0
-  /usr/bin/python3 "$TMP/drive_tty.py" "$script" "$@" || got=$?
-  OUT=$(cat "$script.out" 2>/dev/null || true)
-  return $got
-}
 ENROL=("$KEYWARD_BIN" slot add piv --serial $S1 --label yk --pin-file "$PINFILE" --passphrase-file "$PASSFILE")
 
 # "no": refused (policy), nothing changed.
