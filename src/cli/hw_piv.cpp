@@ -133,7 +133,8 @@ class CliPivAgent final : public vault::PivKeyAgent {
       listed_ = true;
       KW_TRY(readers_, hw::pcsc_readers());
       if (readers_.empty()) {
-        return fail(Errc::device, "no smart-card reader found: plug in your YubiKey");
+        return fail(Errc::device, "no smart-card reader found: plug in your YubiKey (if it is plugged in, "
+                               "check `lsusb` and `journalctl -u pcscd`)");
       }
     }
     while (next_reader_ < readers_.size()) {
@@ -411,6 +412,10 @@ Result<vault::Slot> enrol_piv_slot(const Context& ctx, const PivEnrolOptions& o,
 
   // Find the card.
   KW_TRY(auto readers, hw::pcsc_readers());
+  if (readers.empty()) {
+    return fail(Errc::device, "no smart-card reader found: plug in your YubiKey (if it is plugged "
+                              "in, check `lsusb` and `journalctl -u pcscd`)");
+  }
   std::vector<std::unique_ptr<hw::PivCard>> cards;
   std::string seen;
   for (const auto& r : readers) {
