@@ -84,10 +84,15 @@ bash tests/hwsim/fixture.sh start "$hwdir" "$sim" --piv 0 --fido2 "$hwdir/fido0.
 export KEYWARD_PIV_TRUST_SIM_CA="$hwdir/attestation-ca.pem"
 export KEYWARD_FIDO2_DEVICES="sim:$hwdir/fido0.sock"
 printf '123456\n' >"$demo/pin"   # the factory PIN of the fresh simulated card
+# keyward never keeps factory credentials: enrolment replaces PIN, PUK and management key (on a
+# terminal it asks and reads them twice; here they come from files).
+printf '%s\n' 731946 >"$demo/new-pin"
+printf '%s\n' 58203174 >"$demo/new-puk"
 
-step "enrol the YubiKey: a P-256 key generated on the card (touch always), attestation verified"
-show "$kw" slot add piv --serial 20000001 --label yubikey --allow-default-pin \
-  --pin-file "$demo/pin" "${pp[@]}" </dev/null
+step "enrol the YubiKey: factory PIN/PUK/management key replaced, a P-256 key generated on the card (touch always), attestation verified"
+show "$kw" slot add piv --serial 20000001 --label yubikey --pin-file "$demo/pin" \
+  --new-pin-file "$demo/new-pin" --new-puk-file "$demo/new-puk" "${pp[@]}" </dev/null
+cp "$demo/new-pin" "$demo/pin"   # from now on the card's PIN is the new one
 step "enrol the FIDO2 key (it must also receive the high key, so unlock with the YubiKey: a touch)"
 show "$kw" slot add fido2 --device "sim:$hwdir/fido0.sock" --label fido2-key \
   --piv --pin-file "$demo/pin" </dev/null
