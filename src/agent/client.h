@@ -5,6 +5,7 @@
 #include <string>
 
 #include "agent/proto.h"
+#include "core/fd.h"
 
 namespace keyward::agent {
 
@@ -14,7 +15,7 @@ int client_timeout_ms();
 
 // Connects to the agent. Errors: not_found when no agent listens (no socket, or connection
 // refused: a stale socket); unavailable/policy/io for anything else.
-Result<class Fd> connect_agent(const std::string& socket_path, int timeout_ms);
+Result<Fd> connect_agent(const std::string& socket_path, int timeout_ms);
 
 // Sends `req` and returns the agent's response. The response may itself be an error
 // (ok == false); transport failures are errors of this call: not_found (no agent), unavailable

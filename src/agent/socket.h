@@ -11,6 +11,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "core/fd.h"
 
 namespace keyward::agent {
 
@@ -27,26 +28,7 @@ pid_t peer_pid(int fd);
 // Sets send and receive timeouts on a socket.
 void set_timeouts(int fd, int ms);
 
-// An owned file descriptor.
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(Fd&& o) noexcept : fd_(o.release()) {}
-  Fd& operator=(Fd&& o) noexcept;
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd();
-  int get() const { return fd_; }
-  int release() {
-    int f = fd_;
-    fd_ = -1;
-    return f;
-  }
-  explicit operator bool() const { return fd_ >= 0; }
-
- private:
-  int fd_ = -1;
-};
+// An owned file descriptor (src/core/fd.h).
+using Fd = ::keyward::Fd;
 
 }  // namespace keyward::agent

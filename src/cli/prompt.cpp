@@ -8,24 +8,9 @@
 #include <csignal>
 #include <cstring>
 
+#include "core/fd.h"
+
 namespace keyward::cli {
-namespace {
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
-}  // namespace
 
 bool have_tty() {
   int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC);

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <set>
 
+#include "core/fd.h"
 #include "core/hash.h"
 #include "core/hex.h"
 #include "core/random.h"
@@ -19,20 +20,6 @@ namespace keyward::audit {
 namespace {
 
 constexpr std::size_t kMaxProblems = 20;
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 tl::unexpected<Error> os_error(const std::string& what, const std::string& path) {
   return fail(Errc::io, what + " " + path + ": " + std::strerror(errno));
