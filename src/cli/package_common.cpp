@@ -16,6 +16,7 @@
 #include "core/p256.h"
 #include "core/pubkey.h"
 #include "hw/piv_card.h"
+#include "core/file_io.h"
 
 namespace keyward::cli::pkg {
 namespace {
@@ -248,31 +249,7 @@ Status write_private_file(const std::string& path, ByteView data, bool replace) 
   if (!replace && ::stat(path.c_str(), &st) == 0) {
     return fail(Errc::already_exists, path + " exists; remove it or choose another path");
   }
-  std::string tmp = path + ".tmp-" + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return fail(Errc::io, "cannot write " + path + ": " + std::strerror(errno));
-  std::size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int e = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return fail(Errc::io, "cannot write " + path + ": " + std::strerror(e));
-    }
-    off += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    ::unlink(tmp.c_str());
-    return fail(Errc::io, "cannot write " + path + ": " + std::strerror(errno));
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    int e = errno;
-    ::unlink(tmp.c_str());
-    return fail(Errc::io, "cannot write " + path + ": " + std::strerror(e));
-  }
-  return ok();
+  return write_file_atomic(path, data, 0600);
 }
 
 Status print_qr(const std::string& text) {

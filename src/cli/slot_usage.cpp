@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/hex.h"
+#include "core/file_io.h"
 
 namespace keyward::cli {
 namespace {
@@ -80,24 +81,8 @@ void record(const vault::VaultId& vid, std::uint32_t slot, bool used) {
   if (used) entry["last_used"] = now_utc();
   if (!current_device().empty()) entry["device"] = current_device();
   std::string text = j.dump(2) + "\n";
-  // Atomic replace: a unique temporary file in the same directory, then rename.
-  std::string tmp = file + ".XXXXXX";
-  int fd = ::mkstemp(tmp.data());
-  if (fd < 0) return;
-  std::size_t off = 0;
-  bool good = true;
-  while (off < text.size()) {
-    ssize_t n = ::write(fd, text.data() + off, text.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      good = false;
-      break;
-    }
-    off += static_cast<std::size_t>(n);
-  }
-  good = ::fchmod(fd, 0600) == 0 && good;
-  good = ::close(fd) == 0 && good;
-  if (!good || ::rename(tmp.c_str(), file.c_str()) != 0) ::unlink(tmp.c_str());
+  // Best effort: a usage note that cannot be written is not worth failing the command for.
+  (void)write_file_atomic(file, as_bytes(text), 0600);
 }
 }  // namespace
 

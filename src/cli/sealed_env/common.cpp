@@ -13,6 +13,7 @@
 #include <set>
 
 #include "core/random.h"
+#include "core/file_io.h"
 
 namespace keyward::cli::sealed_env {
 
@@ -58,24 +59,7 @@ Result<std::string> read_text(const std::string& path) {
 }
 
 Status write_text_atomic(const std::string& path, std::string_view text, bool secret_mode) {
-  std::string tmp = path + ".tmp-keyward";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, secret_mode ? 0600 : 0644);
-  if (fd < 0) return fail(Errc::io, "cannot write " + tmp + ": " + std::strerror(errno));
-  std::size_t off = 0;
-  while (off < text.size()) {
-    ssize_t n = ::write(fd, text.data() + off, text.size() - off);
-    if (n < 0) {
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return fail(Errc::io, "cannot write " + tmp + ": " + std::strerror(errno));
-    }
-    off += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    return fail(Errc::io, "cannot write " + path + ": " + std::strerror(errno));
-  }
-  return ok();
+  return write_file_atomic(path, as_bytes(text), secret_mode ? 0600 : 0644);
 }
 
 std::string sibling_config_path(const std::string& sealed_path) {

@@ -27,6 +27,7 @@
 #include "core/vault/codec.h"
 #include "core/vault/slot_fido2.h"
 #include "core/vault/slot_piv.h"
+#include "core/file_io.h"
 
 namespace keyward::gate {
 namespace {
@@ -130,27 +131,7 @@ class CounterStore {
   Status store(const std::map<std::string, std::uint32_t>& seen) {
     std::string text = std::string(kCounterMagic) + "\n";
     for (const auto& [k, v] : seen) text += k + " " + std::to_string(v) + "\n";
-    std::string tmp = file_ + ".tmp";
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) return fail(Errc::io, "cannot write " + tmp + ": " + std::strerror(errno));
-    std::size_t off = 0;
-    bool good = true;
-    while (off < text.size()) {
-      ssize_t n = ::write(fd, text.data() + off, text.size() - off);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        good = false;
-        break;
-      }
-      off += static_cast<std::size_t>(n);
-    }
-    if (good && ::fsync(fd) != 0) good = false;
-    ::close(fd);
-    if (!good || ::rename(tmp.c_str(), file_.c_str()) != 0) {
-      ::unlink(tmp.c_str());
-      return fail(Errc::io, "cannot write " + file_ + ": " + std::strerror(errno));
-    }
-    return ok();
+    return write_file_atomic(file_, as_bytes(text), 0600);
   }
 
   std::string dir_, file_;

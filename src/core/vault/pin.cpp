@@ -13,6 +13,7 @@
 
 #include "core/hash.h"
 #include "core/hex.h"
+#include "core/file_io.h"
 
 namespace keyward::vault {
 namespace {
@@ -47,17 +48,6 @@ class FileLock {
  private:
   int fd_ = -1;
 };
-
-Status write_all(int fd, const std::string& text) {
-  std::size_t off = 0;
-  while (off < text.size()) {
-    ssize_t n = ::write(fd, text.data() + off, text.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return fail(Errc::io, std::string("cannot write the pin file: ") + std::strerror(errno));
-    off += static_cast<std::size_t>(n);
-  }
-  return ok();
-}
 
 }  // namespace
 
@@ -129,25 +119,7 @@ Status PinStore::raise(const Pin& pin) const {
   std::ostringstream os;
   os << "keyward-pin 1\npath " << vault_path_ << "\nvault-id " << encoding::hex_encode(next.vault_id)
      << "\nrevision " << next.revision << "\nkey-id " << encoding::hex_encode(next.key_id) << "\n";
-  std::string tmp = file_ + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return fail(Errc::io, "cannot write " + tmp + ": " + std::strerror(errno));
-  auto written = write_all(fd, os.str());
-  if (written && ::fsync(fd) != 0) written = fail(Errc::io, "cannot sync " + tmp);
-  ::close(fd);
-  if (!written) {
-    ::unlink(tmp.c_str());
-    return written;
-  }
-  if (::rename(tmp.c_str(), file_.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    return fail(Errc::io, "cannot replace " + file_ + ": " + std::strerror(errno));
-  }
-  int dfd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
+  KW_TRY_STATUS(write_file_atomic(file_, as_bytes(os.str()), 0600));
   return ok();
 }
 

@@ -1,0 +1,23 @@
+// Small file helpers shared by every module that keeps a file of its own next to the vault
+// (pin files, presence counters, slot usage, packages and tokens, .env.sealed files).
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+
+#include "core/bytes.h"
+#include "core/error.h"
+
+namespace keyward {
+
+// Writes all of `data` to `fd`, retrying short writes and EINTR. On failure errno tells why.
+bool write_all(int fd, ByteView data) noexcept;
+
+// Replaces `path` atomically: the data goes to a new temporary file in the same directory
+// (created with `mode` less the umask, never following an existing name), is fsync'ed, renamed over `path`, and
+// the directory is fsync'ed so the rename survives a power loss. Readers see the old file or the
+// new one, never a mix; on any failure the temporary file is removed and `path` is untouched.
+Status write_file_atomic(const std::string& path, ByteView data, mode_t mode);
+
+}  // namespace keyward
