@@ -21,19 +21,6 @@ std::string hex2(std::uint8_t v) {
   return std::string{d[v >> 4], d[v & 15]};
 }
 
-// The PIV PIN: --pin-file, KEYWARD_PIV_PIN, else a no-echo prompt naming the card.
-Result<SecretBytes> piv_pin(const PivUnlockOptions& o, const hw::PivCard& card) {
-  if (!o.pin_file.empty()) return read_secret_file(o.pin_file);
-  if (const char* p = std::getenv("KEYWARD_PIV_PIN"); p != nullptr && p[0] != '\0') {
-    return SecretBytes::copy_of(std::string_view(p));
-  }
-  if (!have_tty()) {
-    return fail(Errc::invalid_argument, "the PIV PIN of " + card.name() +
-                                            " is needed: no terminal to ask on; use --pin-file "
-                                            "or KEYWARD_PIV_PIN");
-  }
-  return prompt_secret("PIV PIN for " + card.name() + " (not the FIDO2 PIN): ");
-}
 
 // Checks the retry counter, then verifies the PIN. Refuses to spend the last try unless allowed.
 Status verify_pin_checked(const PivUnlockOptions& o, hw::PivCard& card) {
@@ -304,6 +291,19 @@ Status replace_defaults(const Context& ctx, const PivEnrolOptions& o,
 }
 
 }  // namespace
+
+Result<SecretBytes> piv_pin(const PivUnlockOptions& o, const hw::PivCard& card) {
+  if (!o.pin_file.empty()) return read_secret_file(o.pin_file);
+  if (const char* p = std::getenv("KEYWARD_PIV_PIN"); p != nullptr && p[0] != '\0') {
+    return SecretBytes::copy_of(std::string_view(p));
+  }
+  if (!have_tty()) {
+    return fail(Errc::invalid_argument, "the PIV PIN of " + card.name() +
+                                            " is needed: no terminal to ask on; use --pin-file "
+                                            "or KEYWARD_PIV_PIN");
+  }
+  return prompt_secret("PIV PIN for " + card.name() + " (not the FIDO2 PIN): ");
+}
 
 void add_piv_unlock_options(CLI::App* cmd, PivUnlockOptions& o) {
   cmd->add_flag("--piv", o.piv, "Unlock with a PIV slot (YubiKey); also KEYWARD_UNLOCK=piv");

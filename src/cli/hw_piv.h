@@ -10,7 +10,12 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/cli.h"
+#include "core/secret.h"
 #include "core/vault/slot_piv.h"
+
+namespace keyward::hw {
+class PivCard;
+}
 
 namespace keyward::cli {
 
@@ -28,6 +33,9 @@ void install_piv_agent(const PivUnlockOptions& o, const std::string& vault_name)
 // by another slot type. open_vault remembers them.
 void remember_piv_options(const PivUnlockOptions& o);
 const PivUnlockOptions& remembered_piv_options();
+// The PIV PIN for `card`: --pin-file, KEYWARD_PIV_PIN, else a no-echo prompt naming the card
+// (and saying it is not the FIDO2 PIN); an error when there is no terminal to ask on.
+Result<SecretBytes> piv_pin(const PivUnlockOptions& o, const hw::PivCard& card);
 // After a failed unlock through PIV slots: the most useful error the agent saw (card absent,
 // wrong PIN, touch refused ...), or the original error.
 Error piv_unlock_error(const Error& original);

@@ -13,10 +13,10 @@
 
 #include "cli/prompt.h"
 #include "core/age/keys.h"
+#include "core/file_io.h"
 #include "core/p256.h"
 #include "core/pubkey.h"
 #include "hw/piv_card.h"
-#include "core/file_io.h"
 
 namespace keyward::cli::pkg {
 namespace {
@@ -35,19 +35,6 @@ Status store_reserved(vault::Vault& v, const char* coordinate, SecretBytes value
   items[0].coordinate = coordinate;
   items[0].value = std::move(value);
   return v.set(items);
-}
-
-Result<SecretBytes> card_pin(const PivUnlockOptions& o, const hw::PivCard& card) {
-  if (!o.pin_file.empty()) return read_secret_file(o.pin_file);
-  if (const char* p = std::getenv("KEYWARD_PIV_PIN"); p != nullptr && p[0] != '\0') {
-    return SecretBytes::copy_of(std::string_view(p));
-  }
-  if (!have_tty()) {
-    return fail(Errc::invalid_argument, "the PIV PIN of " + card.name() +
-                                            " is needed: no terminal to ask on; use --pin-file "
-                                            "or KEYWARD_PIV_PIN");
-  }
-  return prompt_secret("PIV PIN for " + card.name() + ": ");
 }
 
 struct CardState {
@@ -78,7 +65,7 @@ class CardKey final : public age::P256Decapsulator {
         return fail(Errc::policy, "only one PIV PIN try is left on " + st_.card->name() +
                                       "; pass --allow-last-pin-try to use it anyway");
       }
-      KW_TRY(auto pin, card_pin(st_.pin, *st_.card));
+      KW_TRY(auto pin, piv_pin(st_.pin, *st_.card));
       KW_TRY_STATUS(st_.card->verify_pin(pin));
       st_.pin_verified = true;
     }
