@@ -7,6 +7,8 @@
 . "$(dirname "$0")/lib.sh"
 [[ $(id -u) == 0 ]] && command -v unshare >/dev/null && command -v pcscd >/dev/null ||
   { echo "needs root, unshare and pcscd: skipping"; exit 77; }
+unshare --mount --propagation private true 2>/dev/null ||
+  { echo "mount namespaces are not available here: skipping"; exit 77; }
 reset_piv
 init_vault >/dev/null 2>&1
 setv dev/api/A "alpha" 2>/dev/null
