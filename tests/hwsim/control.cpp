@@ -178,8 +178,8 @@ std::string ControlServer::handle(const std::string& line) {
     return "ok pin blocked";
   }
   if (cmd == "factory-reset") {
-    d->factory_reset();
-    return "ok factory state";
+    if (!d->factory_reset(arg)) return "error factory-reset: unknown profile '" + arg + "' (PIV: 5.4 or 5.7)";
+    return "ok factory state" + (arg.empty() ? std::string() : " " + arg);
   }
   if (cmd == "misbehave") {
     std::string mode = arg, param;

@@ -18,7 +18,9 @@ struct ControlDevice {
   std::function<bool()> ready;
   std::function<std::string()> status;
   std::function<void()> block_pin;
-  std::function<void()> factory_reset;
+  // Argument of `factory-reset` (PIV: a profile name, "" = the serve profile); false when the
+  // device does not accept it.
+  std::function<bool(const std::string&)> factory_reset;
 };
 
 class ControlServer {
