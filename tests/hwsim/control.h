@@ -21,6 +21,8 @@ struct ControlDevice {
   // Argument of `factory-reset` (PIV: a profile name, "" = the serve profile); false when the
   // device does not accept it.
   std::function<bool(const std::string&)> factory_reset;
+  // `set-mgmt-key ALG:HEX` (PIV only; empty for other devices): "" on success, else the error.
+  std::function<std::string(const std::string&)> set_mgmt_key;
 };
 
 class ControlServer {

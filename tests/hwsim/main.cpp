@@ -53,7 +53,8 @@ constexpr const char* kUsage = R"(usage:
       DEVICE: piv0 piv1 fido0 fido1 ... or "all"
       COMMAND: status | ready | touch [WAIT_MS] | refuse [WAIT_MS] | timeout [WAIT_MS] |
                wait-touch [WAIT_MS] | auto-touch MS|off | touch-timeout MS | remove | insert |
-               block-pin | factory-reset [5.4|5.7] | misbehave wrong-sw|truncate|slow[:MS]|off |
+               block-pin | factory-reset [5.4|5.7] | set-mgmt-key ALG:HEX |
+               misbehave wrong-sw|truncate|slow[:MS]|off |
                trace | trace-reset | quit
       The socket defaults to $KEYWARD_HWSIM_CTL, else /tmp/keyward-hwsim/ctl.sock.
 )";
@@ -203,6 +204,23 @@ int serve(const std::vector<std::string>& args) {
                          auto p = hwsim::PivProfile::named(arg);
                          if (p) c->factory_reset(*p);
                          return p.has_value();
+                       },
+                       [c](const std::string& arg) -> std::string {
+                         // ALG:HEX, ALG = 3des | aes128 | aes192 | aes256
+                         const auto colon = arg.find(':');
+                         const std::string name = arg.substr(0, colon);
+                         const std::uint8_t alg = name == "3des"     ? hwsim::kMgmtTdes
+                                                  : name == "aes128" ? hwsim::kMgmtAes128
+                                                  : name == "aes192" ? hwsim::kMgmtAes192
+                                                  : name == "aes256" ? hwsim::kMgmtAes256
+                                                                     : 0;
+                         auto key = colon == std::string::npos ? std::nullopt
+                                                               : hwsim::from_hex(arg.substr(colon + 1));
+                         if (alg == 0 || !key || !c->set_management_key(alg, *key)) {
+                           return "set-mgmt-key needs 3des|aes128|aes192|aes256:HEX with the "
+                                  "algorithm's key length";
+                         }
+                         return "";
                        }});
   }
 
@@ -226,7 +244,8 @@ int serve(const std::vector<std::string>& args) {
                          if (!arg.empty()) return false;
                          d->factory_reset();
                          return true;
-                       }});
+                       },
+                       {}});
   }
 
   hwsim::ControlServer control(ctl_path, devices, g_stop);

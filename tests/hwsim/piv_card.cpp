@@ -218,6 +218,18 @@ void PivCard::factory_reset(const std::optional<PivProfile>& profile) {
   pending_response_.clear();
 }
 
+bool PivCard::set_management_key(std::uint8_t alg, const Bytes& key) {
+  std::lock_guard lock(mu_);
+  if (mgmt_key_length(alg) == 0 || key.size() != mgmt_key_length(alg)) return false;
+  st_.mgmt_alg = alg;
+  st_.mgmt_key = key;
+  st_.mgmt_touch = false;
+  st_.mgmt_default = ct_equal(key, kDefaultMgmtKey);
+  mgmt_authed_ = false;
+  save();
+  return true;
+}
+
 std::uint32_t PivCard::serial() const {
   std::lock_guard lock(mu_);
   return st_.serial;

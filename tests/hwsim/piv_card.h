@@ -75,6 +75,9 @@ class PivCard {
   // With a profile, the card also takes that profile's firmware version and default
   // management-key algorithm (as if it were another YubiKey model); without, the serve profile.
   void factory_reset(const std::optional<PivProfile>& profile = std::nullopt);
+  // Control interface only: replace the management key (as if another tool had set it); false
+  // when the algorithm is unknown or the key length does not match it.
+  bool set_management_key(std::uint8_t alg, const Bytes& key);
   std::uint32_t serial() const;
   std::string status() const;
 
