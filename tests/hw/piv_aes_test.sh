@@ -68,6 +68,18 @@ expect_contains "$ERR" "PIV slot 83"
 expect_contains "$(sim piv0 trace)" "GENERAL-AUTHENTICATE(9B),GENERAL-AUTHENTICATE(9B)"
 expect_contains "$(sim piv0 status)" "keys=2"
 
+# doctor reports the card's firmware and management-key algorithm.
+kw doctor --json >"$TMP/doc.json" 2>/dev/null || true
+/usr/bin/python3 - "$TMP/doc.json" <<'PY' || fail "doctor: $(cat "$TMP/doc.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+cards = {r["card"]["serial"]: r["card"] for r in d["readers"] if "card" in r}
+c0, c1 = cards[20000001], cards[20000002]
+assert c0["firmware"] == "5.7.1" and c0["management_key_algorithm"] == "AES-192", c0
+assert c0["management_key_pin_protected"] is True, c0
+assert c1["firmware"] == "5.4.3" and c1["management_key_algorithm"] == "3DES", c1
+PY
+
 # Unlock with the new PIN.
 ctl piv0 auto-touch 50
 expect_exit 0 kw get dev/api/A --piv --pin-file "$TMP/newpin"
