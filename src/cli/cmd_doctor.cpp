@@ -247,8 +247,12 @@ Status run_doctor(Context& ctx) {
         jr["card"] = {{"serial", c.serial()}, {"firmware", c.firmware()},
                       {"simulated", c.simulated()}, {"keys", keys},
                       {"pin_tries", tries ? *tries : -1}};
-        if (auto cred = c.credential_state(); cred && cred->known &&
-            (cred->pin_default || cred->puk_default || cred->mgmt_default)) {
+        auto cred = c.credential_state();
+        if (cred && cred->known) {
+          jr["card"]["management_key_algorithm"] =
+              hw::piv_mgmt_algorithm_name(cred->mgmt_algorithm);
+        }
+        if (cred && cred->known && (cred->pin_default || cred->puk_default || cred->mgmt_default)) {
           std::string which;
           if (cred->pin_default) which += "PIN ";
           if (cred->puk_default) which += "PUK ";

@@ -11,6 +11,7 @@
 #include "core/hex.h"
 #include "core/p256.h"
 #include "core/piv_attestation.h"
+#include "core/random.h"
 #include "hw/piv_card.h"
 
 namespace keyward::cli {
@@ -284,8 +285,10 @@ Status replace_defaults(const Context& ctx, const PivEnrolOptions& o,
     KW_TRY_STATUS(card.verify_pin(pin));
     KW_TRY_STATUS(card.authenticate({}));
     KW_TRY_STATUS(card.set_random_protected_management_key());
-    info(ctx, "PIV management key of " + card.name() +
-                  " replaced by a random key stored on the card, readable only with the PIN");
+    KW_TRY(std::uint8_t alg, card.management_key_algorithm());
+    info(ctx, "PIV management key of " + card.name() + " replaced by a random " +
+                  hw::piv_mgmt_algorithm_name(alg) +
+                  " key stored on the card, readable only with the PIN");
   }
   return ok();
 }
@@ -359,7 +362,8 @@ void add_piv_enrol_options(CLI::App* cmd, PivEnrolOptions& o) {
   cmd->add_option("--touch", o.touch, "PIV: touch policy always|cached|never (default always)");
   cmd->add_option("--pin-policy", o.pin_policy, "PIV: PIN policy once|always|never (default once)");
   cmd->add_option("--management-key-file", o.management_key_file,
-                  "PIV: file with the card's management key (hex)");
+                  "PIV: file with the card's management key in hex (3DES or AES-192: 48 digits, "
+                  "AES-128: 32, AES-256: 64; the algorithm is read from the card)");
   cmd->add_option("--trust-ca", o.trust_ca,
                   "PIV: PEM file of attestation root(s) to trust (also KEYWARD_PIV_TRUST_CA; "
                   "the simulator's CA only via KEYWARD_PIV_TRUST_SIM_CA)");
@@ -496,11 +500,15 @@ Result<vault::Slot> enrol_piv_slot(const Context& ctx, const PivEnrolOptions& o,
     // the factory key.
     if (!o.management_key_file.empty()) {
       KW_TRY(auto text, read_secret_file(o.management_key_file));
-      auto mgmt = encoding::hex_decode(text.reveal_string());
-      if (!mgmt || mgmt->size() != 24) {
-        return fail(Errc::malformed, "the management key must be 48 hex digits (3DES)");
+      auto decoded = encoding::hex_decode(text.reveal_string());
+      if (!decoded || (decoded->size() != 16 && decoded->size() != 24 && decoded->size() != 32)) {
+        if (decoded) secure_wipe(decoded->data(), decoded->size());
+        return fail(Errc::malformed, "the management key file must hold 32, 48 or 64 hex digits "
+                                     "(AES-128; 3DES or AES-192; AES-256)");
       }
-      KW_TRY_STATUS(card.authenticate(*mgmt));
+      auto mgmt = SecretBytes::copy_of(*decoded);
+      secure_wipe(decoded->data(), decoded->size());
+      KW_TRY_STATUS(card.authenticate(mgmt));
     } else if (cred.mgmt_protected) {
       KW_TRY_STATUS(card.authenticate_protected());
     } else if (cred.mgmt_default || (!cred.known && o.allow_defaults)) {
@@ -508,7 +516,7 @@ Result<vault::Slot> enrol_piv_slot(const Context& ctx, const PivEnrolOptions& o,
     } else {
       return fail(Errc::policy, "the management key of " + card.name() +
                                     " is neither the factory key nor stored PIN-protected on the "
-                                    "card: pass it with --management-key-file FILE (48 hex digits)");
+                                    "card: pass it with --management-key-file FILE (hex)");
     }
 
     // Key slot: the requested one (must be empty), else the first free retired slot.

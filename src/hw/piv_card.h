@@ -15,6 +15,18 @@
 
 namespace keyward::hw {
 
+// Management-key algorithms: GENERAL AUTHENTICATE P1 for slot 9B, GET METADATA 9B tag 01.
+// Firmware before 5.4 knows only 3DES; 5.4+ also AES; 5.7+ ships with an AES-192 default key
+// (the same default bytes 0102..08 three times).
+inline constexpr std::uint8_t kPivMgmtTdes = 0x03;
+inline constexpr std::uint8_t kPivMgmtAes128 = 0x08;
+inline constexpr std::uint8_t kPivMgmtAes192 = 0x0A;
+inline constexpr std::uint8_t kPivMgmtAes256 = 0x0C;
+// Key length in bytes (24, 16, 24, 32), 0 for an unknown algorithm.
+std::size_t piv_mgmt_key_length(std::uint8_t algorithm);
+// "3DES", "AES-128", "AES-192", "AES-256", or "algorithm 0xNN".
+std::string piv_mgmt_algorithm_name(std::uint8_t algorithm);
+
 struct PivKeyMetadata {
   std::uint8_t algorithm = 0;     // YKPIV_ALGO_* (0x11 = P-256)
   std::uint8_t pin_policy = 0;    // 1 never, 2 once, 3 always
@@ -33,6 +45,7 @@ struct PivCredentialState {
   bool puk_default = false;
   bool mgmt_default = false;
   bool mgmt_protected = false;
+  std::uint8_t mgmt_algorithm = kPivMgmtTdes;  // from the metadata; 3DES when `known` is false
 };
 
 // Readers pcscd knows. Errc::unavailable "pcscd is not running ...", or an empty list.
@@ -60,7 +73,11 @@ class PivCard {
   Result<int> pin_retries();
   // Wrong PIN: auth_failed naming the tries left; blocked: pin_blocked.
   Status verify_pin(const SecretBytes& pin);
-  // 3DES/AES management key; empty = the factory default key.
+  // Algorithm of the management key: GET METADATA 9B (firmware 5.3+), else 3DES. Cached.
+  Result<std::uint8_t> management_key_algorithm();
+  // Authenticates with the management key in the card's algorithm (3DES through libykpiv, AES
+  // through GENERAL AUTHENTICATE APDUs); empty = the factory default key. A key of the wrong
+  // length for the algorithm: invalid_argument; a wrong key: auth_failed.
   Status authenticate(ByteView management_key);
   // Default flags of PIN, PUK and management key; does not touch the PIN verification state.
   Result<PivCredentialState> credential_state();
@@ -68,9 +85,11 @@ class PivCard {
   // auth_failed with the tries left; blocked: pin_blocked.
   Status change_pin(const SecretBytes& current, const SecretBytes& next);
   Status change_puk(const SecretBytes& current, const SecretBytes& next);
-  // Needs authenticate() and a verified PIN: sets a fresh random 3DES management key and stores it
-  // PIN-protected on the card (ykpiv_util_set_protected_mgm), then reads it back to make sure
-  // the card can give it out again.
+  // Needs authenticate() and a verified PIN: sets a fresh random management key of the card's
+  // current algorithm (3DES: ykpiv_util_set_protected_mgm; AES: SET MANAGEMENT KEY) and stores it
+  // PIN-protected on the card (printed-information object 88 { 89 key } + admin-data flag, as
+  // libykpiv and YubiKey Manager do), then reads it back to make sure the card can give it out
+  // again (AES: and authenticates with it).
   Status set_random_protected_management_key();
   // Needs a verified PIN: authenticates with the PIN-protected management key.
   Status authenticate_protected();
@@ -89,6 +108,12 @@ class PivCard {
  private:
   PivCard() = default;
   Error translate(int rc, const std::string& what) const;
+  // AES mutual authentication (GENERAL AUTHENTICATE, 16-byte witness and challenge).
+  Status authenticate_aes(std::uint8_t algorithm, ByteView key, const std::string& which);
+  // The key in the PIN-protected printed-information object (needs a verified PIN).
+  Result<SecretBytes> read_protected_key();
+  Status set_random_protected_aes_key(std::uint8_t algorithm);
+  std::optional<std::uint8_t> mgmt_algorithm_;
   void* state_ = nullptr;  // ykpiv_state*
   std::uint32_t serial_ = 0;
   std::string reader_;

@@ -18,7 +18,11 @@ struct ControlDevice {
   std::function<bool()> ready;
   std::function<std::string()> status;
   std::function<void()> block_pin;
-  std::function<void()> factory_reset;
+  // Argument of `factory-reset` (PIV: a profile name, "" = the serve profile); false when the
+  // device does not accept it.
+  std::function<bool(const std::string&)> factory_reset;
+  // `set-mgmt-key ALG:HEX` (PIV only; empty for other devices): "" on success, else the error.
+  std::function<std::string(const std::string&)> set_mgmt_key;
 };
 
 class ControlServer {

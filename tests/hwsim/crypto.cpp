@@ -171,6 +171,25 @@ Bytes des3_ecb(bool encrypt, const Bytes& key24, const Bytes& block8) {
   return out;
 }
 
+Bytes aes_ecb(bool encrypt, const Bytes& key, const Bytes& block16) {
+  const EVP_CIPHER* cipher = key.size() == 16   ? EVP_aes_128_ecb()
+                             : key.size() == 24 ? EVP_aes_192_ecb()
+                             : key.size() == 32 ? EVP_aes_256_ecb()
+                                                : nullptr;
+  if (cipher == nullptr || block16.size() != 16) die("aes sizes");
+  Ptr<EVP_CIPHER_CTX> ctx(EVP_CIPHER_CTX_new());
+  Bytes out(32);
+  int n = 0, fin = 0;
+  if (EVP_CipherInit_ex(ctx.get(), cipher, nullptr, key.data(), nullptr, encrypt ? 1 : 0) != 1 ||
+      EVP_CIPHER_CTX_set_padding(ctx.get(), 0) != 1 ||
+      EVP_CipherUpdate(ctx.get(), out.data(), &n, block16.data(), 16) != 1 ||
+      EVP_CipherFinal_ex(ctx.get(), out.data() + n, &fin) != 1) {
+    die("aes");
+  }
+  out.resize(16);
+  return out;
+}
+
 EcKey EcKey::generate(Curve c) {
   Ptr<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
   EVP_PKEY* p = nullptr;

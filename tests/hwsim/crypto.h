@@ -32,6 +32,8 @@ std::optional<Bytes> aes256_gcm_open(const Bytes& key, const Bytes& nonce, const
                                      const Bytes& sealed);
 // Three-key 3DES (DES-EDE3) on one 8-byte block, ECB.
 Bytes des3_ecb(bool encrypt, const Bytes& key24, const Bytes& block8);
+// AES-128/192/256 (by the key's length: 16, 24 or 32 bytes) on one 16-byte block, ECB.
+Bytes aes_ecb(bool encrypt, const Bytes& key, const Bytes& block16);
 
 struct PkeyFree {
   void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }

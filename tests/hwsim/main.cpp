@@ -42,6 +42,9 @@ constexpr const char* kUsage = R"(usage:
       --vpcd-host HOST      vpcd address (default 127.0.0.1)
       --vpcd-port PORT      vpcd base port (default 35963; slot N uses PORT+N)
       --serial-base N       serial of the first card on a fresh state (default 20000001)
+      --piv-firmware 5.4|5.7  PIV profile of fresh cards and of `factory-reset`: 5.4 (default:
+                            firmware 5.4.3, 3DES management key) or 5.7 (firmware 5.7.1, AES-192
+                            management key, as YubiKeys with firmware 5.7 and later ship)
       --pin-protocols LIST  FIDO2 PIN/UV protocols to advertise: "2,1" (default) or "1"
       --lock-wait SECONDS   wait this long for another simulator to free a vpcd slot (default 300)
       --piv-keep-on-power-off  keep PIN/management-key state across pcscd's idle power-off
@@ -50,7 +53,9 @@ constexpr const char* kUsage = R"(usage:
       DEVICE: piv0 piv1 fido0 fido1 ... or "all"
       COMMAND: status | ready | touch [WAIT_MS] | refuse [WAIT_MS] | timeout [WAIT_MS] |
                wait-touch [WAIT_MS] | auto-touch MS|off | touch-timeout MS | remove | insert |
-               block-pin | factory-reset | misbehave wrong-sw|truncate|slow[:MS]|off | quit
+               block-pin | factory-reset [5.4|5.7] | set-mgmt-key ALG:HEX |
+               misbehave wrong-sw|truncate|slow[:MS]|off |
+               trace | trace-reset | quit
       The socket defaults to $KEYWARD_HWSIM_CTL, else /tmp/keyward-hwsim/ctl.sock.
 )";
 
@@ -95,6 +100,7 @@ int serve(const std::vector<std::string>& args) {
   long touch_timeout = 15000, fido_timeout = 30000, vpcd_port = 35963, serial_base = 20000001, lock_wait = 300;
   std::vector<int> pin_protocols = {2, 1};
   bool keep_on_power_off = false;
+  hwsim::PivProfile piv_profile = *hwsim::PivProfile::named("5.4");
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto next = [&]() -> std::optional<std::string> {
@@ -127,6 +133,10 @@ int serve(const std::vector<std::string>& args) {
       vpcd_port = *n;
     } else if (a == "--serial-base" && (n = num()) && *n > 0) {
       serial_base = *n;
+    } else if (a == "--piv-firmware" && (s = next())) {
+      auto p = hwsim::PivProfile::named(*s);
+      if (!p) return usage_error("--piv-firmware must be 5.4 or 5.7");
+      piv_profile = *p;
     } else if (a == "--piv-keep-on-power-off") {
       keep_on_power_off = true;
     } else if (a == "--lock-wait" && (n = num()) && *n >= 0) {
@@ -175,7 +185,8 @@ int serve(const std::vector<std::string>& args) {
     auto& pr = presences.emplace_back(std::make_unique<hwsim::Presence>(std::chrono::milliseconds(touch_timeout)));
     if (auto_touch) pr->set_auto_touch(std::chrono::milliseconds(*auto_touch));
     auto& card = cards.emplace_back(std::make_unique<hwsim::PivCard>(
-        state_dir + "/piv" + std::to_string(slot) + ".json", static_cast<std::uint32_t>(serial_base + slot), *pr, *ca));
+        state_dir + "/piv" + std::to_string(slot) + ".json", static_cast<std::uint32_t>(serial_base + slot), *pr, *ca,
+        piv_profile));
     auto& link = links.emplace_back(std::make_unique<hwsim::VpcdLink>(*card, *pr, vpcd_host, port, keep_on_power_off));
     hwsim::PivCard* c = card.get();
     hwsim::VpcdLink* l = link.get();
@@ -184,7 +195,33 @@ int serve(const std::vector<std::string>& args) {
                          return c->status() + " port=" + std::to_string(l->port()) +
                                 " connected=" + (l->connected() ? "1" : "0");
                        },
-                       [c] { c->block_pin(); }, [c] { c->factory_reset(); }});
+                       [c] { c->block_pin(); },
+                       [c](const std::string& arg) {
+                         if (arg.empty()) {
+                           c->factory_reset();
+                           return true;
+                         }
+                         auto p = hwsim::PivProfile::named(arg);
+                         if (p) c->factory_reset(*p);
+                         return p.has_value();
+                       },
+                       [c](const std::string& arg) -> std::string {
+                         // ALG:HEX, ALG = 3des | aes128 | aes192 | aes256
+                         const auto colon = arg.find(':');
+                         const std::string name = arg.substr(0, colon);
+                         const std::uint8_t alg = name == "3des"     ? hwsim::kMgmtTdes
+                                                  : name == "aes128" ? hwsim::kMgmtAes128
+                                                  : name == "aes192" ? hwsim::kMgmtAes192
+                                                  : name == "aes256" ? hwsim::kMgmtAes256
+                                                                     : 0;
+                         auto key = colon == std::string::npos ? std::nullopt
+                                                               : hwsim::from_hex(arg.substr(colon + 1));
+                         if (alg == 0 || !key || !c->set_management_key(alg, *key)) {
+                           return "set-mgmt-key needs 3des|aes128|aes192|aes256:HEX with the "
+                                  "algorithm's key length";
+                         }
+                         return "";
+                       }});
   }
 
   std::vector<std::unique_ptr<hwsim::FidoDevice>> fidos;
@@ -202,7 +239,13 @@ int serve(const std::vector<std::string>& args) {
     }
     hwsim::FidoDevice* d = dev.get();
     devices.push_back({"fido" + std::to_string(k), pr.get(), [d] { return d->ready(); },
-                       [d] { return d->status(); }, [d] { d->block_pin(); }, [d] { d->factory_reset(); }});
+                       [d] { return d->status(); }, [d] { d->block_pin(); },
+                       [d](const std::string& arg) {
+                         if (!arg.empty()) return false;
+                         d->factory_reset();
+                         return true;
+                       },
+                       {}});
   }
 
   hwsim::ControlServer control(ctl_path, devices, g_stop);

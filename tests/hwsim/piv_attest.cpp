@@ -22,7 +22,6 @@
 namespace hwsim {
 namespace {
 
-constexpr std::uint8_t kFirmware[3] = {5, 4, 3};
 
 struct Ext {
   std::string oid;
@@ -129,7 +128,7 @@ AttestationCa AttestationCa::load_or_create(const std::string& dir) {
 
 void create_attestation_key(PivState& st, const AttestationCa& ca) {
   EcKey key = EcKey::generate(EcKey::Curve::p256);
-  std::vector<Ext> exts = {{"1.3.6.1.4.1.41482.3.3", Bytes(kFirmware, kFirmware + 3)},
+  std::vector<Ext> exts = {{"1.3.6.1.4.1.41482.3.3", st.firmware},
                            {"1.3.6.1.4.1.41482.3.7", der_integer(st.serial)}};
   X509Ptr cert = make_cert("keyward-hwsim PIV Attestation " + std::to_string(st.serial), ca.cert.get(),
                            key.get(), ca.key->get(), true, 20 * 365, exts);
@@ -159,7 +158,7 @@ Bytes make_attestation_cert(const PivState& st, std::uint8_t slot, const PivKey&
   if (!f9_cert) throw std::runtime_error("attestation certificate");
   char slot_hex[3];
   std::snprintf(slot_hex, sizeof slot_hex, "%02x", slot);
-  std::vector<Ext> exts = {{"1.3.6.1.4.1.41482.3.3", Bytes(kFirmware, kFirmware + 3)},
+  std::vector<Ext> exts = {{"1.3.6.1.4.1.41482.3.3", st.firmware},
                            {"1.3.6.1.4.1.41482.3.7", der_integer(st.serial)},
                            {"1.3.6.1.4.1.41482.3.8", {key.pin_policy, key.touch_policy}},
                            {"1.3.6.1.4.1.41482.3.9", {0x01}}};

@@ -42,7 +42,35 @@ std::uint16_t retries_sw(int left) {
   return left <= 0 ? 0x6983 : static_cast<std::uint16_t>(0x63C0 | std::min(left, 15));
 }
 
+// A factory-new (or RESET) card's management-key algorithm: AES-192 from firmware 5.7 on.
+std::uint8_t default_mgmt_alg(const Bytes& fw) {
+  const bool v57 = fw.size() == 3 && (fw[0] > 5 || (fw[0] == 5 && fw[1] >= 7));
+  return v57 ? kMgmtAes192 : kMgmtTdes;
+}
+
+std::string hex_byte(std::uint8_t v) {
+  char b[4];
+  std::snprintf(b, sizeof b, "%02x", v);
+  return b;
+}
+
 }  // namespace
+
+std::size_t mgmt_key_length(std::uint8_t alg) {
+  switch (alg) {
+    case kMgmtTdes: return 24;
+    case kMgmtAes128: return 16;
+    case kMgmtAes192: return 24;
+    case kMgmtAes256: return 32;
+    default: return 0;
+  }
+}
+
+std::optional<PivProfile> PivProfile::named(const std::string& name) {
+  if (name == "5.4") return PivProfile{"5.4", {5, 4, 3}, kMgmtTdes};
+  if (name == "5.7") return PivProfile{"5.7", {5, 7, 1}, kMgmtAes192};
+  return std::nullopt;
+}
 
 std::uint8_t default_pin_policy(std::uint8_t slot) {
   if (slot == 0x9C) return 3;
@@ -69,10 +97,12 @@ const Bytes& PivCard::atr() {
   return a;
 }
 
-PivCard::PivCard(std::string state_path, std::uint32_t serial, Presence& presence, const AttestationCa& ca)
-    : state_path_(std::move(state_path)), presence_(presence), ca_(ca) {
+PivCard::PivCard(std::string state_path, std::uint32_t serial, Presence& presence, const AttestationCa& ca,
+                 PivProfile profile)
+    : state_path_(std::move(state_path)), profile_(std::move(profile)), presence_(presence), ca_(ca) {
   if (!load()) {
     st_.serial = serial;
+    st_.firmware = profile_.firmware;
     init_defaults();
     create_attestation_key(st_, ca_);
     save();
@@ -85,6 +115,7 @@ void PivCard::init_defaults() {
   st_.pin_total = st_.pin_left = st_.puk_total = st_.puk_left = 3;
   st_.pin_default = st_.puk_default = true;
   st_.mgmt_key = kDefaultMgmtKey;
+  st_.mgmt_alg = default_mgmt_alg(st_.firmware);
   st_.mgmt_touch = false;
   st_.mgmt_default = true;
 }
@@ -105,6 +136,12 @@ bool PivCard::load() {
   st_.pin_default = j.at("pin_default");
   st_.puk_default = j.at("puk_default");
   st_.mgmt_key = hex("mgmt_key");
+  // Older state files have neither: the 5.4.3 card with a 3DES key they were written by.
+  st_.firmware = j.contains("firmware") ? hex("firmware") : Bytes{5, 4, 3};
+  st_.mgmt_alg = j.value("mgmt_alg", kMgmtTdes);
+  if (st_.firmware.size() != 3 || mgmt_key_length(st_.mgmt_alg) != st_.mgmt_key.size()) {
+    throw std::runtime_error("inconsistent firmware or management key in " + state_path_);
+  }
   st_.mgmt_touch = j.at("mgmt_touch");
   st_.mgmt_default = j.at("mgmt_default");
   for (auto& [slot, k] : j.at("keys").items()) {
@@ -140,6 +177,7 @@ void PivCard::save() const {
                       {"pin_left", st_.pin_left},     {"puk_total", st_.puk_total},
                       {"puk_left", st_.puk_left},     {"pin_default", st_.pin_default},
                       {"puk_default", st_.puk_default}, {"mgmt_key", to_hex(st_.mgmt_key)},
+                      {"firmware", to_hex(st_.firmware)}, {"mgmt_alg", st_.mgmt_alg},
                       {"mgmt_touch", st_.mgmt_touch}, {"mgmt_default", st_.mgmt_default},
                       {"keys", keys},                 {"objects", objects}};
   const std::string tmp = state_path_ + ".tmp";
@@ -168,8 +206,9 @@ void PivCard::block_pin() {
   save();
 }
 
-void PivCard::factory_reset() {
+void PivCard::factory_reset(const std::optional<PivProfile>& profile) {
   std::lock_guard lock(mu_);
+  st_.firmware = profile ? profile->firmware : profile_.firmware;
   st_.pin_left = st_.puk_left = 0;
   reset_card();
   mgmt_app_selected_ = false;
@@ -177,6 +216,18 @@ void PivCard::factory_reset() {
   challenge_.reset();
   chain_ = Chain{};
   pending_response_.clear();
+}
+
+bool PivCard::set_management_key(std::uint8_t alg, const Bytes& key) {
+  std::lock_guard lock(mu_);
+  if (mgmt_key_length(alg) == 0 || key.size() != mgmt_key_length(alg)) return false;
+  st_.mgmt_alg = alg;
+  st_.mgmt_key = key;
+  st_.mgmt_touch = false;
+  st_.mgmt_default = ct_equal(key, kDefaultMgmtKey);
+  mgmt_authed_ = false;
+  save();
+  return true;
 }
 
 std::uint32_t PivCard::serial() const {
@@ -190,7 +241,8 @@ std::string PivCard::status() const {
   if (!lock.owns_lock()) return "card=busy";
   std::ostringstream os;
   os << "serial=" << st_.serial << " pin_retries=" << st_.pin_left << " puk_retries=" << st_.puk_left
-     << " keys=" << (st_.keys.size() - st_.keys.count(0xF9));
+     << " keys=" << (st_.keys.size() - st_.keys.count(0xF9)) << " firmware=" << int(st_.firmware[0]) << "."
+     << int(st_.firmware[1]) << "." << int(st_.firmware[2]) << " mgmt_alg=" << hex_byte(st_.mgmt_alg);
   return os.str();
 }
 
@@ -276,7 +328,7 @@ PivCard::Response PivCard::dispatch(std::uint8_t ins, std::uint8_t p1, std::uint
     case 0xFA: return set_pin_retries(p1, p2);
     case 0xF9: return attest(p1);
     case 0xF7: return metadata(p2);
-    case 0xFD: return Response{{5, 4, 3}, 0x9000};
+    case 0xFD: return Response{st_.firmware, 0x9000};
     case 0xF8:
       return Response{{static_cast<std::uint8_t>(st_.serial >> 24), static_cast<std::uint8_t>(st_.serial >> 16),
                        static_cast<std::uint8_t>(st_.serial >> 8), static_cast<std::uint8_t>(st_.serial)},
@@ -416,8 +468,12 @@ PivCard::Response PivCard::put_data(const Bytes& data) {
 PivCard::Response PivCard::set_mgmt_key(std::uint8_t p1, std::uint8_t p2, const Bytes& data) {
   if (!mgmt_authed_) return sw(0x6982);
   if (p1 != 0xFF || (p2 != 0xFF && p2 != 0xFE)) return sw(0x6A86);
-  if (data.size() != 27 || data[0] != 0x03 || data[1] != 0x9B || data[2] != 0x18) return sw(0x6A80);
+  // <algorithm> 9B <length> <key>: 3DES (24 bytes), AES-128/192/256 (16/24/32, firmware 5.4+).
+  if (data.size() < 3 || data[1] != 0x9B) return sw(0x6A80);
+  const std::size_t len = mgmt_key_length(data[0]);
+  if (len == 0 || data[2] != len || data.size() != 3 + len) return sw(0x6A80);
   st_.mgmt_key.assign(data.begin() + 3, data.end());
+  st_.mgmt_alg = data[0];
   st_.mgmt_touch = p2 == 0xFE;
   st_.mgmt_default = ct_equal(st_.mgmt_key, kDefaultMgmtKey);
   save();

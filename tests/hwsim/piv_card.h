@@ -1,4 +1,5 @@
-// Virtual PIV card with YubiKey 5 (firmware 5.4.3) behaviour: the APDU processor behind vpcd.
+// Virtual PIV card with YubiKey 5 behaviour (firmware 5.4.3, or 5.7.1 with the "5.7" profile):
+// the APDU processor behind vpcd.
 #pragma once
 
 #include <chrono>
@@ -21,6 +22,21 @@ struct AttestationCa {
   static AttestationCa load_or_create(const std::string& dir);
 };
 
+// Management-key algorithms (GENERAL AUTHENTICATE P1 for slot 9B, SET MANAGEMENT KEY, metadata).
+constexpr std::uint8_t kMgmtTdes = 0x03, kMgmtAes128 = 0x08, kMgmtAes192 = 0x0A, kMgmtAes256 = 0x0C;
+// Key length of a management-key algorithm, 0 if unknown.
+std::size_t mgmt_key_length(std::uint8_t alg);
+
+// What a factory-new card looks like: firmware version and the algorithm of the default
+// management key (same default bytes 0102..08 x3 for both). "5.4" (default): 5.4.3, 3DES;
+// "5.7": 5.7.1, AES-192 (YubiKey firmware 5.7 and later ship with an AES-192 default key).
+struct PivProfile {
+  std::string name;
+  Bytes firmware;
+  std::uint8_t default_mgmt_alg = kMgmtTdes;
+  static std::optional<PivProfile> named(const std::string& name);
+};
+
 struct PivKey {
   std::uint8_t alg = 0;  // 0x11 P-256, 0x14 P-384
   Bytes scalar;
@@ -34,7 +50,9 @@ struct PivState {
   Bytes pin, puk;
   int pin_total = 3, pin_left = 3, puk_total = 3, puk_left = 3;
   bool pin_default = true, puk_default = true;
+  Bytes firmware = {5, 4, 3};
   Bytes mgmt_key;
+  std::uint8_t mgmt_alg = kMgmtTdes;
   bool mgmt_touch = false, mgmt_default = true;
   std::map<std::uint8_t, PivKey> keys;
   std::map<std::uint32_t, Bytes> objects;
@@ -42,7 +60,10 @@ struct PivState {
 
 class PivCard {
  public:
-  PivCard(std::string state_path, std::uint32_t serial, Presence& presence, const AttestationCa& ca);
+  // A fresh state (no file at state_path) starts as `profile` says; a loaded state keeps its
+  // firmware. `profile` is also what factory_reset() without a profile returns to.
+  PivCard(std::string state_path, std::uint32_t serial, Presence& presence, const AttestationCa& ca,
+          PivProfile profile);
 
   // Processes one C-APDU. nullopt means the card was pulled out mid-operation (no reply).
   std::optional<Bytes> transmit(const Bytes& apdu);
@@ -51,7 +72,12 @@ class PivCard {
   void block_pin();
   // Control interface only: back to factory state (default PIN/PUK/management key, no keys or
   // objects) without the blocked-PIN precondition of RESET; serial and attestation key stay.
-  void factory_reset();
+  // With a profile, the card also takes that profile's firmware version and default
+  // management-key algorithm (as if it were another YubiKey model); without, the serve profile.
+  void factory_reset(const std::optional<PivProfile>& profile = std::nullopt);
+  // Control interface only: replace the management key (as if another tool had set it); false
+  // when the algorithm is unknown or the key length does not match it.
+  bool set_management_key(std::uint8_t alg, const Bytes& key);
   std::uint32_t serial() const;
   std::string status() const;
 
@@ -89,6 +115,7 @@ class PivCard {
   void save() const;
 
   std::string state_path_;
+  PivProfile profile_;
   Presence& presence_;
   const AttestationCa& ca_;
   mutable std::mutex mu_;

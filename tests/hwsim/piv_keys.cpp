@@ -71,15 +71,21 @@ PivCard::Response PivCard::general_authenticate(std::uint8_t p1, std::uint8_t p2
 
 PivCard::Response PivCard::mgmt_authenticate(std::uint8_t p1, const std::map<std::uint8_t, Bytes>& t,
                                              bool& removed) {
-  if (p1 != 0x03) return sw(0x6A80);  // 3DES only (what libykpiv 2.2 supports)
+  // P1 must name the algorithm of the card's management key (3DES, or AES-128/192/256).
+  // UNCONFIRMED which status word a YubiKey gives for another algorithm; 6A80 here.
+  if (p1 != st_.mgmt_alg) return sw(0x6A80);
+  const std::size_t block = st_.mgmt_alg == kMgmtTdes ? 8 : 16;  // witness/challenge length
+  auto encrypt = [&](const Bytes& b) {
+    return st_.mgmt_alg == kMgmtTdes ? des3_ecb(true, st_.mgmt_key, b) : aes_ecb(true, st_.mgmt_key, b);
+  };
   auto has = [&](std::uint8_t tag, std::size_t len) { return t.count(tag) && t.at(tag).size() == len; };
   if (has(0x80, 0) && t.size() == 1) {  // step 1 of mutual auth: witness request
-    Bytes w = random_bytes(8);
+    Bytes w = random_bytes(block);
     witness_ = w;
     challenge_.reset();
-    return Response{tlv(0x7C, tlv(0x80, des3_ecb(true, st_.mgmt_key, w))), 0x9000};
+    return Response{tlv(0x7C, tlv(0x80, encrypt(w))), 0x9000};
   }
-  if (has(0x80, 8) && has(0x81, 8)) {  // step 2: decrypted witness + host challenge
+  if (has(0x80, block) && has(0x81, block)) {  // step 2: decrypted witness + host challenge
     bool ok = witness_ && ct_equal(*witness_, t.at(0x80));
     witness_.reset();
     if (!ok) return sw(0x6982);
@@ -87,16 +93,16 @@ PivCard::Response PivCard::mgmt_authenticate(std::uint8_t p1, const std::map<std
       if (auto fail = need_touch(0x9B, 2, removed)) return sw(*fail);
     }
     mgmt_authed_ = true;
-    return Response{tlv(0x7C, tlv(0x82, des3_ecb(true, st_.mgmt_key, t.at(0x81)))), 0x9000};
+    return Response{tlv(0x7C, tlv(0x82, encrypt(t.at(0x81)))), 0x9000};
   }
   if (has(0x81, 0) && t.size() == 1) {  // single authentication: card challenge
-    Bytes c = random_bytes(8);
+    Bytes c = random_bytes(block);
     challenge_ = c;
     witness_.reset();
     return Response{tlv(0x7C, tlv(0x81, c)), 0x9000};
   }
-  if (has(0x82, 8) && t.size() == 1) {
-    bool ok = challenge_ && ct_equal(des3_ecb(true, st_.mgmt_key, *challenge_), t.at(0x82));
+  if (has(0x82, block) && t.size() == 1) {
+    bool ok = challenge_ && ct_equal(encrypt(*challenge_), t.at(0x82));
     challenge_.reset();
     if (!ok) return sw(0x6982);
     if (st_.mgmt_touch) {
@@ -179,7 +185,7 @@ PivCard::Response PivCard::metadata(std::uint8_t slot) {
     return Response{out, 0x9000};
   }
   if (slot == 0x9B) {
-    append(out, tlv(0x01, {0x03}));
+    append(out, tlv(0x01, {st_.mgmt_alg}));
     append(out, tlv(0x02, {0x00, static_cast<std::uint8_t>(st_.mgmt_touch ? 2 : 1)}));
     append(out, tlv(0x05, {static_cast<std::uint8_t>(st_.mgmt_default)}));
     return Response{out, 0x9000};
