@@ -406,14 +406,7 @@ Result<SplitRead> Vault::get_split(std::string_view coordinate, const gate::Gran
   KW_TRY_STATUS(storage_.begin_read());
   auto result = [&]() -> Result<SplitRead> {
     KW_TRY_STATUS(reload());
-    KW_TRY(auto id, record_id(*keys_, coord.str()));
-    KW_TRY(auto row, storage_.read_record(id));
-    if (!row) {
-      // A miss is only believed once the whole record set matches the manifest (so a deleted or
-      // corrupted row is reported as such). Hits stay O(1).
-      KW_TRY_STATUS(scan_index());
-      return fail(Errc::not_found, "no secret at " + coord.str());
-    }
+    KW_TRY(auto row, find_row(coord));
     SplitRead out;
     std::optional<HighKeys> hk;
     if (row->tier == Tier::high) {
@@ -440,12 +433,7 @@ Result<Tier> Vault::tier_of(std::string_view coordinate) {
   KW_TRY_STATUS(storage_.begin_read());
   auto result = [&]() -> Result<Tier> {
     KW_TRY_STATUS(reload());
-    KW_TRY(auto id, record_id(*keys_, coord.str()));
-    KW_TRY(auto row, storage_.read_record(id));
-    if (!row) {
-      KW_TRY_STATUS(scan_index());
-      return fail(Errc::not_found, "no secret at " + coord.str());
-    }
+    KW_TRY(auto row, find_row(coord));
     KW_TRY(auto meta, open_index(*row, header_.vault_id, keys_->record));
     if (meta.coordinate != coord.str()) return opaque();
     return meta.tier;
@@ -454,24 +442,54 @@ Result<Tier> Vault::tier_of(std::string_view coordinate) {
   return result;
 }
 
-Result<std::vector<RecordMeta>> Vault::scan_index() {
-  std::vector<RecordMeta> out;
+Status Vault::walk_index(const std::function<Status(RecordMeta&&, RecordRow&&)>& take) {
   Digest manifest{};
+  std::uint64_t count = 0;
   auto visit = [&](RecordRow&& row) -> Status {
     KW_TRY(auto meta, open_index(row, header_.vault_id, keys_->record));
     KW_TRY(auto id, record_id(*keys_, meta.coordinate));
     if (id != row.id) return opaque();
     xor_into(manifest, manifest_entry(keys_->manifest, row));
-    out.push_back(std::move(meta));
-    return ok();
+    ++count;
+    return take(std::move(meta), std::move(row));
   };
   KW_TRY_STATUS(storage_.for_each_record(visit));
-  if (manifest != header_.manifest || out.size() != header_.record_count) {
+  if (manifest != header_.manifest || count != header_.record_count) {
     return fail(Errc::integrity,
                 "the records of the vault at " + path_ +
                     " do not match its header's manifest: a record was removed, added or "
                     "rolled back outside keyward");
   }
+  return ok();
+}
+
+Status Vault::walk_env(std::string_view env, std::string_view component,
+                       const std::function<Status(RecordMeta&&, RecordRow&&)>& take) {
+  return walk_index([&](RecordMeta&& meta, RecordRow&& row) -> Status {
+    KW_TRY(auto c, parse_coordinate(meta.coordinate));
+    if (c.env != env || (!component.empty() && c.component != component)) return ok();
+    return take(std::move(meta), std::move(row));
+  });
+}
+
+Result<std::optional<RecordRow>> Vault::find_row(const Coordinate& coord) {
+  KW_TRY(auto id, record_id(*keys_, coord.str()));
+  KW_TRY(auto row, storage_.read_record(id));
+  if (!row) {
+    // A miss is only believed once the whole record set matches the manifest (so a deleted or
+    // corrupted row is reported as such). Hits stay O(1).
+    KW_TRY_STATUS(scan_index());
+    return fail(Errc::not_found, "no secret at " + coord.str());
+  }
+  return row;
+}
+
+Result<std::vector<RecordMeta>> Vault::scan_index() {
+  std::vector<RecordMeta> out;
+  KW_TRY_STATUS(walk_index([&](RecordMeta&& meta, RecordRow&&) -> Status {
+    out.push_back(std::move(meta));
+    return ok();
+  }));
   return out;
 }
 
@@ -506,16 +524,7 @@ Result<SplitRead> Vault::read_env_split(std::string_view env, std::string_view c
     KW_TRY_STATUS(reload());
     KW_TRY(auto hk, grant_keys(grant));
     SplitRead out;
-    Digest manifest{};
-    std::uint64_t count = 0;
-    auto visit = [&](RecordRow&& row) -> Status {
-      KW_TRY(auto meta, open_index(row, header_.vault_id, keys_->record));
-      KW_TRY(auto id, record_id(*keys_, meta.coordinate));
-      if (id != row.id) return opaque();
-      xor_into(manifest, manifest_entry(keys_->manifest, row));
-      ++count;
-      KW_TRY(auto c, parse_coordinate(meta.coordinate));
-      if (c.env != env || (!component.empty() && c.component != component)) return ok();
+    KW_TRY_STATUS(walk_env(env, component, [&](RecordMeta&& meta, RecordRow&& row) -> Status {
       if (row.tier == Tier::high && (!hk || !grant->covers(meta.coordinate))) {
         if (meta.tier != Tier::high) return opaque();
         out.sealed_high.push_back(SealedHigh{std::move(meta), std::move(row)});
@@ -525,14 +534,7 @@ Result<SplitRead> Vault::read_env_split(std::string_view env, std::string_view c
       if (rec.meta.coordinate != meta.coordinate) return opaque();
       out.records.push_back(std::move(rec));
       return ok();
-    };
-    KW_TRY_STATUS(storage_.for_each_record(visit));
-    if (manifest != header_.manifest || count != header_.record_count) {
-      return fail(Errc::integrity,
-                  "the records of the vault at " + path_ +
-                      " do not match its header's manifest: a record was removed, added or "
-                      "rolled back outside keyward");
-    }
+    }));
     std::sort(out.records.begin(), out.records.end(), [](const Record& a, const Record& b) {
       return a.meta.coordinate < b.meta.coordinate;
     });
@@ -552,16 +554,7 @@ Result<PackedRead> Vault::read_env_packed(std::string_view env, std::string_view
     KW_TRY_STATUS(reload());
     PackedRead out;
     std::vector<std::pair<RecordMeta, RecordRow>> wanted;
-    Digest manifest{};
-    std::uint64_t count = 0;
-    auto visit = [&](RecordRow&& row) -> Status {
-      KW_TRY(auto meta, open_index(row, header_.vault_id, keys_->record));
-      KW_TRY(auto id, record_id(*keys_, meta.coordinate));
-      if (id != row.id) return opaque();
-      xor_into(manifest, manifest_entry(keys_->manifest, row));
-      ++count;
-      KW_TRY(auto c, parse_coordinate(meta.coordinate));
-      if (c.env != env || (!component.empty() && c.component != component)) return ok();
+    KW_TRY_STATUS(walk_env(env, component, [&](RecordMeta&& meta, RecordRow&& row) -> Status {
       if (row.tier == Tier::high) {  // never opened here: the agent path (presence gate)
         if (meta.tier != Tier::high) return opaque();
         out.sealed_high.push_back(SealedHigh{std::move(meta), std::move(row)});
@@ -569,14 +562,7 @@ Result<PackedRead> Vault::read_env_packed(std::string_view env, std::string_view
       }
       wanted.emplace_back(std::move(meta), std::move(row));
       return ok();
-    };
-    KW_TRY_STATUS(storage_.for_each_record(visit));
-    if (manifest != header_.manifest || count != header_.record_count) {
-      return fail(Errc::integrity,
-                  "the records of the vault at " + path_ +
-                      " do not match its header's manifest: a record was removed, added or "
-                      "rolled back outside keyward");
-    }
+    }));
     std::sort(wanted.begin(), wanted.end(),
               [](const auto& a, const auto& b) { return a.first.coordinate < b.first.coordinate; });
     std::sort(out.sealed_high.begin(), out.sealed_high.end(),

@@ -176,8 +176,16 @@ class Vault {
   Status take_high(const gate::Grant* grant);
   Status require_verify(const gate::Grant* grant) const;
 
-  // Opens every index entry and checks the manifest and record count (inside a transaction).
+  // Opens every index entry, checks it against its record id, and hands it with its row to
+  // `take`; then checks the manifest and record count (inside a transaction). walk_env hands on
+  // only the records of env (and component, unless empty) but still checks all of them.
+  Status walk_index(const std::function<Status(RecordMeta&&, RecordRow&&)>& take);
+  Status walk_env(std::string_view env, std::string_view component,
+                  const std::function<Status(RecordMeta&&, RecordRow&&)>& take);
   Result<std::vector<RecordMeta>> scan_index();
+  // The row of a coordinate; a miss is confirmed against the whole index (not_found, or an
+  // integrity error when the record set does not match the manifest).
+  Result<std::optional<RecordRow>> find_row(const Coordinate& coord);
   Result<std::uint64_t> count_high_records();
   Status add_slot_locked(Slot slot);
   Status rekey_locked();
