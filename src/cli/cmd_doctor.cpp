@@ -298,6 +298,9 @@ Status run_doctor(Context& ctx) {
     }
   }
   report["fido2_devices"] = nlohmann::json::array();
+  if (auto lib = hw::fido2_library(); !lib) {
+    problems.push_back({lib.error().code, lib.error().message, "install libfido2"});
+  }
   for (const auto& path : fido) {
     auto dev = hw::Fido2Device::open(path);
     report["fido2_devices"].push_back({{"path", path}, {"opened", dev.has_value()}});
