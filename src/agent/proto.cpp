@@ -88,7 +88,10 @@ Value meta_value(const vault::RecordMeta& m, std::optional<std::size_t> len) {
   return map_of(std::move(mm));
 }
 
-// Decodes a record meta map; `len` must be given exactly when `n` is expected.
+// Decodes a record meta map; `len` must be given exactly when `n` is expected. Called once per
+// record of a response (200 for a typical `run`), so the keys are matched directly rather than
+// through a table of handlers. Exactly the expected number of entries, each a known key (the
+// strict decoder already refused duplicates): so every field is present.
 Status decode_meta(const Value& v, vault::RecordMeta& m, std::uint64_t* len) {
   std::uint64_t tier = 0, kind = 0;
   Bytes fp;
@@ -96,16 +99,20 @@ Status decode_meta(const Value& v, vault::RecordMeta& m, std::uint64_t* len) {
   if (!v.is_map() || v.as_map().size() != (len != nullptr ? 7u : 6u)) {
     return bad("a record has exactly its fields");
   }
-  Handlers h{
-      {"c", want_text(coord, "c")},
-      {"t", want_uint(tier, "t", 1)},
-      {"k", want_uint(kind, "k", 1)},
-      {"cr", want_uint(m.created, "cr", UINT64_MAX)},
-      {"up", want_uint(m.updated, "up", UINT64_MAX)},
-      {"fp", want_bytes(fp, "fp", 4)},
-  };
-  if (len != nullptr) h.emplace("n", want_uint(*len, "n", vault::kMaxValueSize));
-  KW_TRY_STATUS(walk(v, h, "record"));
+  for (const auto& [k, val] : v.as_map()) {
+    if (!k.is_text()) return bad("record has a non-text key");
+    const std::string& key = k.as_text();
+    Status st;
+    if (key == "c") st = want_text(coord, "c")(val);
+    else if (key == "t") st = want_uint(tier, "t", 1)(val);
+    else if (key == "k") st = want_uint(kind, "k", 1)(val);
+    else if (key == "cr") st = want_uint(m.created, "cr", UINT64_MAX)(val);
+    else if (key == "up") st = want_uint(m.updated, "up", UINT64_MAX)(val);
+    else if (key == "fp") st = want_bytes(fp, "fp", 4)(val);
+    else if (key == "n" && len != nullptr) st = want_uint(*len, "n", vault::kMaxValueSize)(val);
+    else return bad("record has an unknown key '" + key + "'");
+    if (!st) return st;
+  }
   if (fp.size() != 4) return bad("fingerprint is 4 bytes");
   KW_TRY_STATUS(vault::parse_coordinate(coord));
   m.coordinate = std::move(coord);
