@@ -296,9 +296,9 @@ Response Agent::vault_op(Request& req, Entry& e, std::uint64_t now) {
         ev.slot = slot->number;
         ev.slot_type = std::string(vault::slot_type_name(slot->type));
         ev.slot_label = slot->label;
-        ev.detail += " by " + g.device;
+        ev.detail += " by " + g.device.substr(0, 256);
       } else {
-        ev.detail += ": " + g.message;
+        ev.detail += ": " + g.message.substr(0, 640);  // the suffix below must fit (kMaxDetail)
       }
       e.pending.erase(it);  // one report per serving
       ev.detail += "; gate run by the client, recorded by the agent";
