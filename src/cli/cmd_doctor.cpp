@@ -397,6 +397,6 @@ void add_doctor_command(CLI::App& app, Context& ctx) {
 
 }  // namespace
 
-KEYWARD_COMMAND(130, add_doctor_command);
+KEYWARD_COMMAND(130, add_doctor_command, "doctor");
 
 }  // namespace keyward::cli

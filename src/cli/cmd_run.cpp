@@ -159,6 +159,6 @@ void add_run_command(CLI::App& app, Context& ctx) {
 
 }  // namespace
 
-KEYWARD_COMMAND(80, add_run_command);
+KEYWARD_COMMAND(80, add_run_command, "run");
 
 }  // namespace keyward::cli
