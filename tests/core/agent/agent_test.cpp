@@ -522,6 +522,18 @@ TEST_CASE("agent protocol: hand-written frames (the fuzz seeds) decode as docume
   CHECK(greq->op == Op::get);
   CHECK(greq->coordinate == "dev/api/A");
   CHECK(greq->vault == "/v.db");
+  for (const char* name : {"presence_pass_request.frame", "presence_refused_request.frame"}) {
+    auto pf = agent::parse_frame(read(name));
+    REQUIRE(pf);
+    Bytes cbor = pf->cbor;
+    auto preq = agent::decode_request(pf->cbor, std::move(pf->secret));
+    REQUIRE(preq);
+    CHECK(preq->op == Op::presence);
+    REQUIRE(preq->gate);
+    CHECK(preq->gate->coordinates == std::vector<std::string>{"dev/api/A", "dev/api/H"});
+    CHECK(preq->gate->passed == (std::string_view(name) == "presence_pass_request.frame"));
+    CHECK(agent::encode_request(*preq) == cbor);
+  }
   auto env = agent::parse_frame(read("env_response.frame"));
   REQUIRE(env);
   auto resp = agent::decode_response(env->cbor, std::move(env->secret));
