@@ -23,8 +23,16 @@ target_link_libraries(keyward_deps_core INTERFACE
   PkgConfig::HIREDIS Threads::Threads)
 add_library(keyward::deps_core ALIAS keyward_deps_core)
 
+# The device libraries are dlopen()ed by src/hw on first use (src/hw/dynlib.h), not linked:
+# only their headers are needed to build.
 add_library(keyward_deps_hw INTERFACE)
-target_link_libraries(keyward_deps_hw INTERFACE PkgConfig::YKPIV PkgConfig::PCSC PkgConfig::FIDO2)
+foreach(lib YKPIV PCSC FIDO2)
+  target_include_directories(keyward_deps_hw SYSTEM INTERFACE
+    $<TARGET_PROPERTY:PkgConfig::${lib},INTERFACE_INCLUDE_DIRECTORIES>)
+  target_compile_options(keyward_deps_hw INTERFACE
+    $<TARGET_PROPERTY:PkgConfig::${lib},INTERFACE_COMPILE_OPTIONS>)
+endforeach()
+target_link_libraries(keyward_deps_hw INTERFACE ${CMAKE_DL_LIBS})
 add_library(keyward::deps_hw ALIAS keyward_deps_hw)
 
 add_library(keyward_deps_cli INTERFACE)

@@ -16,8 +16,9 @@ namespace {
 
 using cbor::Value;
 
-constexpr std::string_view kOps[] = {"status", "add", "get", "list", "env",
-                                     "set",    "rm",  "lock", "stop"};
+constexpr std::string_view kOps[] = {"status", "add", "get",  "list", "env",
+                                     "set",    "rm",  "lock", "stop", "presence"};
+constexpr std::size_t kMaxGateText = 4096;
 
 tl::unexpected<Error> bad(const std::string& what) {
   return fail(Errc::malformed, "agent protocol: " + what);
@@ -87,7 +88,10 @@ Value meta_value(const vault::RecordMeta& m, std::optional<std::size_t> len) {
   return map_of(std::move(mm));
 }
 
-// Decodes a record meta map; `len` must be given exactly when `n` is expected.
+// Decodes a record meta map; `len` must be given exactly when `n` is expected. Called once per
+// record of a response (200 for a typical `run`), so the keys are matched directly rather than
+// through a table of handlers. Exactly the expected number of entries, each a known key (the
+// strict decoder already refused duplicates): so every field is present.
 Status decode_meta(const Value& v, vault::RecordMeta& m, std::uint64_t* len) {
   std::uint64_t tier = 0, kind = 0;
   Bytes fp;
@@ -95,16 +99,20 @@ Status decode_meta(const Value& v, vault::RecordMeta& m, std::uint64_t* len) {
   if (!v.is_map() || v.as_map().size() != (len != nullptr ? 7u : 6u)) {
     return bad("a record has exactly its fields");
   }
-  Handlers h{
-      {"c", want_text(coord, "c")},
-      {"t", want_uint(tier, "t", 1)},
-      {"k", want_uint(kind, "k", 1)},
-      {"cr", want_uint(m.created, "cr", UINT64_MAX)},
-      {"up", want_uint(m.updated, "up", UINT64_MAX)},
-      {"fp", want_bytes(fp, "fp", 4)},
-  };
-  if (len != nullptr) h.emplace("n", want_uint(*len, "n", vault::kMaxValueSize));
-  KW_TRY_STATUS(walk(v, h, "record"));
+  for (const auto& [k, val] : v.as_map()) {
+    if (!k.is_text()) return bad("record has a non-text key");
+    const std::string& key = k.as_text();
+    Status st;
+    if (key == "c") st = want_text(coord, "c")(val);
+    else if (key == "t") st = want_uint(tier, "t", 1)(val);
+    else if (key == "k") st = want_uint(kind, "k", 1)(val);
+    else if (key == "cr") st = want_uint(m.created, "cr", UINT64_MAX)(val);
+    else if (key == "up") st = want_uint(m.updated, "up", UINT64_MAX)(val);
+    else if (key == "fp") st = want_bytes(fp, "fp", 4)(val);
+    else if (key == "n" && len != nullptr) st = want_uint(*len, "n", vault::kMaxValueSize)(val);
+    else return bad("record has an unknown key '" + key + "'");
+    if (!st) return st;
+  }
   if (fp.size() != 4) return bad("fingerprint is 4 bytes");
   KW_TRY_STATUS(vault::parse_coordinate(coord));
   m.coordinate = std::move(coord);
@@ -168,6 +176,22 @@ Bytes encode_request(const Request& r) {
     }
     m.emplace_back(text("items"), Value::array(std::move(items)));
   }
+  if (r.gate) {
+    const GateReport& g = *r.gate;
+    cbor::Array coords;
+    for (const auto& c : g.coordinates) coords.push_back(text(c));
+    cbor::Map gm;
+    gm.emplace_back(text("p"), text(g.purpose));
+    gm.emplace_back(text("c"), Value::array(std::move(coords)));
+    if (g.passed) {
+      gm.emplace_back(text("s"), Value::uint(g.slot));
+      gm.emplace_back(text("d"), text(g.device));
+    } else {
+      gm.emplace_back(text("e"), Value::uint(static_cast<std::uint64_t>(g.code)));
+      gm.emplace_back(text("m"), text(g.message));
+    }
+    m.emplace_back(text("gate"), map_of(std::move(gm)));
+  }
   return cbor::encode(map_of(std::move(m)));
 }
 
@@ -208,6 +232,51 @@ Result<Request> decode_request(ByteView data, SecretBytes secret) {
          return ok();
        }},
   };
+  h.emplace("gate", [&](const Value& x) -> Status {
+    GateReport g;
+    std::uint64_t slot = 0, code = 0;
+    bool seen_p = false, seen_c = false, seen_s = false, seen_d = false, seen_e = false, seen_m = false;
+    if (!x.is_map() || x.as_map().size() != 4) return bad("gate has exactly p, c and s, d or e, m");
+    Handlers gh{
+        {"p", [&](const Value& y) { seen_p = true; return want_text(g.purpose, "p")(y); }},
+        {"c",
+         [&](const Value& y) -> Status {
+           seen_c = true;
+           if (!y.is_array() || y.as_array().empty() || y.as_array().size() > 10000) {
+             return bad("gate coordinates must be a non-empty array");
+           }
+           for (const auto& cv : y.as_array()) {
+             std::string c;
+             KW_TRY_STATUS(want_text(c, "gate coordinate")(cv));
+             KW_TRY_STATUS(vault::parse_coordinate(c));
+             // Sorted and distinct: one encoding per list.
+             if (!g.coordinates.empty() && !(g.coordinates.back() < c)) {
+               return bad("gate coordinates must be sorted and distinct");
+             }
+             g.coordinates.push_back(std::move(c));
+           }
+           return ok();
+         }},
+        {"s", [&](const Value& y) { seen_s = true; return want_uint(slot, "s", UINT32_MAX)(y); }},
+        {"d", [&](const Value& y) { seen_d = true; return want_text(g.device, "d")(y); }},
+        {"e", [&](const Value& y) { seen_e = true; return want_uint(code, "e", static_cast<std::uint64_t>(Errc::internal))(y); }},
+        {"m", [&](const Value& y) { seen_m = true; return want_text(g.message, "m")(y); }},
+    };
+    KW_TRY_STATUS(walk(x, gh, "gate"));
+    if (!seen_p || !seen_c) return bad("gate is missing fields");
+    if (g.purpose != "get" && g.purpose != "run" && g.purpose != "export") {
+      return bad("gate purpose must be get, run or export");
+    }
+    g.passed = seen_s;
+    if (g.passed ? !(seen_s && seen_d) : !(seen_e && seen_m)) return bad("gate is either s, d or e, m");
+    if (g.passed && slot == 0) return bad("gate slot must be >= 1");
+    if (!g.passed && code == 0) return bad("gate error class must be >= 1");
+    if (g.device.size() > kMaxGateText || g.message.size() > kMaxGateText) return bad("gate text too long");
+    g.slot = static_cast<std::uint32_t>(slot);
+    g.code = static_cast<Errc>(code);
+    r.gate = std::move(g);
+    return ok();
+  });
   KW_TRY_STATUS(walk(v, h, "request"));
   if (version != kProtocolVersion) {
     return fail(Errc::unsupported, "agent protocol: version " + std::to_string(version) +
@@ -237,6 +306,7 @@ Result<Request> decode_request(ByteView data, SecretBytes secret) {
   if (r.all && r.op != Op::lock) return bad("'all' only applies to lock");
   if ((r.op == Op::set) != has_items) return bad("items given or missing");
   if (r.op == Op::set && r.items.empty()) return bad("set needs at least one item");
+  if ((r.op == Op::presence) != r.gate.has_value()) return bad("gate given or missing");
   std::size_t want_secret = 0;
   if (r.op == Op::add) want_secret = vault::kKeySize;
   for (const auto& i : r.items) want_secret += i.len;

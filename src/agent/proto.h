@@ -25,7 +25,7 @@ inline constexpr std::size_t kMaxCborSize = 8u << 20;
 inline constexpr std::size_t kMaxSecretSize = 64u << 20;
 inline constexpr std::size_t kFrameHeaderSize = 8;
 
-enum class Op : std::uint8_t { status, add, get, list, env, set, rm, lock, stop };
+enum class Op : std::uint8_t { status, add, get, list, env, set, rm, lock, stop, presence };
 std::string_view op_name(Op op) noexcept;
 
 // One value of a `set` request; its bytes are the next `len` bytes of the secret part.
@@ -36,6 +36,20 @@ struct ItemWire {
   std::size_t len = 0;
 };
 
+// `presence`: the outcome of the presence gate the client ran for high rows this agent served it
+// sealed. The agent writes the audit entry (it holds the audit key; the client does not), names
+// the connecting process (SO_PEERCRED) as the requester, and accepts a report only for the exact
+// list of rows it served that process (docs/agent.md, "Audit").
+struct GateReport {
+  std::string purpose;                   // "get", "run" or "export"
+  std::vector<std::string> coordinates;  // the gated list: sorted, distinct
+  bool passed = false;
+  std::uint32_t slot = 0;                // passed: the slot whose device answered (>= 1)
+  std::string device;                    // passed: the device the grant names
+  Errc code = Errc::internal;            // refused or failed: the gate's error class
+  std::string message;                   // refused or failed: its message
+};
+
 struct Request {
   Op op = Op::status;
   std::string vault;            // absolute vault path (every op but status, stop, lock --all)
@@ -43,6 +57,7 @@ struct Request {
   std::string env, component;   // env (component may be empty)
   bool all = false;             // lock
   std::vector<ItemWire> items;  // set
+  std::optional<GateReport> gate;  // presence
   SecretBytes secret;           // add: the 32-byte master key; set: the values, in item order
 };
 

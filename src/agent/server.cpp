@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -25,6 +26,11 @@ volatile sig_atomic_t g_stop_signal = 0;
 void on_stop_signal(int) { g_stop_signal = 1; }
 
 void log(const std::string& line) { std::fprintf(stderr, "keyward-agent: %s\n", line.c_str()); }
+
+// How long a process has to report the gate outcome for high rows it was served sealed (the
+// gate waits for a touch, perhaps a PIN), and how many such reports a vault keeps waiting.
+constexpr std::uint64_t kPendingGateMs = 10 * 60 * 1000;
+constexpr std::size_t kMaxPendingGates = 64;
 
 // A vault error after which the agent's copy must go: the vault was re-keyed or swapped.
 bool drops_vault(Errc c) {
@@ -163,11 +169,37 @@ Response Agent::status(std::uint64_t now) const {
   return r;
 }
 
-Response Agent::vault_op(Request& req, Entry& e) {
+Response Agent::vault_op(Request& req, Entry& e, std::uint64_t now) {
   vault::Vault& v = e.vault;
   // Every operation served is recorded in the vault's audit log (docs/format-audit.md) before
   // anything is released; the requester is the client process. High records are returned
-  // sealed: their release is recorded by the client after the presence gate.
+  // sealed: the client reports the gate outcome (op presence) and the agent records it.
+  // The entry is written to the log file before the answer and made durable (fdatasync, head)
+  // right after the answer is sent (settle()).
+  auto write = [&](audit::Event ev) -> Status {
+    auto written = v.audit(std::move(ev), /*durable=*/false);
+    if (v.audit_unsettled()) {
+      if (std::find(unsettled_.begin(), unsettled_.end(), v.path()) == unsettled_.end()) {
+        unsettled_.push_back(v.path());
+      }
+    }
+    if (!written) return tl::unexpected(written.error());
+    return ok();
+  };
+  // High rows served sealed: this process may now report its gate outcome for exactly them.
+  auto expect_gate = [&](Op op, const std::vector<vault::SealedHigh>& sealed) {
+    if (sealed.empty() || peer_ <= 0) return;
+    PendingGate p;
+    p.pid = peer_;
+    p.op = op;
+    for (const auto& s : sealed) p.coordinates.push_back(s.meta.coordinate);
+    std::sort(p.coordinates.begin(), p.coordinates.end());
+    p.coordinates.erase(std::unique(p.coordinates.begin(), p.coordinates.end()), p.coordinates.end());
+    p.until = now + kPendingGateMs;
+    std::erase_if(e.pending, [&](const PendingGate& q) { return q.until <= now; });
+    if (e.pending.size() >= kMaxPendingGates) e.pending.erase(e.pending.begin());
+    e.pending.push_back(std::move(p));
+  };
   auto record = [&](const char* op, std::vector<audit::Item> items, const Status& result) -> Status {
     audit::Event ev;
     ev.op = op;
@@ -178,9 +210,7 @@ Response Agent::vault_op(Request& req, Entry& e) {
     if (peer_ > 0) ev.requester = audit::describe_process(peer_);
     ev.detail = result ? std::string("served by the agent") : result.error().message;
     if (ev.detail.size() > audit::kMaxDetail) ev.detail.resize(audit::kMaxDetail);
-    auto written = v.audit(std::move(ev));
-    if (!written) return tl::unexpected(written.error());
-    return ok();
+    return write(std::move(ev));
   };
   auto item = [](const std::string& name, vault::Tier t) {
     return audit::Item{name, std::string(vault::tier_name(t))};
@@ -208,6 +238,7 @@ Response Agent::vault_op(Request& req, Entry& e) {
       }
       Response resp;
       add_records(resp, r->records);
+      expect_gate(Op::get, r->sealed_high);
       with_high(resp, r->sealed_high);
       return resp;
     }
@@ -228,8 +259,55 @@ Response Agent::vault_op(Request& req, Entry& e) {
       Response resp;
       resp.secret = std::move(r->values);
       for (auto& p : r->records) resp.records.push_back(RecordWire{std::move(p.meta), p.offset, p.len});
+      expect_gate(Op::env, r->sealed_high);
       with_high(resp, r->sealed_high);
       return resp;
+    }
+    case Op::presence: {
+      // The gate outcome of a client for rows served to it above. Append only: the agent builds
+      // the entry and the chain; the client chooses none of the requester fields.
+      const GateReport& g = *req.gate;
+      const Op served = g.purpose == "get" ? Op::get : Op::env;
+      auto it = std::find_if(e.pending.begin(), e.pending.end(), [&](const PendingGate& p) {
+        return p.pid == peer_ && p.op == served && p.until > now && p.coordinates == g.coordinates;
+      });
+      if (peer_ <= 0 || it == e.pending.end()) {
+        return error_response(Error{Errc::policy, "the agent records a presence gate outcome only "
+                                                  "for the high records it has just served, "
+                                                  "sealed, to the same process"});
+      }
+      audit::Event ev;
+      ev.op = "presence";
+      ev.outcome = g.passed ? audit::Outcome::ok : audit::outcome_of(g.code);
+      for (const auto& c : g.coordinates) {
+        if (audit::valid_item_name(c)) ev.items.push_back(item(c, vault::Tier::high));
+      }
+      ev.requester = audit::describe_process(peer_);
+      ev.detail = g.purpose + " (touch)";
+      if (g.passed) {
+        const vault::Slot* slot = nullptr;
+        for (const auto& s : v.slots()) {
+          if (s.number == g.slot) slot = &s;
+        }
+        if (slot == nullptr || (slot->type != vault::SlotType::fido2 && slot->type != vault::SlotType::piv)) {
+          return error_response(Error{Errc::malformed, "agent protocol: slot " + std::to_string(g.slot) +
+                                                           " is not a presence-capable slot of this vault"});
+        }
+        ev.slot = slot->number;
+        ev.slot_type = std::string(vault::slot_type_name(slot->type));
+        ev.slot_label = slot->label;
+        ev.detail += " by " + g.device.substr(0, 256);
+      } else {
+        ev.detail += ": " + g.message.substr(0, 640);  // the suffix below must fit (kMaxDetail)
+      }
+      e.pending.erase(it);  // one report per serving
+      ev.detail += "; gate run by the client, recorded by the agent";
+      if (ev.detail.size() > audit::kMaxDetail) ev.detail.resize(audit::kMaxDetail);
+      if (auto a = write(std::move(ev)); !a) {
+        return error_response(Error{a.error().code, "the audit log could not record the presence "
+                                                    "gate: " + a.error().message});
+      }
+      return Response{};
     }
     case Op::list: {
       auto r = v.list();
@@ -289,15 +367,16 @@ Response Agent::handle(Request& req, std::uint64_t now) {
       auto v = vault::Vault::open_with_master(path, std::move(req.secret), opts_.vault_options);
       if (!v) return error_response(v.error());
       vaults_.erase(path);
-      vaults_.emplace(path, Entry{std::move(*v), now, now});
+      vaults_.emplace(path, Entry{std::move(*v), now, now, {}});
       return Response{};
     }
     default: break;
   }
   auto it = vaults_.find(vault::absolute_vault_path(req.vault));
   if (it == vaults_.end()) return locked_response();
-  Response resp = vault_op(req, it->second);
+  Response resp = vault_op(req, it->second, now);
   if (!resp.ok && drops_vault(resp.code)) {
+    (void)it->second.vault.settle_audit();  // the failure's entry, before the vault goes
     vaults_.erase(it);
     // Re-keyed meanwhile (or the file is busy): the client unlocks directly.
     if (resp.code == Errc::unavailable) return locked_response();
@@ -306,6 +385,16 @@ Response Agent::handle(Request& req, std::uint64_t now) {
   // Every use that reached the vault slides the idle limit, failed lookups included.
   it->second.last_used = now;
   return resp;
+}
+
+void Agent::settle() {
+  for (const auto& path : unsettled_) {
+    auto it = vaults_.find(path);
+    // A vault dropped meanwhile: its entries are in the file; the next append takes them in.
+    if (it == vaults_.end()) continue;
+    (void)it->second.vault.settle_audit();
+  }
+  unsettled_.clear();
 }
 
 Status serve(const AgentOptions& opts) {
@@ -379,6 +468,10 @@ Status serve(const AgentOptions& opts) {
     }
     Bytes out = encode_response(resp);
     (void)write_frame(conn.get(), out, resp.secret);
+    conn = Fd();
+    resp.secret.clear();
+    // The entries are in the log file (written before the answer); now make them durable.
+    agent.settle();
   }
   agent.wipe_all();
   if (own_socket) {

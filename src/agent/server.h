@@ -45,18 +45,30 @@ class Agent {
   std::size_t held() const { return vaults_.size(); }
   bool stop_requested() const { return stop_; }
   void wipe_all() { vaults_.clear(); }
+  // After the response has been sent: makes the audit entries the last request wrote durable
+  // (fdatasync, then the head); see docs/format-audit.md section 5.
+  void settle();
 
  private:
+  // High rows served sealed to a process, waiting for that process to report its gate outcome.
+  struct PendingGate {
+    pid_t pid = 0;
+    Op op = Op::get;
+    std::vector<std::string> coordinates;  // sorted
+    std::uint64_t until = 0;
+  };
   struct Entry {
     vault::Vault vault;
     std::uint64_t added = 0, last_used = 0;
+    std::vector<PendingGate> pending;
   };
   Response status(std::uint64_t now) const;
-  Response vault_op(Request& req, Entry& e);
+  Response vault_op(Request& req, Entry& e, std::uint64_t now);
   AgentOptions opts_;
   std::map<std::string, Entry> vaults_;  // by absolute vault path
   bool stop_ = false;
   pid_t peer_ = 0;
+  std::vector<std::string> unsettled_;  // vaults whose audit log holds entries not yet synced
 };
 
 // Runs the agent until `stop`, SIGTERM or SIGINT: on the socket systemd passed (LISTEN_FDS), else

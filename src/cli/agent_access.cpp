@@ -5,7 +5,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -58,6 +60,27 @@ std::string human(std::uint64_t s) {
 void sleep_ms(long ms) {
   struct timespec ts {ms / 1000, (ms % 1000) * 1000000};
   ::nanosleep(&ts, nullptr);
+}
+
+// Asks the agent that served the sealed rows to record the gate outcome (op presence). Every
+// failure is an error: no agent, a locked vault, a refusal, an unwritable log.
+Status report_gate(const std::string& vault_path_abs, agent::GateReport report) {
+  KW_TRY(auto sock, agent::socket_path(false));
+  agent::Request req;
+  req.op = agent::Op::presence;
+  req.vault = vault_path_abs;
+  req.gate = std::move(report);
+  auto resp = agent::call(sock, req, agent::client_timeout_ms());
+  if (!resp) {
+    return fail(Errc::unavailable, resp.error().code == Errc::not_found
+                                       ? "the agent is no longer running"
+                                       : resp.error().message);
+  }
+  if (!resp->ok) {
+    if (resp->locked) return fail(Errc::unavailable, "the agent no longer holds the vault (locked or expired)");
+    return tl::unexpected(Error{resp->code, resp->message});
+  }
+  return ok();
 }
 
 }  // namespace
@@ -189,11 +212,39 @@ Result<std::vector<vault::Record>> open_sealed_high(const Context& ctx, const st
   }
   std::vector<std::string> coords;
   for (const auto& r : high.rows) coords.push_back(r.meta.coordinate);
-  KW_TRY(auto grant, presence_gate(ctx, vault_path_abs, purpose, coords, gate::Level::touch,
-                                   header, slots));
+  auto grant = presence_gate(ctx, vault_path_abs, purpose, coords, gate::Level::touch, header, slots);
+  // The outcome is recorded by the agent (it holds the audit key); a pass that cannot be
+  // recorded releases nothing, as on the direct path (vault_gate).
+  agent::GateReport report;
+  report.purpose = purpose;
+  report.coordinates = coords;
+  std::sort(report.coordinates.begin(), report.coordinates.end());
+  report.coordinates.erase(std::unique(report.coordinates.begin(), report.coordinates.end()),
+                           report.coordinates.end());
+  report.passed = grant.has_value();
+  if (grant) {
+    report.slot = grant->slot;
+    report.device = grant->device.empty() ? std::string("a device") : grant->device;
+  } else {
+    report.code = grant.error().code;
+    report.message = grant.error().message.empty() ? std::string("refused") : grant.error().message;
+  }
+  auto recorded = report_gate(vault_path_abs, std::move(report));
+  if (!grant) {
+    if (!recorded) {
+      std::fprintf(stderr, "keyward: warning: this presence gate failure could not be recorded in "
+                           "the audit log: %s\n", recorded.error().message.c_str());
+    }
+    return tl::unexpected(grant.error());
+  }
+  if (!recorded) {
+    return fail(recorded.error().code, "refused (nothing was released): the agent could not "
+                                       "record the presence gate in the audit log: " +
+                                       recorded.error().message);
+  }
   std::vector<vault::Record> out;
   for (const auto& r : high.rows) {
-    KW_TRY(auto rec, gate::open_high_row(r.row, header.vault_id, grant));
+    KW_TRY(auto rec, gate::open_high_row(r.row, header.vault_id, *grant));
     if (rec.meta.coordinate != r.meta.coordinate) return vault::opaque();
     out.push_back(std::move(rec));
   }

@@ -8,22 +8,60 @@
 namespace keyward::cli {
 namespace {
 
-std::vector<std::pair<int, Registrar>>& registry() {
-  static std::vector<std::pair<int, Registrar>> r;
+struct Entry {
+  int order;
+  Registrar registrar;
+  const char* names;
+};
+
+std::vector<Entry>& registry() {
+  static std::vector<Entry> r;
   return r;
+}
+
+bool names_contain(std::string_view names, std::string_view name) {
+  while (!names.empty()) {
+    auto sp = names.find(' ');
+    if (names.substr(0, sp) == name) return true;
+    if (sp == std::string_view::npos) break;
+    names.remove_prefix(sp + 1);
+  }
+  return false;
 }
 
 }  // namespace
 
-CommandRegistration::CommandRegistration(int order, Registrar registrar) {
-  registry().emplace_back(order, registrar);
+CommandRegistration::CommandRegistration(int order, Registrar registrar, const char* names) {
+  registry().push_back(Entry{order, registrar, names});
 }
 
-void register_all(CLI::App& app, Context& ctx) {
+std::string_view invoked_command(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a(argv[i]);
+    if (a == "--vault") {
+      ++i;  // its value
+      continue;
+    }
+    if (a.rfind("--vault=", 0) == 0 || a == "--json" || a == "-q" || a == "--quiet" ||
+        a == "--no-agent") {
+      continue;
+    }
+    if (a.empty() || a[0] == '-') return {};  // --help, --version, anything else: build all
+    return a;
+  }
+  return {};
+}
+
+void register_all(CLI::App& app, Context& ctx, std::string_view only) {
   auto commands = registry();
   std::stable_sort(commands.begin(), commands.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (const auto& [order, registrar] : commands) registrar(app, ctx);
+                   [](const Entry& a, const Entry& b) { return a.order < b.order; });
+  bool known = !only.empty() && std::any_of(commands.begin(), commands.end(), [&](const Entry& e) {
+    return names_contain(e.names, only);
+  });
+  for (const auto& e : commands) {
+    if (!known || names_contain(e.names, only)) e.registrar(app, ctx);
+  }
 }
 
 int report(const Error& error) {

@@ -23,16 +23,24 @@ struct Context {
 using Registrar = void (*)(CLI::App& app, Context& ctx);
 
 struct CommandRegistration {
-  CommandRegistration(int order, Registrar registrar);
+  CommandRegistration(int order, Registrar registrar, const char* names);
 };
 
-// Registers a subcommand: `KEYWARD_COMMAND(20, add_get_command);` The order fixes where it is
-// listed in --help.
-#define KEYWARD_COMMAND(order, fn) \
-  static const ::keyward::cli::CommandRegistration kw_command_##fn((order), (fn))
+// Registers a subcommand: `KEYWARD_COMMAND(20, add_get_command, "get");` The order fixes where it
+// is listed in --help; `names` lists, space-separated, the top-level subcommands the registrar
+// adds (so that a command line naming one builds only its registrar: see register_all).
+#define KEYWARD_COMMAND(order, fn, names) \
+  static const ::keyward::cli::CommandRegistration kw_command_##fn((order), (fn), (names))
 
-// Calls every registered registrar in order.
-void register_all(CLI::App& app, Context& ctx);
+// The top-level subcommand a command line names: the first argument that is not a global
+// option (--vault takes a value), or empty (none, or anything this scan does not understand).
+std::string_view invoked_command(int argc, char** argv);
+
+// Calls the registrars in order: only the one that adds `only` when a registrar declares it
+// (building the parser for every subcommand was a large part of keyward's start-up, which
+// every `keyward run` pays), else every one (--help, an unknown name: CLI11 then lists or
+// refuses them as usual).
+void register_all(CLI::App& app, Context& ctx, std::string_view only = {});
 
 // Prints "keyward: <message>" to stderr and returns the error's exit code.
 int report(const Error& error);

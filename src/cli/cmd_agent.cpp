@@ -153,6 +153,6 @@ void add_agent_command(CLI::App& app, Context& ctx) {
 
 }  // namespace
 
-KEYWARD_COMMAND(90, add_agent_command);
+KEYWARD_COMMAND(90, add_agent_command, "agent lock");
 
 }  // namespace keyward::cli

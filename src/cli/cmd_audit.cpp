@@ -171,6 +171,6 @@ void add_audit_command(CLI::App& app, Context& ctx) {
 
 }  // namespace
 
-KEYWARD_COMMAND(115, add_audit_command);
+KEYWARD_COMMAND(115, add_audit_command, "audit");
 
 }  // namespace keyward::cli

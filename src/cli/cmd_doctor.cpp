@@ -302,6 +302,9 @@ Status run_doctor(Context& ctx) {
     }
   }
   report["fido2_devices"] = nlohmann::json::array();
+  if (auto lib = hw::fido2_library(); !lib) {
+    problems.push_back({lib.error().code, lib.error().message, "install libfido2"});
+  }
   for (const auto& path : fido) {
     auto dev = hw::Fido2Device::open(path);
     report["fido2_devices"].push_back({{"path", path}, {"opened", dev.has_value()}});
@@ -398,6 +401,6 @@ void add_doctor_command(CLI::App& app, Context& ctx) {
 
 }  // namespace
 
-KEYWARD_COMMAND(130, add_doctor_command);
+KEYWARD_COMMAND(130, add_doctor_command, "doctor");
 
 }  // namespace keyward::cli

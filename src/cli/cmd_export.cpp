@@ -91,6 +91,6 @@ void add_export_command(CLI::App& app, Context& ctx) {
 
 }  // namespace
 
-KEYWARD_COMMAND(70, add_export_command);
+KEYWARD_COMMAND(70, add_export_command, "export");
 
 }  // namespace keyward::cli

@@ -75,6 +75,6 @@ void add_get_command(CLI::App& app, Context& ctx) {
 
 }  // namespace
 
-KEYWARD_COMMAND(30, add_get_command);
+KEYWARD_COMMAND(30, add_get_command, "get");
 
 }  // namespace keyward::cli

@@ -95,6 +95,6 @@ void add_import_command(CLI::App& app, Context& ctx) {
 
 }  // namespace
 
-KEYWARD_COMMAND(60, add_import_command);
+KEYWARD_COMMAND(60, add_import_command, "import");
 
 }  // namespace keyward::cli

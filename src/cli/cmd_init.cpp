@@ -98,6 +98,6 @@ void add_init_command(CLI::App& app, Context& ctx) {
 
 }  // namespace
 
-KEYWARD_COMMAND(10, add_init_command);
+KEYWARD_COMMAND(10, add_init_command, "init");
 
 }  // namespace keyward::cli

@@ -75,6 +75,6 @@ void add_list_command(CLI::App& app, Context& ctx) {
 
 }  // namespace
 
-KEYWARD_COMMAND(40, add_list_command);
+KEYWARD_COMMAND(40, add_list_command, "list");
 
 }  // namespace keyward::cli

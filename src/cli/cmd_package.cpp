@@ -186,6 +186,6 @@ void add_package_command(CLI::App& app, Context& ctx) {
 
 }  // namespace
 
-KEYWARD_COMMAND(75, add_package_command);
+KEYWARD_COMMAND(75, add_package_command, "package");
 
 }  // namespace keyward::cli

@@ -76,6 +76,6 @@ void add_pubkey_command(CLI::App& app, Context& ctx) {
 
 }  // namespace
 
-KEYWARD_COMMAND(77, add_pubkey_command);
+KEYWARD_COMMAND(77, add_pubkey_command, "pubkey");
 
 }  // namespace keyward::cli

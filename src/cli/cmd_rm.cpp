@@ -39,6 +39,6 @@ void add_rm_command(CLI::App& app, Context& ctx) {
 
 }  // namespace
 
-KEYWARD_COMMAND(50, add_rm_command);
+KEYWARD_COMMAND(50, add_rm_command, "rm");
 
 }  // namespace keyward::cli

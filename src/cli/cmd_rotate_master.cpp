@@ -42,6 +42,6 @@ void add_rotate_command(CLI::App& app, Context& ctx) {
 
 }  // namespace
 
-KEYWARD_COMMAND(120, add_rotate_command);
+KEYWARD_COMMAND(120, add_rotate_command, "rotate-master");
 
 }  // namespace keyward::cli

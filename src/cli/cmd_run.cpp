@@ -1,15 +1,16 @@
 // `keyward run --env E [--component C] -- CMD ARGS...`: run CMD with the environment's secrets
 // added to its environment (variable name = the KEY part of the coordinate). The same KEY in two
-// components is refused (choose one with --component). CMD's exit code is passed through (128+N
-// if it is killed by signal N); SIGINT, SIGTERM and SIGHUP are forwarded to it. The secrets exist
-// only in locked memory here and in CMD's environment; keyward's own environment is untouched.
+// components is refused (choose one with --component). keyward execs CMD in its own process (no
+// fork): CMD's exit status and signals are its own (a shell reports 128+N when it is killed by
+// signal N), and signals sent to keyward's pid reach CMD. A CMD that cannot be run: 127 (not
+// found) or 126. The secrets exist only in locked memory here, then in CMD's environment.
 // High secrets of the selection are released by ONE pass of the presence gate that shows their
 // whole list (cli/presence.h).
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <map>
 
@@ -30,12 +31,6 @@ struct RunOptions {
   std::vector<std::string> command;
   UnlockOptions unlock;
 };
-
-volatile sig_atomic_t g_child = 0;
-
-void forward(int sig) {
-  if (g_child > 0) ::kill(static_cast<pid_t>(g_child), sig);
-}
 
 // All "KEY=value\0" strings in one locked buffer, with pointers for execvpe.
 struct SecretEnv {
@@ -131,59 +126,19 @@ Result<int> run_command(const Context& ctx, const RunOptions& o) {
   for (const auto& a : o.command) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
 
-  struct sigaction sa {};
-  sa.sa_handler = forward;
-  sigemptyset(&sa.sa_mask);
-  struct sigaction old_int {}, old_term {}, old_hup {};
-  // Block the forwarded signals around fork so the handler never sees a half-set child id.
-  sigset_t block, prev;
-  sigemptyset(&block);
-  sigaddset(&block, SIGINT);
-  sigaddset(&block, SIGTERM);
-  sigaddset(&block, SIGHUP);
-  sigprocmask(SIG_BLOCK, &block, &prev);
-  sigaction(SIGINT, &sa, &old_int);
-  sigaction(SIGTERM, &sa, &old_term);
-  sigaction(SIGHUP, &sa, &old_hup);
-
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    sigprocmask(SIG_SETMASK, &prev, nullptr);
-    return fail(Errc::io, std::string("cannot fork: ") + std::strerror(errno));
-  }
-  if (pid == 0) {
-    sigaction(SIGINT, &old_int, nullptr);
-    sigaction(SIGTERM, &old_term, nullptr);
-    sigaction(SIGHUP, &old_hup, nullptr);
-    signal(SIGXFSZ, SIG_DFL);
-    sigprocmask(SIG_SETMASK, &prev, nullptr);
-    ::execvpe(argv[0], argv.data(), env.envp.data());
-    int err = errno;
-    const char* msg1 = "keyward: cannot run ";
-    (void)!::write(2, msg1, std::strlen(msg1));
-    (void)!::write(2, argv[0], std::strlen(argv[0]));
-    (void)!::write(2, ": ", 2);
-    const char* why = std::strerror(err);
-    (void)!::write(2, why, std::strlen(why));
-    (void)!::write(2, "\n", 1);
-    ::_exit(err == ENOENT ? 127 : 126);
-  }
-  g_child = pid;
-  sigprocmask(SIG_SETMASK, &prev, nullptr);
-  env.block.clear();  // the child has its own copy until exec replaces it
-
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) return fail(Errc::io, std::string("waitpid: ") + std::strerror(errno));
-  }
-  g_child = 0;
-  sigaction(SIGINT, &old_int, nullptr);
-  sigaction(SIGTERM, &old_term, nullptr);
-  sigaction(SIGHUP, &old_hup, nullptr);
+  // keyward becomes CMD (no fork, no wait): its exit status and signals are CMD's own, and the
+  // locked buffers holding the secrets vanish with keyward's image. Every audit entry of this
+  // command was written above, before this point. What keyward changed in its own process is
+  // put back first: SIGXFSZ, which the vault code ignores (ignored signals survive exec), and
+  // buffered output.
+  std::fflush(nullptr);
+  ::signal(SIGXFSZ, SIG_DFL);
+  ::execvpe(argv[0], argv.data(), env.envp.data());
+  int err = errno;
+  env.block.clear();
+  std::fprintf(stderr, "keyward: cannot run %s: %s\n", argv[0], std::strerror(err));
   (void)ctx;
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return 70;
+  return err == ENOENT ? 127 : 126;
 }
 
 void add_run_command(CLI::App& app, Context& ctx) {
@@ -204,6 +159,6 @@ void add_run_command(CLI::App& app, Context& ctx) {
 
 }  // namespace
 
-KEYWARD_COMMAND(80, add_run_command);
+KEYWARD_COMMAND(80, add_run_command, "run");
 
 }  // namespace keyward::cli

@@ -176,6 +176,6 @@ void add_selftest_command(CLI::App& app, Context& ctx) {
 
 }  // namespace
 
-KEYWARD_COMMAND(900, add_selftest_command);
+KEYWARD_COMMAND(900, add_selftest_command, "selftest");
 
 }  // namespace keyward::cli

@@ -111,6 +111,6 @@ void add_set_command(CLI::App& app, Context& ctx) {
 
 }  // namespace
 
-KEYWARD_COMMAND(20, add_set_command);
+KEYWARD_COMMAND(20, add_set_command, "set");
 
 }  // namespace keyward::cli

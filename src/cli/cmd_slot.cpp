@@ -204,6 +204,6 @@ void add_slot_command(CLI::App& app, Context& ctx) {
 
 }  // namespace
 
-KEYWARD_COMMAND(100, add_slot_command);
+KEYWARD_COMMAND(100, add_slot_command, "slot");
 
 }  // namespace keyward::cli

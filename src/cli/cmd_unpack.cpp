@@ -258,6 +258,6 @@ void add_unpack_command(CLI::App& app, Context& ctx) {
 
 }  // namespace
 
-KEYWARD_COMMAND(76, add_unpack_command);
+KEYWARD_COMMAND(76, add_unpack_command, "unpack");
 
 }  // namespace keyward::cli

@@ -97,6 +97,6 @@ void add_vault_command(CLI::App& app, Context& ctx) {
 
 }  // namespace
 
-KEYWARD_COMMAND(110, add_vault_command);
+KEYWARD_COMMAND(110, add_vault_command, "vault");
 
 }  // namespace keyward::cli

@@ -72,6 +72,8 @@ class CliFido2Agent final : public vault::Fido2Agent {
   Result<vault::Fido2Assertion> gate_assertion(const vault::Fido2CredInfo& cred,
                                                std::string_view label, ByteView cdh,
                                                const vault::Fido2Ask& ask) override {
+    // No libfido2: this slot cannot serve (skipped with the reason, like an absent key).
+    if (auto lib = hw::fido2_library(); !lib) return fail(Errc::device, lib.error().message);
     scan();
     for (auto& d : devices_) {
       if (devices_.size() > 1) {
@@ -118,6 +120,7 @@ class CliFido2Agent final : public vault::Fido2Agent {
   }
 
   Result<vault::Fido2Assertion> attempt(const vault::Fido2CredInfo& cred, ByteView cdh) {
+    KW_TRY_STATUS(hw::fido2_library());  // a missing libfido2 is said as such, not as "no key"
     scan();
     for (auto& d : devices_) {
       // Several devices: silent probe first, so only the right one asks for a touch.
@@ -198,6 +201,7 @@ Result<vault::Slot> enrol_fido2_slot(const Context& ctx, const std::string& labe
   else return fail(Errc::invalid_argument, "--uv must be required, preferred or discouraged");
   cred.cred_protect = cred.uv == vault::Fido2Uv::required ? 3 : 2;
   cred.rp_id = kRpId;
+  KW_TRY_STATUS(hw::fido2_library());
   auto paths = device_paths(o.device);
   if (paths.empty()) return fail(Errc::device, "no FIDO2 key found: plug one in or pass --device");
   if (paths.size() > 1) {

@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
   app.add_flag("-q,--quiet", ctx.quiet, "No informational messages");
   app.add_flag("--no-agent", ctx.no_agent,
                "Do not use or start the unlock agent (also KEYWARD_NO_AGENT=1)");
-  cli::register_all(app, ctx);
+  cli::register_all(app, ctx, cli::invoked_command(argc, argv));
 
   try {
     app.parse(argc, argv);

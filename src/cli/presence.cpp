@@ -59,8 +59,8 @@ Result<gate::Grant> presence_gate(const Context& ctx, const std::string& vault_l
   gate::Request req = make_request(vault_label, header.vault_id, purpose, coordinates, level);
   ensure_gate_agents(vault_label);
   auto grant = gate::pass(req, header, slots, {}, prefer_slot);
-  // The audit entry is written by vault_gate (the direct path) or by the agent (the agent path
-  // records the sealed rows it returned).
+  // The audit entry is written by vault_gate (the direct path) or, on the agent path, by the
+  // agent from the outcome open_sealed_high reports to it (cli/agent_access.cpp).
   return grant;
 }
 

@@ -40,30 +40,64 @@ const char* digest_name(HmacAlg alg) noexcept {
   die();
 }
 
+// Digests fetched once (explicit fetch): with EVP_sha256() OpenSSL 3 looks the algorithm up in
+// the provider on every call, about as long as hashing a short input (the vault hashes and
+// MACs each record it reads; docs/agent.md, "Performance").
+const EVP_MD* fetched_digest(const char* name) noexcept {
+  EVP_MD* md = EVP_MD_fetch(nullptr, name, nullptr);
+  if (md == nullptr) die();
+  return md;  // lives for the whole process
+}
+
+// An HMAC context per algorithm with its digest set, made once; each MAC works on a duplicate
+// (EVP_MAC_CTX_dup) initialised with its own key only, so the digest is not looked up again.
+// The template itself is never used for a MAC.
+const EVP_MAC_CTX* hmac_template(HmacAlg alg) noexcept {
+  auto make = [](HmacAlg a) noexcept {
+    EVP_MAC_CTX* ctx = EVP_MAC_CTX_new(hmac_algorithm());
+    if (ctx == nullptr) die();
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(digest_name(a)),
+                                         0),
+        OSSL_PARAM_construct_end(),
+    };
+    // Initialised (with an empty key) so that it duplicates in every OpenSSL 3 release.
+    static const unsigned char kNoKey[1] = {0};
+    if (EVP_MAC_init(ctx, kNoKey, 0, params) != 1) die();
+    return ctx;
+  };
+  static EVP_MAC_CTX* sha1 = make(HmacAlg::sha1);
+  static EVP_MAC_CTX* sha256 = make(HmacAlg::sha256);
+  static EVP_MAC_CTX* sha512 = make(HmacAlg::sha512);
+  switch (alg) {
+    case HmacAlg::sha1: return sha1;
+    case HmacAlg::sha256: return sha256;
+    case HmacAlg::sha512: return sha512;
+  }
+  die();
+}
+
 }  // namespace
 
 Digest256 sha256(ByteView data) {
   Digest256 out{};
-  digest(EVP_sha256(), data, out.data());
+  static const EVP_MD* md = fetched_digest("SHA256");
+  digest(md, data, out.data());
   return out;
 }
 
 Bytes sha512(ByteView data) {
   Bytes out(64);
-  digest(EVP_sha512(), data, out.data());
+  static const EVP_MD* md = fetched_digest("SHA512");
+  digest(md, data, out.data());
   return out;
 }
 
 Bytes hmac(HmacAlg alg, ByteView key, ByteView message) {
-  ossl::MacCtx ctx(EVP_MAC_CTX_new(hmac_algorithm()));
+  ossl::MacCtx ctx(EVP_MAC_CTX_dup(hmac_template(alg)));
   if (!ctx) die();
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(digest_name(alg)),
-                                       0),
-      OSSL_PARAM_construct_end(),
-  };
   // A non-null pointer even for an empty key: HMAC with a zero-length key is well defined.
-  if (EVP_MAC_init(ctx.get(), ossl::ptr_or_empty(key.data()), key.size(), params) != 1) die();
+  if (EVP_MAC_init(ctx.get(), ossl::ptr_or_empty(key.data()), key.size(), nullptr) != 1) die();
   if (!message.empty() && EVP_MAC_update(ctx.get(), message.data(), message.size()) != 1) die();
   Bytes out(EVP_MAC_CTX_get_mac_size(ctx.get()));
   std::size_t len = 0;

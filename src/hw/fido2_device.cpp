@@ -9,12 +9,86 @@
 
 #include <cerrno>
 #include <cstring>
-#include <mutex>
 
 #include "core/random.h"
+#include "hw/dynlib.h"
 
 namespace keyward::hw {
 namespace {
+
+// libfido2, loaded on first use (hw/dynlib.h): every function keyward calls, resolved at once.
+#define KW_FIDO2_FUNCTIONS(X) \
+  X(fido_assert_allow_cred) \
+  X(fido_assert_authdata_len) \
+  X(fido_assert_authdata_ptr) \
+  X(fido_assert_count) \
+  X(fido_assert_free) \
+  X(fido_assert_hmac_secret_len) \
+  X(fido_assert_hmac_secret_ptr) \
+  X(fido_assert_new) \
+  X(fido_assert_set_clientdata_hash) \
+  X(fido_assert_set_extensions) \
+  X(fido_assert_set_hmac_salt) \
+  X(fido_assert_set_rp) \
+  X(fido_assert_set_up) \
+  X(fido_assert_set_uv) \
+  X(fido_assert_sig_len) \
+  X(fido_assert_sig_ptr) \
+  X(fido_cred_free) \
+  X(fido_cred_id_len) \
+  X(fido_cred_id_ptr) \
+  X(fido_cred_new) \
+  X(fido_cred_pubkey_len) \
+  X(fido_cred_pubkey_ptr) \
+  X(fido_cred_set_clientdata_hash) \
+  X(fido_cred_set_extensions) \
+  X(fido_cred_set_prot) \
+  X(fido_cred_set_rk) \
+  X(fido_cred_set_rp) \
+  X(fido_cred_set_type) \
+  X(fido_cred_set_user) \
+  X(fido_cred_set_uv) \
+  X(fido_dev_close) \
+  X(fido_dev_free) \
+  X(fido_dev_get_assert) \
+  X(fido_dev_get_retry_count) \
+  X(fido_dev_info_free) \
+  X(fido_dev_info_manifest) \
+  X(fido_dev_info_new) \
+  X(fido_dev_info_path) \
+  X(fido_dev_info_ptr) \
+  X(fido_dev_make_cred) \
+  X(fido_dev_new) \
+  X(fido_dev_open) \
+  X(fido_dev_set_io_functions) \
+  X(fido_init) \
+  X(fido_strerr)
+
+struct Fido2Lib {
+#define KW_DECLARE(f) decltype(&::f) f = nullptr;
+  KW_FIDO2_FUNCTIONS(KW_DECLARE)
+#undef KW_DECLARE
+};
+
+constexpr const char* kFido2Soname = "libfido2.so.1";
+const Fido2Lib* g_lib = nullptr;
+
+Result<const Fido2Lib*> load_library() {
+  static const Result<const Fido2Lib*> loaded = []() -> Result<const Fido2Lib*> {
+    KW_TRY(void* h, detail::open_library(kFido2Soname, "libfido2 (FIDO2 security keys)", "libfido2-1"));
+    static Fido2Lib table;
+#define KW_RESOLVE(f) KW_TRY_STATUS(detail::resolve(table.f, h, kFido2Soname, #f));
+    KW_FIDO2_FUNCTIONS(KW_RESOLVE)
+#undef KW_RESOLVE
+    table.fido_init(FIDO_DISABLE_U2F_FALLBACK);
+    return &table;
+  }();
+  if (loaded) g_lib = *loaded;
+  return loaded;
+}
+
+// Only reached after load_library() succeeded (Fido2Device::open, fido2_hid_devices).
+const Fido2Lib& lib() { return *g_lib; }
 
 fido_dev_t* dv(void* p) { return static_cast<fido_dev_t*>(p); }
 
@@ -79,28 +153,31 @@ Bytes unwrap_cbor_bytes(const unsigned char* p, std::size_t n) {
   return Bytes(p + hdr, p + n);
 }
 
-std::once_flag g_init;
-
 }  // namespace
 
+Status fido2_library() {
+  KW_TRY_STATUS(load_library());
+  return ok();
+}
+
 std::vector<std::string> fido2_hid_devices() {
-  std::call_once(g_init, [] { fido_init(FIDO_DISABLE_U2F_FALLBACK); });
   std::vector<std::string> out;
+  if (!load_library()) return out;  // fido2_library() says why
   const size_t max = 16;
-  fido_dev_info_t* list = fido_dev_info_new(max);
+  fido_dev_info_t* list = lib().fido_dev_info_new(max);
   size_t n = 0;
-  if (list != nullptr && fido_dev_info_manifest(list, max, &n) == FIDO_OK) {
-    for (size_t i = 0; i < n; ++i) out.emplace_back(fido_dev_info_path(fido_dev_info_ptr(list, i)));
+  if (list != nullptr && lib().fido_dev_info_manifest(list, max, &n) == FIDO_OK) {
+    for (size_t i = 0; i < n; ++i) out.emplace_back(lib().fido_dev_info_path(lib().fido_dev_info_ptr(list, i)));
   }
-  fido_dev_info_free(&list, max);
+  lib().fido_dev_info_free(&list, max);
   return out;
 }
 
 Fido2Device::~Fido2Device() {
   if (dev_ != nullptr) {
     fido_dev_t* d = dv(dev_);
-    fido_dev_close(d);
-    fido_dev_free(&d);
+    lib().fido_dev_close(d);
+    lib().fido_dev_free(&d);
   }
 }
 
@@ -112,7 +189,7 @@ Error Fido2Device::translate(int rc, const std::string& what) const {
   switch (rc) {
     case FIDO_ERR_PIN_INVALID: {
       int tries = -1;
-      if (fido_dev_get_retry_count(dv(dev_), &tries) != FIDO_OK) tries = -1;
+      if (lib().fido_dev_get_retry_count(dv(dev_), &tries) != FIDO_OK) tries = -1;
       return Error{Errc::auth_failed, "wrong FIDO2 PIN for " + name() +
                                           (tries >= 0 ? ": " + std::to_string(tries) +
                                                             (tries == 1 ? " try left" : " tries left")
@@ -135,23 +212,23 @@ Error Fido2Device::translate(int rc, const std::string& what) const {
     case FIDO_ERR_RX_NOT_CBOR:
       return Error{Errc::device, name() + " was removed or stopped answering during " + what};
     default:
-      return Error{Errc::device, what + " failed on " + name() + ": " + fido_strerr(rc)};
+      return Error{Errc::device, what + " failed on " + name() + ": " + lib().fido_strerr(rc)};
   }
 }
 
 Result<std::unique_ptr<Fido2Device>> Fido2Device::open(const std::string& path) {
-  std::call_once(g_init, [] { fido_init(FIDO_DISABLE_U2F_FALLBACK); });
+  KW_TRY_STATUS(load_library());
   std::unique_ptr<Fido2Device> d(new Fido2Device());
   d->path_ = path;
-  fido_dev_t* dev = fido_dev_new();
+  fido_dev_t* dev = lib().fido_dev_new();
   if (dev == nullptr) return fail(Errc::crypto, "fido_dev_new failed");
   d->dev_ = dev;
   if (d->simulated()) {
     static fido_dev_io_t io = {sim_open, sim_close, sim_read, sim_write};
-    if (fido_dev_set_io_functions(dev, &io) != FIDO_OK) return fail(Errc::crypto, "libfido2 I/O");
+    if (lib().fido_dev_set_io_functions(dev, &io) != FIDO_OK) return fail(Errc::crypto, "libfido2 I/O");
   }
-  int rc = fido_dev_open(dev, path.c_str());
-  if (rc != FIDO_OK) return fail(Errc::device, "cannot open " + d->name() + ": " + fido_strerr(rc));
+  int rc = lib().fido_dev_open(dev, path.c_str());
+  if (rc != FIDO_OK) return fail(Errc::device, "cannot open " + d->name() + ": " + lib().fido_strerr(rc));
   return d;
 }
 
@@ -159,73 +236,73 @@ Result<Fido2NewCredential> Fido2Device::make_credential(const std::string& rp_id
                                                         ByteView user_id, ByteView cdh,
                                                         vault::Fido2Uv uv, int cred_protect,
                                                         const SecretBytes& pin) {
-  fido_cred_t* c = fido_cred_new();
+  fido_cred_t* c = lib().fido_cred_new();
   if (c == nullptr) return fail(Errc::crypto, "fido_cred_new failed");
   std::string pin_text(pin.reveal_string());
-  int rc = fido_cred_set_type(c, COSE_ES256);
-  if (rc == FIDO_OK) rc = fido_cred_set_clientdata_hash(c, cdh.data(), cdh.size());
-  if (rc == FIDO_OK) rc = fido_cred_set_rp(c, rp_id.c_str(), "keyward");
-  if (rc == FIDO_OK) rc = fido_cred_set_user(c, user_id.data(), user_id.size(), "keyward", nullptr, nullptr);
-  if (rc == FIDO_OK) rc = fido_cred_set_extensions(c, FIDO_EXT_HMAC_SECRET | FIDO_EXT_CRED_PROTECT);
-  if (rc == FIDO_OK) rc = fido_cred_set_prot(c, cred_protect == 3 ? FIDO_CRED_PROT_UV_REQUIRED
+  int rc = lib().fido_cred_set_type(c, COSE_ES256);
+  if (rc == FIDO_OK) rc = lib().fido_cred_set_clientdata_hash(c, cdh.data(), cdh.size());
+  if (rc == FIDO_OK) rc = lib().fido_cred_set_rp(c, rp_id.c_str(), "keyward");
+  if (rc == FIDO_OK) rc = lib().fido_cred_set_user(c, user_id.data(), user_id.size(), "keyward", nullptr, nullptr);
+  if (rc == FIDO_OK) rc = lib().fido_cred_set_extensions(c, FIDO_EXT_HMAC_SECRET | FIDO_EXT_CRED_PROTECT);
+  if (rc == FIDO_OK) rc = lib().fido_cred_set_prot(c, cred_protect == 3 ? FIDO_CRED_PROT_UV_REQUIRED
                                                                   : FIDO_CRED_PROT_UV_OPTIONAL_WITH_ID);
-  if (rc == FIDO_OK) rc = fido_cred_set_rk(c, FIDO_OPT_FALSE);
-  if (rc == FIDO_OK && uv == vault::Fido2Uv::required && pin_text.empty()) rc = fido_cred_set_uv(c, FIDO_OPT_TRUE);
-  if (rc == FIDO_OK) rc = fido_dev_make_cred(dv(dev_), c, pin_text.empty() ? nullptr : pin_text.c_str());
+  if (rc == FIDO_OK) rc = lib().fido_cred_set_rk(c, FIDO_OPT_FALSE);
+  if (rc == FIDO_OK && uv == vault::Fido2Uv::required && pin_text.empty()) rc = lib().fido_cred_set_uv(c, FIDO_OPT_TRUE);
+  if (rc == FIDO_OK) rc = lib().fido_dev_make_cred(dv(dev_), c, pin_text.empty() ? nullptr : pin_text.c_str());
   secure_wipe(pin_text.data(), pin_text.size());
   if (rc != FIDO_OK) {
-    fido_cred_free(&c);
+    lib().fido_cred_free(&c);
     return tl::unexpected(translate(rc, "creating the credential"));
   }
   Fido2NewCredential out;
-  out.credential_id.assign(fido_cred_id_ptr(c), fido_cred_id_ptr(c) + fido_cred_id_len(c));
-  if (fido_cred_pubkey_len(c) == 64) {
+  out.credential_id.assign(lib().fido_cred_id_ptr(c), lib().fido_cred_id_ptr(c) + lib().fido_cred_id_len(c));
+  if (lib().fido_cred_pubkey_len(c) == 64) {
     out.public_key.push_back(0x04);
-    out.public_key.insert(out.public_key.end(), fido_cred_pubkey_ptr(c), fido_cred_pubkey_ptr(c) + 64);
+    out.public_key.insert(out.public_key.end(), lib().fido_cred_pubkey_ptr(c), lib().fido_cred_pubkey_ptr(c) + 64);
   }
-  fido_cred_free(&c);
+  lib().fido_cred_free(&c);
   if (out.public_key.empty()) return fail(Errc::device, name() + " returned no ES256 public key");
   return out;
 }
 
 Result<vault::Fido2Assertion> Fido2Device::get_assertion(const vault::Fido2CredInfo& cred,
                                                          ByteView cdh, const SecretBytes& pin) {
-  fido_assert_t* a = fido_assert_new();
+  fido_assert_t* a = lib().fido_assert_new();
   if (a == nullptr) return fail(Errc::crypto, "fido_assert_new failed");
   std::string pin_text(pin.reveal_string());
-  int rc = fido_assert_set_rp(a, cred.rp_id.c_str());
-  if (rc == FIDO_OK) rc = fido_assert_set_clientdata_hash(a, cdh.data(), cdh.size());
-  if (rc == FIDO_OK) rc = fido_assert_allow_cred(a, cred.credential_id.data(), cred.credential_id.size());
-  if (rc == FIDO_OK) rc = fido_assert_set_extensions(a, FIDO_EXT_HMAC_SECRET);
-  if (rc == FIDO_OK) rc = fido_assert_set_hmac_salt(a, cred.salt.data(), cred.salt.size());
-  if (rc == FIDO_OK) rc = fido_assert_set_up(a, FIDO_OPT_TRUE);
-  if (rc == FIDO_OK && pin_text.empty()) rc = fido_assert_set_uv(a, uv_opt(cred.uv));
-  if (rc == FIDO_OK) rc = fido_dev_get_assert(dv(dev_), a, pin_text.empty() ? nullptr : pin_text.c_str());
+  int rc = lib().fido_assert_set_rp(a, cred.rp_id.c_str());
+  if (rc == FIDO_OK) rc = lib().fido_assert_set_clientdata_hash(a, cdh.data(), cdh.size());
+  if (rc == FIDO_OK) rc = lib().fido_assert_allow_cred(a, cred.credential_id.data(), cred.credential_id.size());
+  if (rc == FIDO_OK) rc = lib().fido_assert_set_extensions(a, FIDO_EXT_HMAC_SECRET);
+  if (rc == FIDO_OK) rc = lib().fido_assert_set_hmac_salt(a, cred.salt.data(), cred.salt.size());
+  if (rc == FIDO_OK) rc = lib().fido_assert_set_up(a, FIDO_OPT_TRUE);
+  if (rc == FIDO_OK && pin_text.empty()) rc = lib().fido_assert_set_uv(a, uv_opt(cred.uv));
+  if (rc == FIDO_OK) rc = lib().fido_dev_get_assert(dv(dev_), a, pin_text.empty() ? nullptr : pin_text.c_str());
   secure_wipe(pin_text.data(), pin_text.size());
-  if (rc != FIDO_OK || fido_assert_count(a) != 1) {
-    fido_assert_free(&a);
+  if (rc != FIDO_OK || lib().fido_assert_count(a) != 1) {
+    lib().fido_assert_free(&a);
     return tl::unexpected(translate(rc == FIDO_OK ? FIDO_ERR_INVALID_ARGUMENT : rc, "the assertion"));
   }
   vault::Fido2Assertion out;
-  out.auth_data = unwrap_cbor_bytes(fido_assert_authdata_ptr(a, 0), fido_assert_authdata_len(a, 0));
-  out.signature.assign(fido_assert_sig_ptr(a, 0), fido_assert_sig_ptr(a, 0) + fido_assert_sig_len(a, 0));
-  if (fido_assert_hmac_secret_len(a, 0) == 32) {
-    out.hmac_output = SecretBytes::copy_of(ByteView(fido_assert_hmac_secret_ptr(a, 0), 32));
+  out.auth_data = unwrap_cbor_bytes(lib().fido_assert_authdata_ptr(a, 0), lib().fido_assert_authdata_len(a, 0));
+  out.signature.assign(lib().fido_assert_sig_ptr(a, 0), lib().fido_assert_sig_ptr(a, 0) + lib().fido_assert_sig_len(a, 0));
+  if (lib().fido_assert_hmac_secret_len(a, 0) == 32) {
+    out.hmac_output = SecretBytes::copy_of(ByteView(lib().fido_assert_hmac_secret_ptr(a, 0), 32));
   }
-  fido_assert_free(&a);
+  lib().fido_assert_free(&a);
   return out;
 }
 
 Result<bool> Fido2Device::has_credential(const vault::Fido2CredInfo& cred) {
-  fido_assert_t* a = fido_assert_new();
+  fido_assert_t* a = lib().fido_assert_new();
   if (a == nullptr) return fail(Errc::crypto, "fido_assert_new failed");
   Bytes cdh = random_bytes(32);
-  int rc = fido_assert_set_rp(a, cred.rp_id.c_str());
-  if (rc == FIDO_OK) rc = fido_assert_set_clientdata_hash(a, cdh.data(), cdh.size());
-  if (rc == FIDO_OK) rc = fido_assert_allow_cred(a, cred.credential_id.data(), cred.credential_id.size());
-  if (rc == FIDO_OK) rc = fido_assert_set_up(a, FIDO_OPT_FALSE);
-  if (rc == FIDO_OK) rc = fido_dev_get_assert(dv(dev_), a, nullptr);
-  fido_assert_free(&a);
+  int rc = lib().fido_assert_set_rp(a, cred.rp_id.c_str());
+  if (rc == FIDO_OK) rc = lib().fido_assert_set_clientdata_hash(a, cdh.data(), cdh.size());
+  if (rc == FIDO_OK) rc = lib().fido_assert_allow_cred(a, cred.credential_id.data(), cred.credential_id.size());
+  if (rc == FIDO_OK) rc = lib().fido_assert_set_up(a, FIDO_OPT_FALSE);
+  if (rc == FIDO_OK) rc = lib().fido_dev_get_assert(dv(dev_), a, nullptr);
+  lib().fido_assert_free(&a);
   if (rc == FIDO_OK) return true;
   if (rc == FIDO_ERR_NO_CREDENTIALS) return false;
   return tl::unexpected(translate(rc, "probing for the credential"));

@@ -14,7 +14,9 @@
 
 namespace keyward::hw {
 
-// hidraw paths of the FIDO2 devices libfido2 finds.
+// Loads libfido2 (dlopen, on first use; hw/dynlib.h): ok, or an error that says it is missing.
+Status fido2_library();
+// hidraw paths of the FIDO2 devices libfido2 finds (none if libfido2 cannot be loaded).
 std::vector<std::string> fido2_hid_devices();
 
 struct Fido2NewCredential {

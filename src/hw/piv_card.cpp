@@ -10,9 +10,73 @@
 #include <memory>
 
 #include "core/random.h"
+#include "hw/dynlib.h"
 
 namespace keyward::hw {
 namespace {
+
+// libykpiv and libpcsclite, loaded on first use (hw/dynlib.h): every function keyward calls,
+// resolved at once.
+#define KW_YKPIV_FUNCTIONS(X) \
+  X(ykpiv_attest) \
+  X(ykpiv_authenticate) \
+  X(ykpiv_change_pin) \
+  X(ykpiv_change_puk) \
+  X(ykpiv_connect) \
+  X(ykpiv_decipher_data) \
+  X(ykpiv_done) \
+  X(ykpiv_fetch_object) \
+  X(ykpiv_get_metadata) \
+  X(ykpiv_get_pin_retries) \
+  X(ykpiv_get_serial) \
+  X(ykpiv_get_version) \
+  X(ykpiv_save_object) \
+  X(ykpiv_init) \
+  X(ykpiv_strerror) \
+  X(ykpiv_transfer_data) \
+  X(ykpiv_util_free) \
+  X(ykpiv_util_generate_key) \
+  X(ykpiv_util_get_protected_mgm) \
+  X(ykpiv_util_parse_metadata) \
+  X(ykpiv_util_read_cert) \
+  X(ykpiv_util_set_protected_mgm) \
+  X(ykpiv_verify)
+#define KW_PCSC_FUNCTIONS(X) \
+  X(SCardEstablishContext) \
+  X(SCardListReaders) \
+  X(SCardReleaseContext) \
+  X(pcsc_stringify_error)
+
+struct PivLib {
+#define KW_DECLARE(f) decltype(&::f) f = nullptr;
+  KW_YKPIV_FUNCTIONS(KW_DECLARE)
+  KW_PCSC_FUNCTIONS(KW_DECLARE)
+#undef KW_DECLARE
+};
+
+constexpr const char* kPcscSoname = "libpcsclite.so.1";
+constexpr const char* kYkpivSoname = "libykpiv.so.2";
+const PivLib* g_lib = nullptr;
+
+Result<const PivLib*> load_library() {
+  static const Result<const PivLib*> loaded = []() -> Result<const PivLib*> {
+    KW_TRY(void* pcsc, detail::open_library(kPcscSoname, "libpcsclite (PC/SC smart cards)", "libpcsclite1"));
+    KW_TRY(void* ykpiv, detail::open_library(kYkpivSoname, "libykpiv (YubiKey PIV)", "libykpiv2"));
+    static PivLib table;
+#define KW_RESOLVE_YKPIV(f) KW_TRY_STATUS(detail::resolve(table.f, ykpiv, kYkpivSoname, #f));
+#define KW_RESOLVE_PCSC(f) KW_TRY_STATUS(detail::resolve(table.f, pcsc, kPcscSoname, #f));
+    KW_YKPIV_FUNCTIONS(KW_RESOLVE_YKPIV)
+    KW_PCSC_FUNCTIONS(KW_RESOLVE_PCSC)
+#undef KW_RESOLVE_YKPIV
+#undef KW_RESOLVE_PCSC
+    return &table;
+  }();
+  if (loaded) g_lib = *loaded;
+  return loaded;
+}
+
+// Only reached after load_library() succeeded (pcsc_readers, PivCard::connect).
+const PivLib& lib() { return *g_lib; }
 
 ykpiv_state* st(void* p) { return static_cast<ykpiv_state*>(p); }
 
@@ -117,32 +181,33 @@ std::string piv_mgmt_algorithm_name(std::uint8_t algorithm) {
 }
 
 Result<std::vector<std::string>> pcsc_readers() {
+  KW_TRY_STATUS(load_library());
   SCARDCONTEXT ctx = 0;
-  LONG rc = SCardEstablishContext(SCARD_SCOPE_SYSTEM, nullptr, nullptr, &ctx);
+  LONG rc = lib().SCardEstablishContext(SCARD_SCOPE_SYSTEM, nullptr, nullptr, &ctx);
   if (rc != SCARD_S_SUCCESS) return fail(Errc::unavailable, kPcscdHint);
   DWORD len = 0;
-  rc = SCardListReaders(ctx, nullptr, nullptr, &len);
+  rc = lib().SCardListReaders(ctx, nullptr, nullptr, &len);
   std::vector<std::string> out;
   if (rc == SCARD_S_SUCCESS && len > 0) {
     std::string buf(len, '\0');
-    rc = SCardListReaders(ctx, nullptr, buf.data(), &len);
+    rc = lib().SCardListReaders(ctx, nullptr, buf.data(), &len);
     if (rc == SCARD_S_SUCCESS) {
       for (const char* p = buf.c_str(); *p != '\0'; p += std::strlen(p) + 1) out.emplace_back(p);
     }
   }
-  SCardReleaseContext(ctx);
+  lib().SCardReleaseContext(ctx);
   if (rc == SCARD_E_NO_SERVICE || rc == SCARD_E_SERVICE_STOPPED) {
     return fail(Errc::unavailable, kPcscdHint);
   }
   if (rc != SCARD_S_SUCCESS && rc != SCARD_E_NO_READERS_AVAILABLE) {
     return fail(Errc::device, std::string("listing smart-card readers failed: ") +
-                                  pcsc_stringify_error(rc));
+                                  lib().pcsc_stringify_error(rc));
   }
   return out;
 }
 
 PivCard::~PivCard() {
-  if (state_ != nullptr) ykpiv_done(st(state_));
+  if (state_ != nullptr) lib().ykpiv_done(st(state_));
 }
 
 bool PivCard::simulated() const { return reader_.rfind("Virtual PCD", 0) == 0; }
@@ -164,25 +229,26 @@ Error PivCard::translate(int rc_int, const std::string& what) const {
     case YKPIV_KEY_ERROR:
       return Error{Errc::not_found, dev + " has no key for " + what};
     default:
-      return Error{Errc::device, what + " failed on " + dev + ": " + ykpiv_strerror(rc)};
+      return Error{Errc::device, what + " failed on " + dev + ": " + lib().ykpiv_strerror(rc)};
   }
 }
 
 Result<std::unique_ptr<PivCard>> PivCard::connect(const std::string& reader) {
+  KW_TRY_STATUS(load_library());
   std::unique_ptr<PivCard> card(new PivCard());
   card->reader_ = reader;
   ykpiv_state* s = nullptr;
-  if (ykpiv_init(&s, 0) != YKPIV_OK) return fail(Errc::crypto, "ykpiv_init failed");
+  if (lib().ykpiv_init(&s, 0) != YKPIV_OK) return fail(Errc::crypto, "ykpiv_init failed");
   card->state_ = s;
   std::string target = "@" + reader;
-  if (ykpiv_connect(s, target.c_str()) != YKPIV_OK) {
+  if (lib().ykpiv_connect(s, target.c_str()) != YKPIV_OK) {
     return fail(Errc::device, "no PIV card answers in reader '" + reader + "'");
   }
-  if (ykpiv_get_serial(s, &card->serial_) != YKPIV_OK) {
+  if (lib().ykpiv_get_serial(s, &card->serial_) != YKPIV_OK) {
     return fail(Errc::device, "the card in '" + reader + "' does not report a serial number");
   }
   char version[32] = {};
-  if (ykpiv_get_version(s, version, sizeof version) == YKPIV_OK) card->firmware_ = version;
+  if (lib().ykpiv_get_version(s, version, sizeof version) == YKPIV_OK) card->firmware_ = version;
   return card;
 }
 
@@ -191,7 +257,7 @@ Result<int> PivCard::pin_retries() {
   // un-verifying the PIN; older cards: libykpiv's re-select + empty VERIFY.
   unsigned char buf[64];
   std::size_t len = sizeof buf;
-  if (ykpiv_get_metadata(st(state_), 0x80, buf, &len) == YKPIV_OK) {
+  if (lib().ykpiv_get_metadata(st(state_), 0x80, buf, &len) == YKPIV_OK) {
     for (std::size_t i = 0; i + 2 <= len;) {
       std::size_t l = buf[i + 1];
       if (l >= 0x80 || i + 2 + l > len) break;
@@ -200,7 +266,7 @@ Result<int> PivCard::pin_retries() {
     }
   }
   int tries = 0;
-  ykpiv_rc rc = ykpiv_get_pin_retries(st(state_), &tries);
+  ykpiv_rc rc = lib().ykpiv_get_pin_retries(st(state_), &tries);
   if (rc == YKPIV_PIN_LOCKED) return 0;
   if (rc != YKPIV_OK) return tl::unexpected(translate(rc, "reading the PIN retry counter"));
   return tries;
@@ -209,7 +275,7 @@ Result<int> PivCard::pin_retries() {
 Status PivCard::verify_pin(const SecretBytes& pin) {
   std::string text(pin.reveal_string());
   int tries = 0;
-  ykpiv_rc rc = ykpiv_verify(st(state_), text.c_str(), &tries);
+  ykpiv_rc rc = lib().ykpiv_verify(st(state_), text.c_str(), &tries);
   secure_wipe(text.data(), text.size());
   if (rc == YKPIV_OK) return ok();
   if (rc == YKPIV_WRONG_PIN) {
@@ -224,7 +290,7 @@ Result<std::uint8_t> PivCard::management_key_algorithm() {
   if (mgmt_algorithm_) return *mgmt_algorithm_;
   unsigned char buf[256];
   std::size_t len = sizeof buf;
-  ykpiv_rc rc = ykpiv_get_metadata(st(state_), YKPIV_KEY_CARDMGM, buf, &len);
+  ykpiv_rc rc = lib().ykpiv_get_metadata(st(state_), YKPIV_KEY_CARDMGM, buf, &len);
   std::uint8_t alg = kPivMgmtTdes;  // firmware < 5.3 has no GET METADATA and no AES keys
   if (rc == YKPIV_OK) {
     auto tlvs = parse_tlvs(ByteView(buf, len));
@@ -266,7 +332,7 @@ Status PivCard::authenticate(ByteView key) {
                     std::to_string(key.size()) + " bytes");
   }
   if (alg != kPivMgmtTdes) return authenticate_aes(alg, key, which);
-  ykpiv_rc rc = ykpiv_authenticate(st(state_), key.data());
+  ykpiv_rc rc = lib().ykpiv_authenticate(st(state_), key.data());
   if (rc == YKPIV_AUTHENTICATION_ERROR) {
     return fail(Errc::auth_failed, name() + " did not accept the PIV management key (3DES)");
   }
@@ -289,7 +355,7 @@ Status PivCard::authenticate_aes(std::uint8_t alg, ByteView key, const std::stri
   unsigned long out_len = sizeof out;
   int sw = 0;
   const unsigned char request[] = {0x7C, 0x02, 0x80, 0x00};
-  ykpiv_rc rc = ykpiv_transfer_data(st(state_), templ, request, sizeof request, out, &out_len, &sw);
+  ykpiv_rc rc = lib().ykpiv_transfer_data(st(state_), templ, request, sizeof request, out, &out_len, &sw);
   if (rc != YKPIV_OK) return tl::unexpected(translate(rc, what));
   if (sw != 0x9000) {
     return fail(Errc::device, what + " failed on " + name() + ": the card answered " +
@@ -318,7 +384,7 @@ Status PivCard::authenticate_aes(std::uint8_t alg, ByteView key, const std::stri
     return fail(Errc::crypto, "AES failed during " + what);
   }
   out_len = sizeof out;
-  rc = ykpiv_transfer_data(st(state_), templ, msg, sizeof msg, out, &out_len, &sw);
+  rc = lib().ykpiv_transfer_data(st(state_), templ, msg, sizeof msg, out, &out_len, &sw);
   secure_wipe(msg, sizeof msg);
   if (rc != YKPIV_OK) return tl::unexpected(translate(rc, what));
   if (sw == 0x6982) return rejected();  // wrong key (or a management-key touch not given)
@@ -363,7 +429,7 @@ Result<PivCredentialState> PivCard::credential_state() {
   bool* flags[] = {&out.pin_default, &out.puk_default, &out.mgmt_default};
   for (int i = 0; i < 3; ++i) {
     std::size_t len = sizeof buf;
-    ykpiv_rc rc = ykpiv_get_metadata(st(state_), refs[i], buf, &len);
+    ykpiv_rc rc = lib().ykpiv_get_metadata(st(state_), refs[i], buf, &len);
     if (rc == YKPIV_NOT_SUPPORTED || rc == YKPIV_KEY_ERROR || rc == YKPIV_GENERIC_ERROR) {
       all = false;
       break;
@@ -392,7 +458,7 @@ Result<PivCredentialState> PivCard::credential_state() {
   // Read directly: libykpiv's ykpiv_util_get_config only reports it once the PIN is verified.
   unsigned char admin[256];
   unsigned long admin_len = sizeof admin;
-  if (ykpiv_fetch_object(st(state_), 0x5FFF00, admin, &admin_len) == YKPIV_OK && admin_len >= 2 &&
+  if (lib().ykpiv_fetch_object(st(state_), 0x5FFF00, admin, &admin_len) == YKPIV_OK && admin_len >= 2 &&
       admin[0] == 0x80 && admin[1] < 0x80 && 2u + admin[1] <= admin_len) {
     int admin_flags = metadata_byte(admin + 2, admin[1], 0x81);
     out.mgmt_protected = admin_flags >= 0 && (admin_flags & 0x02) != 0;
@@ -411,9 +477,9 @@ Status change_reference(PivCard& card, bool puk, const SecretBytes& current,
   int tries = 0;
   auto* s = static_cast<ykpiv_state*>(state);
   ykpiv_rc rc =
-      puk ? ykpiv_change_puk(s, reinterpret_cast<const char*>(current.data()), current.size(),
+      puk ? lib().ykpiv_change_puk(s, reinterpret_cast<const char*>(current.data()), current.size(),
                              reinterpret_cast<const char*>(next.data()), next.size(), &tries)
-          : ykpiv_change_pin(s, reinterpret_cast<const char*>(current.data()), current.size(),
+          : lib().ykpiv_change_pin(s, reinterpret_cast<const char*>(current.data()), current.size(),
                              reinterpret_cast<const char*>(next.data()), next.size(), &tries);
   if (rc == YKPIV_OK) return ok();
   if (rc == YKPIV_WRONG_PIN) {
@@ -449,13 +515,13 @@ Status PivCard::set_random_protected_management_key() {
   if (alg != kPivMgmtTdes) return set_random_protected_aes_key(alg);
   ykpiv_mgm mgm{};
   random_fill(MutableByteView(mgm.data, sizeof mgm.data));
-  ykpiv_rc rc = ykpiv_util_set_protected_mgm(st(state_), &mgm);
+  ykpiv_rc rc = lib().ykpiv_util_set_protected_mgm(st(state_), &mgm);
   if (rc != YKPIV_OK) {
     secure_wipe(&mgm, sizeof mgm);
     return tl::unexpected(translate(rc, "setting the PIN-protected management key"));
   }
   ykpiv_mgm back{};
-  rc = ykpiv_util_get_protected_mgm(st(state_), &back);
+  rc = lib().ykpiv_util_get_protected_mgm(st(state_), &back);
   bool same = rc == YKPIV_OK && ct_equal(ByteView(mgm.data, sizeof mgm.data),
                                          ByteView(back.data, sizeof back.data));
   secure_wipe(&mgm, sizeof mgm);
@@ -472,7 +538,7 @@ Status PivCard::set_random_protected_management_key() {
 Result<SecretBytes> PivCard::read_protected_key() {
   unsigned char buf[YKPIV_OBJ_MAX_SIZE];
   unsigned long len = sizeof buf;
-  ykpiv_rc rc = ykpiv_fetch_object(st(state_), kObjPrinted, buf, &len);
+  ykpiv_rc rc = lib().ykpiv_fetch_object(st(state_), kObjPrinted, buf, &len);
   if (rc != YKPIV_OK) {
     secure_wipe(buf, sizeof buf);
     if (rc == YKPIV_PCSC_ERROR) return tl::unexpected(translate(rc, "reading the protected key"));
@@ -505,7 +571,7 @@ Status PivCard::set_random_protected_aes_key(std::uint8_t alg) {
     obj.data()[2] = 0x89;
     obj.data()[3] = static_cast<std::uint8_t>(n);
     std::memcpy(obj.data() + 4, key.data(), n);
-    ykpiv_rc rc = ykpiv_save_object(st(state_), kObjPrinted, obj.data(), obj.size());
+    ykpiv_rc rc = lib().ykpiv_save_object(st(state_), kObjPrinted, obj.data(), obj.size());
     if (rc != YKPIV_OK) {
       return tl::unexpected(translate(rc, "storing the PIN-protected management key"));
     }
@@ -521,7 +587,7 @@ Status PivCard::set_random_protected_aes_key(std::uint8_t alg) {
     unsigned char out[64];
     unsigned long out_len = sizeof out;
     int sw = 0;
-    ykpiv_rc rc = ykpiv_transfer_data(st(state_), templ, data.data(),
+    ykpiv_rc rc = lib().ykpiv_transfer_data(st(state_), templ, data.data(),
                                       static_cast<long>(data.size()), out, &out_len, &sw);
     if (rc != YKPIV_OK) return tl::unexpected(translate(rc, "setting the management key"));
     if (sw != 0x9000) {
@@ -538,7 +604,7 @@ Status PivCard::set_random_protected_aes_key(std::uint8_t alg) {
     unsigned long admin_len = sizeof admin;
     std::uint8_t flags = 0;
     std::vector<std::uint8_t> items;
-    if (ykpiv_fetch_object(st(state_), kObjAdminData, admin, &admin_len) == YKPIV_OK) {
+    if (lib().ykpiv_fetch_object(st(state_), kObjAdminData, admin, &admin_len) == YKPIV_OK) {
       auto outer = parse_tlvs(ByteView(admin, admin_len));
       const Tlv* body = outer ? find_tlv(*outer, 0x80) : nullptr;
       auto inner = body ? parse_tlvs(body->value) : std::nullopt;
@@ -555,11 +621,11 @@ Status PivCard::set_random_protected_aes_key(std::uint8_t alg) {
     value.insert(value.end(), items.begin(), items.end());
     std::vector<std::uint8_t> object;
     put_tlv(object, 0x80, value);
-    ykpiv_rc rc = ykpiv_save_object(st(state_), kObjAdminData, object.data(), object.size());
+    ykpiv_rc rc = lib().ykpiv_save_object(st(state_), kObjAdminData, object.data(), object.size());
     if (rc != YKPIV_OK) {
       return fail(Errc::device, "the new management key of " + name() +
                                     " is stored PIN-protected, but flagging it in the admin data "
-                                    "failed (" + std::string(ykpiv_strerror(rc)) + ")");
+                                    "failed (" + std::string(lib().ykpiv_strerror(rc)) + ")");
     }
   }
   // 4. Read it back and authenticate with it: the card must give it out and accept it.
@@ -590,13 +656,13 @@ Status PivCard::authenticate_protected() {
     return r;
   }
   ykpiv_mgm mgm{};
-  ykpiv_rc rc = ykpiv_util_get_protected_mgm(st(state_), &mgm);
+  ykpiv_rc rc = lib().ykpiv_util_get_protected_mgm(st(state_), &mgm);
   if (rc != YKPIV_OK) {
     secure_wipe(&mgm, sizeof mgm);
     return fail(Errc::device, "the PIN-protected management key of " + name() +
                                   " could not be read (is the PIN verified?)");
   }
-  rc = ykpiv_authenticate(st(state_), mgm.data);
+  rc = lib().ykpiv_authenticate(st(state_), mgm.data);
   secure_wipe(&mgm, sizeof mgm);
   if (rc == YKPIV_AUTHENTICATION_ERROR) {
     return fail(Errc::auth_failed, "the PIN-protected management key stored on " + name() +
@@ -609,11 +675,11 @@ Status PivCard::authenticate_protected() {
 Result<std::optional<PivKeyMetadata>> PivCard::key_metadata(std::uint8_t key_ref) {
   unsigned char buf[1024];
   std::size_t len = sizeof buf;
-  ykpiv_rc rc = ykpiv_get_metadata(st(state_), key_ref, buf, &len);
+  ykpiv_rc rc = lib().ykpiv_get_metadata(st(state_), key_ref, buf, &len);
   if (rc == YKPIV_KEY_ERROR) return std::optional<PivKeyMetadata>{};
   if (rc != YKPIV_OK) return tl::unexpected(translate(rc, "reading key metadata"));
   ykpiv_metadata md{};
-  if (ykpiv_util_parse_metadata(buf, len, &md) != YKPIV_OK) {
+  if (lib().ykpiv_util_parse_metadata(buf, len, &md) != YKPIV_OK) {
     return fail(Errc::device, "unreadable key metadata from " + name());
   }
   PivKeyMetadata out;
@@ -629,19 +695,19 @@ Result<Bytes> PivCard::generate_p256(std::uint8_t key_ref, std::uint8_t pin_poli
                                      std::uint8_t touch_policy) {
   std::uint8_t *mod = nullptr, *exp = nullptr, *point = nullptr;
   std::size_t mod_len = 0, exp_len = 0, point_len = 0;
-  ykpiv_rc rc = ykpiv_util_generate_key(st(state_), key_ref, YKPIV_ALGO_ECCP256, pin_policy,
+  ykpiv_rc rc = lib().ykpiv_util_generate_key(st(state_), key_ref, YKPIV_ALGO_ECCP256, pin_policy,
                                         touch_policy, &mod, &mod_len, &exp, &exp_len, &point,
                                         &point_len);
   if (rc != YKPIV_OK) return tl::unexpected(translate(rc, "key generation"));
   Bytes out(point, point + point_len);
-  ykpiv_util_free(st(state_), point);
+  lib().ykpiv_util_free(st(state_), point);
   return out;
 }
 
 Result<Bytes> PivCard::attest(std::uint8_t key_ref) {
   unsigned char buf[3072];
   std::size_t len = sizeof buf;
-  ykpiv_rc rc = ykpiv_attest(st(state_), key_ref, buf, &len);
+  ykpiv_rc rc = lib().ykpiv_attest(st(state_), key_ref, buf, &len);
   if (rc != YKPIV_OK) return tl::unexpected(translate(rc, "attestation"));
   return Bytes(buf, buf + len);
 }
@@ -649,20 +715,20 @@ Result<Bytes> PivCard::attest(std::uint8_t key_ref) {
 Result<Bytes> PivCard::attestation_certificate() {
   std::uint8_t* data = nullptr;
   std::size_t len = 0;
-  ykpiv_rc rc = ykpiv_util_read_cert(st(state_), YKPIV_KEY_ATTESTATION, &data, &len);
+  ykpiv_rc rc = lib().ykpiv_util_read_cert(st(state_), YKPIV_KEY_ATTESTATION, &data, &len);
   if (rc != YKPIV_OK || data == nullptr) {
     return tl::unexpected(translate(rc == YKPIV_OK ? YKPIV_GENERIC_ERROR : rc,
                                     "reading the attestation certificate"));
   }
   Bytes out(data, data + len);
-  ykpiv_util_free(st(state_), data);
+  lib().ykpiv_util_free(st(state_), data);
   return out;
 }
 
 Result<SecretBytes> PivCard::ecdh(std::uint8_t key_ref, ByteView peer) {
   unsigned char out[128];
   std::size_t len = sizeof out;
-  ykpiv_rc rc = ykpiv_decipher_data(st(state_), peer.data(), peer.size(), out, &len,
+  ykpiv_rc rc = lib().ykpiv_decipher_data(st(state_), peer.data(), peer.size(), out, &len,
                                     YKPIV_ALGO_ECCP256, key_ref);
   if (rc == YKPIV_AUTHENTICATION_ERROR) {
     secure_wipe(out, sizeof out);

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# keyward run: secrets in the child's environment only, exit codes and signals passed through.
+# keyward run: secrets in the command's environment only; keyward execs the command, so its exit
+# codes and signals are the command's own.
 . "$(dirname "$0")/lib.sh"
 
 init_vault >/dev/null 2>&1
@@ -38,7 +39,7 @@ expect_exit 2 kw run --env dev --component api
 expect_exit 5 env KEYWARD_PASSPHRASE=wrong "$KEYWARD_BIN" run --env dev -- sh -c 'echo RAN'
 expect_not_contains "$OUT" "RAN"
 
-# SIGTERM sent to keyward is forwarded to the child, and its status comes back.
+# SIGTERM sent to keyward's pid reaches the command (it is the command), and its status comes back.
 "$KEYWARD_BIN" run --env dev --component api -- sh -c 'trap "echo got-term; exit 7" TERM; echo ready; while :; do sleep 0.05; done' >"$TMP/sig.out" 2>&1 &
 pid=$!
 for _ in $(seq 100); do grep -q ready "$TMP/sig.out" 2>/dev/null && break; sleep 0.05; done
@@ -46,11 +47,16 @@ kill -TERM "$pid"
 rc=0; wait "$pid" || rc=$?
 expect_eq "$rc" 7
 grep -q got-term "$TMP/sig.out" || fail "child did not get SIGTERM: $(cat "$TMP/sig.out")"
-# The secrets are not in keyward's own environment (only the child's).
+# keyward execs the command in its own process (no fork): the pid keyward started with is now
+# the command, which holds the secrets in its environment; no secret is ever on argv.
 "$KEYWARD_BIN" run --env dev --component api -- sh -c 'echo ready; sleep 2' >"$TMP/env.out" 2>&1 &
 pid=$!
 for _ in $(seq 100); do grep -q ready "$TMP/env.out" 2>/dev/null && break; sleep 0.05; done
-if tr '\0' '\n' <"/proc/$pid/environ" | grep -q sk_live_abcdef; then fail "secret in keyward's environment"; fi
-if tr '\0' '\n' <"/proc/$pid/cmdline" | grep -q sk_live_abcdef; then fail "secret on keyward's argv"; fi
+expect_eq "$(cat "/proc/$pid/comm")" "sh"
+tr '\0' '\n' <"/proc/$pid/environ" | grep -q '^STRIPE_KEY=sk_live_abcdef$' || fail "the command lacks its secret"
+if tr '\0' '\n' <"/proc/$pid/cmdline" | grep -q sk_live_abcdef; then fail "secret on argv"; fi
 kill -TERM "$pid"; wait "$pid" || true
+# A signal kills the command itself; the caller sees it as such (no wrapper exit code).
+rc=0; "$KEYWARD_BIN" run --env dev --component api -- sh -c 'kill -KILL $$' || rc=$?
+expect_eq "$rc" 137
 echo "run: ok"

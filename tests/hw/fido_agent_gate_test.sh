@@ -3,7 +3,9 @@
 # returns high records sealed; the client passes the presence gate itself. With the agent warm
 # and no credential given: touch refused -> exit 12 and nothing printed; touch given -> the
 # value; the agent's answers and its status never carry the high value; normal secrets need no
-# touch; the audit log names the releases.
+# touch; the audit log names the releases, and the agent records every gate outcome the client
+# reports (given, refused, timed out); with the agent gone before the pass is recorded, nothing
+# is released.
 . "$(dirname "$0")/../cli/lib.sh"
 . "$(dirname "$0")/lib.sh"
 FST=$HWSIM_STATE
@@ -59,12 +61,38 @@ ctl fido0 auto-touch off
 expect_exit 0 kw agent status --json
 if grep -q "v-high" <<<"$OUT"; then fail "agent status shows a high value"; fi
 
-# The agent recorded what it served; the log verifies.
+# A touch that times out: denied, nothing printed.
+gbg
+ctl fido0 timeout 20000
+bg_wait 12
+expect_eq "$OUT" ""
+
+# The gate passes but the agent is gone before it can record the pass: fail closed (the value is
+# not released without its presence entry), exit 15 (unavailable), nothing printed.
+gbg
+ctl fido0 wait-touch 20000
+"$KEYWARD_BIN" agent stop >/dev/null 2>&1
+ctl fido0 touch 20000
+bg_wait 15
+expect_eq "$OUT" ""
+expect_contains "$ERR" "nothing was released"
+expect_contains "$ERR" "agent"
+
+# The agent recorded what it served and the gate outcomes the client reported (the client holds
+# no audit key); the log verifies.
 expect_exit 0 kw audit --verify --passphrase-file "$PASSFILE"
 expect_exit 0 kw audit --passphrase-file "$PASSFILE"
 expect_contains "$OUT" "served by the agent"
 expect_contains "$OUT" "presence  ok  dev/api/H (high)"
+log=$OUT
+agent_gate() { grep -c "^.*  presence  $1  dev/api/H (high).*$2.*gate run by the client, recorded by the agent\$" <<<"$log" || true; }
+# refused touch and timed-out touch (get): denied; the given touch (get) and the run: ok, with
+# the slot and device that answered; the requester is the client process (its command line).
+expect_eq "$(agent_gate denied "by '[^']*keyward get dev/api/H' pid [0-9]*.* -- get (touch): ")" 2
+expect_eq "$(agent_gate ok "\[slot [0-9]* fido2 'fk'\]  by '[^']*keyward get dev/api/H' pid [0-9]*.* -- get (touch) by ")" 1
+expect_eq "$(agent_gate ok "\[slot [0-9]* fido2 'fk'\]  by '[^']*keyward run --env dev -- sh[^']*' pid .* -- run (touch) by ")" 1
+# The pass that could not be recorded left no entry (4 agent-recorded gate entries in all).
+expect_eq "$(grep -c 'recorded by the agent$' <<<"$log")" 4
 if grep -rq "v-high\|alpha" "$XDG_STATE_HOME/keyward/audit" 2>/dev/null; then fail "a value is in the audit log"; fi
 
-expect_exit 0 kw agent stop
 echo "fido_agent_gate: ok"

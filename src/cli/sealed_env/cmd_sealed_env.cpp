@@ -28,6 +28,6 @@ void add_sealed_env(CLI::App& app, Context& ctx) {
 
 }  // namespace
 
-KEYWARD_COMMAND(130, add_sealed_env);
+KEYWARD_COMMAND(130, add_sealed_env, "sealed-env");
 
 }  // namespace keyward::cli

@@ -276,7 +276,8 @@ Log::Log(std::string dir, const VaultId& vid) : dir_(std::move(dir)), vid_(vid) 
 
 Result<Entry> Log::append(Event event, std::uint64_t time, const MacKey& current,
                           const MacKey* previous,
-                          const std::function<bool(std::string_view)>& is_ancestor) const {
+                          const std::function<bool(std::string_view)>& is_ancestor,
+                          bool durable) const {
   if (current.key == nullptr || !is_lower_hex(current.id, 16)) {
     return fail(Errc::internal, "audit append without a key");
   }
@@ -403,6 +404,7 @@ Result<Entry> Log::append(Event event, std::uint64_t time, const MacKey& current
     if (::ftruncate(raw, static_cast<off_t>(size)) != 0) { /* the next append drops the fragment */ }
     return tl::unexpected(w.error());
   }
+  if (!durable) return e;  // settle() syncs and writes the head
   if (::fdatasync(raw) != 0) return os_error("cannot sync", log_);
   Head next;
   next.vault_id = vid_;
@@ -411,6 +413,34 @@ Result<Entry> Log::append(Event event, std::uint64_t time, const MacKey& current
   next.key = current.id;
   KW_TRY_STATUS(write_head(head_, next, *current.key));
   return e;
+}
+
+Status Log::settle(const Entry& entry, const MacKey& current) const {
+  if (current.key == nullptr || current.id != entry.key) return fail(Errc::internal, "audit settle with another key");
+  int raw = ::open(log_.c_str(), O_RDWR | O_APPEND | O_CLOEXEC);
+  if (raw < 0) return os_error("cannot open", log_);
+  Fd fd(raw);
+  while (::flock(raw, LOCK_EX) != 0) {
+    if (errno != EINTR) return os_error("cannot lock", log_);
+  }
+  if (::fdatasync(raw) != 0) return os_error("cannot sync", log_);
+  struct stat st {};
+  if (::fstat(raw, &st) != 0) return os_error("cannot stat", log_);
+  KW_TRY(auto tail, read_tail(raw, static_cast<std::uint64_t>(st.st_size), log_));
+  KW_TRY(auto line, encode_line(entry));
+  // Someone appended after us (and moved the head), or the log changed: leave the head alone;
+  // the next append checks everything.
+  if (tail.last_line != line) return ok();
+  KW_TRY(auto head_text, read_small(head_));
+  if (!head_text || head_text->empty() || head_text->back() != '\n') return ok();
+  auto head = parse_head(std::string_view(*head_text).substr(0, head_text->size() - 1));
+  if (!head || head->vault_id != vid_ || head->seq >= entry.seq) return ok();
+  Head next;
+  next.vault_id = vid_;
+  next.seq = entry.seq;
+  next.hash = chain_hash(line);
+  next.key = current.id;
+  return write_head(head_, next, *current.key);
 }
 
 Result<Report> Log::verify(const MacKey& current) const {

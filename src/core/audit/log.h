@@ -68,9 +68,20 @@ class Log {
   // machine's head was written under a key nobody here holds any more; such a head is accepted
   // unverified (its MAC cannot be checked) and the log continues under the current key
   // (docs/format-audit.md section 6 lists what this leaves undetected).
+  //
+  // `durable` false (the agent, which answers its client in between): the entry is written to
+  // the file (it survives a crash of this process) but neither fdatasync'ed nor named by the
+  // head yet; settle() does both, later. Until then the log ends after its head, which append
+  // and verify accept as an interrupted append (the entries after the head must verify).
   Result<Entry> append(Event event, std::uint64_t time, const MacKey& current,
                        const MacKey* previous = nullptr,
-                       const std::function<bool(std::string_view)>& is_ancestor = {}) const;
+                       const std::function<bool(std::string_view)>& is_ancestor = {},
+                       bool durable = true) const;
+
+  // Completes a non-durable append of `entry` (as append returned it): fdatasync of the log,
+  // then, if the log still ends with that entry and the head is behind it, the head. Entries
+  // appended by others meanwhile were synced by them (fdatasync covers the whole file).
+  Status settle(const Entry& entry, const MacKey& current) const;
 
   // Reads and checks the whole log: strict parse, sequence numbers, the hash chain, the MAC of
   // every entry written under `current`, key order, and the head. I/O failures are errors;

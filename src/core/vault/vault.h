@@ -141,7 +141,12 @@ class Vault {
   // object holds; fills in the slot that unlocked it. Works from whichever process holds the
   // unlocked vault (the CLI or the agent): the requester is part of the event. Fails with
   // integrity if the log was tampered with (it is never silently continued).
-  Result<audit::Entry> audit(audit::Event event);
+  // `durable` false (the agent): the entry is written to the file before this returns, its
+  // fdatasync and the head follow in settle_audit() (audit::Log::append).
+  Result<audit::Entry> audit(audit::Event event, bool durable = true);
+  // True while an entry written with durable=false awaits settle_audit().
+  bool audit_unsettled() const { return unsettled_audit_.has_value(); }
+  Status settle_audit();
   // Reads and verifies this vault's audit log under the current master key.
   Result<audit::Report> verify_audit();
   // The log file of this vault on this machine.
@@ -205,6 +210,7 @@ class Vault {
   // entry after a rotation can verify the head the old key wrote.
   std::optional<SecretBytes> prev_audit_;
   std::string prev_audit_id_;
+  std::optional<audit::Entry> unsettled_audit_;  // the last entry appended with durable=false
 };
 
 // Transition record (section 8).

@@ -23,7 +23,7 @@ Result<std::string> Vault::audit_log_file() const {
   return audit::Log(dir, header_.vault_id).log_file();
 }
 
-Result<audit::Entry> Vault::audit(audit::Event event) {
+Result<audit::Entry> Vault::audit(audit::Event event, bool durable) {
   if (!keys_) return fail(Errc::internal, "audit append on a locked vault");
   if (event.slot == 0 && unlocked_slot_ != 0) {
     event.slot = unlocked_slot_;
@@ -56,7 +56,11 @@ Result<audit::Entry> Vault::audit(audit::Event event) {
     return found;
   };
   auto entry = log.append(std::move(event), static_cast<std::uint64_t>(std::time(nullptr)),
-                          current, prev_audit_ ? &previous : nullptr, is_ancestor);
+                          current, prev_audit_ ? &previous : nullptr, is_ancestor, durable);
+  if (entry) {
+    if (!durable) unsettled_audit_ = *entry;
+    else unsettled_audit_.reset();  // a durable append synced the file and moved the head past it
+  }
   if (!entry && entry.error().code == Errc::integrity) {
     // A head written under a newer key means this object is stale (another process re-keyed
     // the vault): say that rather than blame the log.
@@ -67,6 +71,18 @@ Result<audit::Entry> Vault::audit(audit::Event event) {
     }
   }
   return entry;
+}
+
+Status Vault::settle_audit() {
+  if (!unsettled_audit_) return ok();
+  if (!keys_) return fail(Errc::internal, "audit settle on a locked vault");
+  audit::Entry e = std::move(*unsettled_audit_);
+  unsettled_audit_.reset();
+  KW_TRY(auto dir, audit::audit_directory(audit_dir_of(opts_)));
+  audit::Log log(dir, header_.vault_id);
+  // Under the key that wrote it: a re-key since then leaves the head to the next append.
+  if (audit::key_prefix(keys_->key_id) != e.key) return ok();
+  return log.settle(e, audit::MacKey{&keys_->audit, e.key});
 }
 
 Result<audit::Report> Vault::verify_audit() {

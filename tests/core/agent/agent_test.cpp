@@ -9,6 +9,8 @@
 #include <fstream>
 #include <iterator>
 
+#include <unistd.h>
+
 #include "agent/proto.h"
 #include "agent/server.h"
 #include "core/gate/gate.h"
@@ -283,6 +285,166 @@ TEST_CASE("agent: high records come back sealed, never opened, the gate is requi
   CHECK(!gate::open_high_row(got.high->rows[0].row, hv->header().vault_id, forged));
 }
 
+TEST_CASE("agent: the client's gate outcome is recorded, for rows just served to it only", "[agent]") {
+  Fixture f;
+  SoftAuthenticator auth;
+  Guard guard(&auth);
+  std::uint32_t fido_slot = 0;
+  {
+    auto v = f.make();
+    Fido2CredInfo c;
+    c.rp_id = "keyward.vault";
+    c.credential_id = random_bytes(48);
+    c.salt = random_bytes(32);
+    c.public_key = auth.key.public_uncompressed;
+    auto slot = new_fido2_slot("fk", c, auth.hmac, v.header().vault_id);
+    REQUIRE(slot);
+    REQUIRE(v.add_slot(std::move(*slot)));
+    fido_slot = v.slots().back().number;
+  }
+  auto hv = Vault::open(f.path, Credential{SlotType::fido2, {}}, f.opts);
+  REQUIRE(hv);
+  std::vector<SetItem> items;
+  items.push_back(item("prod/api/HIGH", "top-secret-high-value"));
+  items[0].tier = Tier::high;
+  gate::Request gr;
+  gr.vault_label = hv->path();
+  gr.vault_id = hv->header().vault_id;
+  gr.purpose = "set";
+  gr.coordinates = {"prod/api/HIGH"};
+  auto grant = gate::pass(gr, hv->header(), hv->slots(), f.dir.path + "/gate");
+  REQUIRE(grant);
+  REQUIRE(hv->set(items, &*grant));
+
+  auto a = f.make_agent();
+  REQUIRE(add(a, *hv, 0).ok);
+  a.set_peer(::getpid());
+  auto report = [&](bool passed, std::vector<std::string> coords, std::string purpose = "get") {
+    Request p = req(Op::presence, hv->path());
+    agent::GateReport g;
+    g.purpose = std::move(purpose);
+    g.coordinates = std::move(coords);
+    g.passed = passed;
+    if (passed) {
+      g.slot = fido_slot;
+      g.device = "FIDO2 soft";
+    } else {
+      g.code = Errc::presence;
+      g.message = "the touch was refused";
+    }
+    p.gate = std::move(g);
+    // Through the wire encoding, as the agent receives it.
+    auto d = agent::decode_request(agent::encode_request(p), SecretBytes{});
+    REQUIRE(d);
+    return a.handle(*d, 5);
+  };
+
+  // Nothing served yet: no report is accepted.
+  CHECK(report(true, {"prod/api/HIGH"}).code == Errc::policy);
+  Request g = req(Op::get, hv->path());
+  g.coordinate = "prod/api/HIGH";
+  REQUIRE(a.handle(g, 1).high);
+  a.settle();
+  // Another process, another list or another operation: refused.
+  a.set_peer(1);
+  CHECK(report(true, {"prod/api/HIGH"}).code == Errc::policy);
+  a.set_peer(::getpid());
+  CHECK(report(true, {"prod/api/OTHER"}).code == Errc::policy);
+  CHECK(report(true, {"prod/api/HIGH"}, "run").code == Errc::policy);
+  // The pass is recorded once; the same report again is refused.
+  auto passed = report(true, {"prod/api/HIGH"});
+  CHECK(passed.ok);
+  a.settle();
+  CHECK(report(true, {"prod/api/HIGH"}).code == Errc::policy);
+  // A refusal after `env`.
+  Request e = req(Op::env, hv->path());
+  e.env = "prod";
+  REQUIRE(a.handle(e, 6).high);
+  // A claimed pass by a slot that cannot gate (the passphrase slot) is refused, and consumes
+  // nothing.
+  {
+    Request p = req(Op::presence, hv->path());
+    agent::GateReport gb;
+    gb.purpose = "run";
+    gb.coordinates = {"prod/api/HIGH"};
+    gb.passed = true;
+    gb.slot = hv->slots().front().number;
+    gb.device = "x";
+    p.gate = std::move(gb);
+    CHECK(a.handle(p, 7).code == Errc::malformed);
+  }
+  CHECK(report(false, {"prod/api/HIGH"}, "run").ok);
+  a.settle();
+
+  auto log = hv->verify_audit();
+  REQUIRE(log);
+  CHECK(log->ok());
+  std::vector<const audit::Entry*> presence;
+  for (const auto& en : log->entries) {
+    if (en.event.op == "presence") presence.push_back(&en);
+  }
+  REQUIRE(presence.size() == 2);
+  CHECK(presence[0]->event.outcome == audit::Outcome::ok);
+  CHECK(presence[0]->event.slot == fido_slot);
+  CHECK(presence[0]->event.slot_type == "fido2");
+  CHECK(presence[0]->event.requester.pid == static_cast<std::uint64_t>(::getpid()));
+  CHECK(presence[0]->event.items == std::vector<audit::Item>{{"prod/api/HIGH", "high"}});
+  CHECK(presence[0]->event.detail.find("get (touch) by FIDO2 soft") == 0);
+  CHECK(presence[1]->event.outcome == audit::Outcome::denied);
+  CHECK(presence[1]->event.detail.find("the touch was refused") != std::string::npos);
+  // settle() moved the head to the last entry (written before each answer, synced after).
+  CHECK(log->head_seq == log->entries.back().seq);
+  CHECK(log->notes.empty());
+}
+
+TEST_CASE("agent protocol: a gate report has one encoding", "[agent]") {
+  auto make = [] {
+    Request r;
+    r.op = Op::presence;
+    r.vault = "/v.db";
+    agent::GateReport g;
+    g.purpose = "run";
+    g.coordinates = {"dev/api/A", "dev/api/B"};
+    g.passed = true;
+    g.slot = 2;
+    g.device = "FIDO2 /dev/hidraw0";
+    r.gate = std::move(g);
+    return r;
+  };
+  Request r = make();
+  Bytes c = agent::encode_request(r);
+  auto d = agent::decode_request(c, SecretBytes{});
+  REQUIRE(d);
+  REQUIRE(d->gate);
+  CHECK(d->gate->coordinates == r.gate->coordinates);
+  CHECK(d->gate->slot == 2);
+  CHECK(d->gate->device == "FIDO2 /dev/hidraw0");
+  CHECK(agent::encode_request(*d) == c);
+  auto refused = [&](auto change) {
+    Request x = make();
+    change(x);
+    return !agent::decode_request(agent::encode_request(x), SecretBytes{});
+  };
+  CHECK(refused([](Request& x) { x.gate->coordinates = {"dev/api/B", "dev/api/A"}; }));  // unsorted
+  CHECK(refused([](Request& x) { x.gate->coordinates = {"dev/api/A", "dev/api/A"}; }));  // repeated
+  CHECK(refused([](Request& x) { x.gate->coordinates.clear(); }));
+  CHECK(refused([](Request& x) { x.gate->purpose = "set"; }));
+  CHECK(refused([](Request& x) { x.gate->slot = 0; }));
+  CHECK(refused([](Request& x) { x.gate.reset(); }));
+  CHECK(refused([](Request& x) { x.op = Op::get; x.coordinate = "dev/api/A"; }));  // gate on get
+  Request f = make();
+  f.gate->passed = false;
+  f.gate->code = Errc::presence;
+  f.gate->message = "timed out";
+  Bytes fc = agent::encode_request(f);
+  auto fd = agent::decode_request(fc, SecretBytes{});
+  REQUIRE(fd);
+  CHECK(!fd->gate->passed);
+  CHECK(fd->gate->code == Errc::presence);
+  CHECK(fd->gate->message == "timed out");
+  CHECK(agent::encode_request(*fd) == fc);
+}
+
 TEST_CASE("agent protocol: strict decoding, one encoding per message", "[agent]") {
   Request r;
   r.op = Op::get;
@@ -360,6 +522,18 @@ TEST_CASE("agent protocol: hand-written frames (the fuzz seeds) decode as docume
   CHECK(greq->op == Op::get);
   CHECK(greq->coordinate == "dev/api/A");
   CHECK(greq->vault == "/v.db");
+  for (const char* name : {"presence_pass_request.frame", "presence_refused_request.frame"}) {
+    auto pf = agent::parse_frame(read(name));
+    REQUIRE(pf);
+    Bytes cbor = pf->cbor;
+    auto preq = agent::decode_request(pf->cbor, std::move(pf->secret));
+    REQUIRE(preq);
+    CHECK(preq->op == Op::presence);
+    REQUIRE(preq->gate);
+    CHECK(preq->gate->coordinates == std::vector<std::string>{"dev/api/A", "dev/api/H"});
+    CHECK(preq->gate->passed == (std::string_view(name) == "presence_pass_request.frame"));
+    CHECK(agent::encode_request(*preq) == cbor);
+  }
   auto env = agent::parse_frame(read("env_response.frame"));
   REQUIRE(env);
   auto resp = agent::decode_response(env->cbor, std::move(env->secret));

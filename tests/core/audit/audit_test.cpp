@@ -342,6 +342,44 @@ TEST_CASE("audit: interrupted appends are tolerated and repaired", "[audit]") {
   }
 }
 
+TEST_CASE("audit: a deferred append is in the file at once, synced and headed by settle", "[audit]") {
+  LogFixture f;
+  f.fill(2);
+  auto e = f.log.append(sample_event("get", 3), 1764476800, f.mk, nullptr, {}, /*durable=*/false);
+  REQUIRE(e);
+  // Written (it survives a crash of the appender), the head still at entry 2: an interrupted
+  // append, which verify accepts.
+  auto r = f.verify();
+  CHECK(r.ok());
+  CHECK(r.entries.size() == 3);
+  CHECK(r.head_seq == 2);
+  SECTION("settle moves the head to it") {
+    REQUIRE(f.log.settle(*e, f.mk));
+    auto r2 = f.verify();
+    CHECK(r2.ok());
+    CHECK(r2.head_seq == 3);
+    CHECK(r2.notes.empty());
+    // Settling again changes nothing.
+    REQUIRE(f.log.settle(*e, f.mk));
+    CHECK(f.verify().head_seq == 3);
+  }
+  SECTION("another appender came first: its head stays") {
+    f.fill(1);  // entry 4, durable, head at 4
+    REQUIRE(f.log.settle(*e, f.mk));
+    auto r2 = f.verify();
+    CHECK(r2.ok());
+    CHECK(r2.head_seq == 4);
+  }
+  SECTION("a log that no longer ends with the entry: the head is left alone") {
+    std::string text = read_file(f.log.log_file());
+    text.resize(text.size() - 1);
+    text.resize(text.rfind('\n') + 1);  // entry 3 removed
+    write_file(f.log.log_file(), text);
+    REQUIRE(f.log.settle(*e, f.mk));
+    CHECK(f.verify().head_seq == 2);
+  }
+}
+
 namespace {
 
 struct VaultFixture {
