@@ -434,44 +434,81 @@ Status serve(const AgentOptions& opts) {
 
   Agent agent(opts);
   const unsigned me = ::geteuid();
+  // Accepted connections wait here until their request has arrived, so a client that connects
+  // and sends nothing (stalled, or hostile) holds up nobody: it is dropped at its deadline while
+  // the others are served. A request is read only once its first bytes are there.
+  struct Pending {
+    Fd conn;
+    pid_t pid;
+    std::uint64_t deadline;
+  };
+  std::vector<Pending> pending;
+  constexpr std::uint64_t kRequestWaitMs = 5000;
+  constexpr std::size_t kMaxPending = 64;
   while (!agent.stop_requested() && g_stop_signal == 0) {
     std::uint64_t now = now_ms();
     agent.expire(now);
+    // Connections whose request did not come in time are closed without a word.
+    pending.erase(std::remove_if(pending.begin(), pending.end(),
+                                 [&](const Pending& c) { return c.deadline <= now; }),
+                  pending.end());
+    std::uint64_t next = agent.next_expiry();
+    for (const auto& c : pending) next = next == 0 ? c.deadline : std::min(next, c.deadline);
     struct timespec ts {}, *timeout = nullptr;
-    if (std::uint64_t next = agent.next_expiry(); next != 0) {
+    if (next != 0) {
       std::uint64_t wait = next > now ? next - now : 0;
       ts.tv_sec = static_cast<time_t>(wait / 1000);
       ts.tv_nsec = static_cast<long>((wait % 1000) * 1000000);
       timeout = &ts;
     }
-    struct pollfd p {listener.get(), POLLIN, 0};
-    int n = ::ppoll(&p, 1, timeout, &wait_mask);
+    std::vector<struct pollfd> fds;
+    fds.push_back({listener.get(), POLLIN, 0});
+    for (const auto& c : pending) fds.push_back({c.conn.get(), POLLIN, 0});
+    int n = ::ppoll(fds.data(), fds.size(), timeout, &wait_mask);
     if (n <= 0) continue;  // timeout (expiry runs at the top), or a signal
-    Fd conn(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
-    if (!conn) continue;
-    auto uid = peer_uid(conn.get());
-    agent.set_peer(peer_pid(conn.get()));
-    if (!uid || *uid != me) {
-      log("refused a connection from uid " + (uid ? std::to_string(*uid) : std::string("?")) +
-          ": this agent serves uid " + std::to_string(me) + " only");
-      continue;  // closed without a word
+
+    // Requests that have arrived, oldest connection first; then the new connections.
+    std::vector<Pending> ready;
+    for (std::size_t i = pending.size(); i-- > 0;) {
+      if (fds[i + 1].revents == 0) continue;
+      ready.insert(ready.begin(), std::move(pending[i]));
+      pending.erase(pending.begin() + static_cast<std::ptrdiff_t>(i));
     }
-    set_timeouts(conn.get(), 5000);
-    auto frame = read_frame(conn.get());
-    if (!frame) continue;
-    Response resp;
-    auto req = decode_request(frame->cbor, std::move(frame->secret));
-    if (!req) {
-      resp = error_response(req.error());
-    } else {
-      resp = agent.handle(*req, now_ms());
+    if ((fds[0].revents & POLLIN) != 0) {
+      Fd conn(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+      if (conn) {
+        auto uid = peer_uid(conn.get());
+        if (!uid || *uid != me) {
+          log("refused a connection from uid " + (uid ? std::to_string(*uid) : std::string("?")) +
+              ": this agent serves uid " + std::to_string(me) + " only");
+          conn = Fd();  // closed without a word
+        } else {
+          if (pending.size() >= kMaxPending) pending.erase(pending.begin());  // the oldest waiter
+          pid_t pid = peer_pid(conn.get());
+          pending.push_back(Pending{std::move(conn), pid, now_ms() + kRequestWaitMs});
+        }
+      }
     }
-    Bytes out = encode_response(resp);
-    (void)write_frame(conn.get(), out, resp.secret);
-    conn = Fd();
-    resp.secret.clear();
-    // The entries are in the log file (written before the answer); now make them durable.
-    agent.settle();
+    for (auto& c : ready) {
+      agent.set_peer(c.pid);
+      // The request has started to arrive: the rest of it must follow within the timeout.
+      set_timeouts(c.conn.get(), 5000);
+      auto frame = read_frame(c.conn.get());
+      if (!frame) continue;
+      Response resp;
+      auto req = decode_request(frame->cbor, std::move(frame->secret));
+      if (!req) {
+        resp = error_response(req.error());
+      } else {
+        resp = agent.handle(*req, now_ms());
+      }
+      Bytes out = encode_response(resp);
+      (void)write_frame(c.conn.get(), out, resp.secret);
+      c.conn = Fd();
+      resp.secret.clear();
+      // The entries are in the log file (written before the answer); now make them durable.
+      agent.settle();
+    }
   }
   agent.wipe_all();
   if (own_socket) {

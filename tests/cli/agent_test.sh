@@ -59,6 +59,33 @@ expect_eq "$OUT" "gamma"
 expect_exit 6 kw --no-agent get dev/api/B --passphrase-file "$PASSFILE"
 expect_exit 6 kw get dev/api/B
 expect_contains "$ERR" "no secret at dev/api/B"
+
+# ---- clients that connect and say nothing hold up nobody: another client is served meanwhile
+# (well within its 3 s timeout, while the silent ones are still open), and the agent closes the
+# silent connections after its request wait (5 s).
+/usr/bin/python3 - "$SOCK" "$TMP/stalled" <<'PY' &
+import socket, sys
+conns = []
+for _ in range(3):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(sys.argv[1])
+    conns.append(s)
+open(sys.argv[2], "w").write("connected\n")
+closed = 0
+for s in conns:
+    s.settimeout(60)
+    if s.recv(1) == b"":
+        closed += 1
+open(sys.argv[2], "a").write("closed %d\n" % closed)
+PY
+STALL=$!
+for _ in $(seq 1 200); do grep -q connected "$TMP/stalled" 2>/dev/null && break; sleep 0.05; done
+grep -q connected "$TMP/stalled" || fail "the silent clients did not connect"
+expect_exit 0 env KEYWARD_AGENT_TIMEOUT_MS=3000 setsid -w "$KEYWARD_BIN" get dev/api/A </dev/null
+expect_eq "$OUT" "alpha"
+grep -q "closed" "$TMP/stalled" && fail "the silent connections were closed before the other client was served"
+wait "$STALL" || fail "the silent clients' helper failed"
+grep -q "closed 3" "$TMP/stalled" || fail "the agent did not close the silent connections: $(cat "$TMP/stalled")"
 # --no-agent / KEYWARD_NO_AGENT=1: the agent is not asked.
 expect_exit 2 kw --no-agent get dev/api/A
 expect_contains "$ERR" "no credential to unlock the vault"
