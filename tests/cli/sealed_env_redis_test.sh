@@ -32,6 +32,48 @@ ttl=$(redis-cli -p "$REDIS_PORT" ttl "$key")
 # A fresh token works once more.
 export SEALED_ENV_DEPLOY_TOKEN=$("$KW" sealed-env mint-deploy --ttl 60)
 "$KW" sealed-env decrypt --stdout >/dev/null 2>&1 || { echo "FAIL: fresh token"; fails=$((fails+1)); }
+# Attack regressions (issue 17): a forged token never touches the cache.
+PY=/usr/bin/python3
+TOOL=$SRC/tests/sealedenv/token_tool.py
+if $PY -c 'import cryptography' 2>/dev/null; then
+  REAL=$("$KW" sealed-env mint-deploy --ttl 120 2>/dev/null)
+  FORGED=$($PY "$TOOL" forge-sig "$REAL")
+  # With the master key present: a random sig and the real nonce fail at the signature ...
+  SEALED_ENV_DEPLOY_TOKEN=$FORGED "$KW" sealed-env decrypt --stdout >out 2>err; rc=$?
+  { [ "$rc" = 5 ] && grep -q '(sig)' err; } || { echo "FAIL: forged sig: exit $rc"; cat err; fails=$((fails+1)); }
+  # ... and the real token is not burnt.
+  SEALED_ENV_DEPLOY_TOKEN=$REAL "$KW" sealed-env decrypt --stdout >/dev/null 2>err \
+    || { echo "FAIL: the real token was burnt by a forged one"; cat err; fails=$((fails+1)); }
+  # A deploy holding only the token: a forged ek (with the real nonce) fails before the cache.
+  REAL=$("$KW" sealed-env mint-deploy --ttl 120 2>/dev/null)
+  FORGED=$($PY - "$REAL" "$TOOL" <<'PYEOF'
+import os, sys
+sys.path.insert(0, os.path.dirname(sys.argv[2]))
+import token_tool as t, gen_own_vectors as g
+mode, d = t.decode(sys.argv[1])
+d["ek"] = os.urandom(32); d["sig"] = os.urandom(32)
+print(g.token(mode, d))
+PYEOF
+)
+  (unset SEALED_ENV_TOKEN; SEALED_ENV_DEPLOY_TOKEN=$FORGED "$KW" sealed-env decrypt --stdout >out 2>err); rc=$?
+  [ "$rc" = 4 ] || { echo "FAIL: forged ek alone: exit $rc"; cat err; fails=$((fails+1)); }
+  (unset SEALED_ENV_TOKEN; SEALED_ENV_DEPLOY_TOKEN=$REAL "$KW" sealed-env decrypt --stdout >/dev/null 2>err) \
+    || { echo "FAIL: token alone: the real token was burnt"; cat err; fails=$((fails+1)); }
+  (unset SEALED_ENV_TOKEN; SEALED_ENV_DEPLOY_TOKEN=$REAL "$KW" sealed-env decrypt --stdout >/dev/null 2>err); rc=$?
+  [ "$rc" = 14 ] || { echo "FAIL: token alone: second use exit $rc, want 14 (replay)"; fails=$((fails+1)); }
+  # A correctly signed token claiming exp 10^11 s ahead: the cache entry lives at most 600 s.
+  BIG=$($PY "$TOOL" resign "$("$KW" sealed-env mint-deploy --ttl 60 2>/dev/null)" "$SEALED_ENV_TOKEN" .env.sealed +100000000000)
+  redis-cli -p "$REDIS_PORT" flushall >/dev/null
+  SEALED_ENV_DEPLOY_TOKEN=$BIG "$KW" sealed-env decrypt --stdout >/dev/null 2>err || { echo "FAIL: far-exp token"; cat err; fails=$((fails+1)); }
+  key=$(redis-cli -p "$REDIS_PORT" --scan --pattern 'sealed-env:v1:deploy-nonce:*' | head -1)
+  ttl=$(redis-cli -p "$REDIS_PORT" ttl "$key")
+  { [ "$ttl" -ge 1 ] && [ "$ttl" -le 600 ]; } || { echo "FAIL: cache TTL $ttl for a far-exp token (want <= 600)"; fails=$((fails+1)); }
+  # Without the master key the same far-exp claim cannot be authenticated: refused.
+  (unset SEALED_ENV_TOKEN; SEALED_ENV_DEPLOY_TOKEN=$BIG "$KW" sealed-env decrypt --stdout >/dev/null 2>err); rc=$?
+  { [ "$rc" = 3 ] && grep -q '(lifetime)' err; } || { echo "FAIL: far-exp token alone: exit $rc"; cat err; fails=$((fails+1)); }
+else
+  echo "python3-cryptography missing: attack regressions skipped"
+fi
 # Redis unreachable: fail closed.
 redis_stop
 export SEALED_ENV_DEPLOY_TOKEN=$("$KW" sealed-env mint-deploy --ttl 60)

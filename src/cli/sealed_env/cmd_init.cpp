@@ -24,8 +24,8 @@ void add_init(CLI::App& parent, Context& ctx) {
     bool challenge = false;
   };
   auto o = std::make_shared<Opts>();
-  auto* sub = parent.add_subcommand("init", "Create a vault: fresh keys, .env.sealed and "
-                                            ".sealed-env.config.json; prints the Tier A token");
+  auto* sub = parent.add_subcommand("init", "Create .env.sealed (and .sealed-env.config.json) with "
+                                            "fresh keys; prints its Tier A token once");
   sub->add_option("--file", o->file, "Sealed file to create")->capture_default_str();
   sub->add_option("--mode", o->mode, "basic, team or enterprise")->capture_default_str();
   sub->add_option("--kdf", o->kdf, "argon2id (t=3,m=65536,p=4) or scrypt (N=32768,r=8,p=1)")

@@ -2,8 +2,11 @@
 // The mint goes through a MintGate:
 //  - `--keyward`: the Tier A token is the adopted high record of the keyward vault (`sealed-env
 //    adopt`); the gate is the hardware presence gate (touch; user verification for enterprise
-//    vaults), whose grant is also what releases the token. No TOTP code is typed.
-//  - otherwise the TOTP code when require_totp_on_mint (the default for enterprise vaults).
+//    files), whose grant is also what releases the token. No TOTP code is typed.
+//  - otherwise a TOTP code for every enterprise file (the mode is authenticated: mint_deploy
+//    verifies the file before minting), and for other files when require_totp_on_mint. The
+//    editable .sealed-env.config.json can add that requirement, never remove it.
+// The token carries the derived key (spec §12.5): the command says so when it prints one.
 #include <cstdio>
 
 #include "cli/presence.h"
@@ -16,6 +19,30 @@
 
 namespace keyward::cli::sealed_env {
 
+namespace {
+
+sealedenv::DeployKeys deploy_keys(const sealedenv::Credentials& c) {
+  sealedenv::DeployKeys k{c.master->view(), {}, {}};
+  if (c.signing) k.signing = c.signing->view();
+  if (c.totp) k.totp = c.totp->view();
+  return k;
+}
+
+void print_token(const Context& ctx, const SecretBytes& token, std::uint64_t ttl) {
+  std::fwrite(token.data(), 1, token.size(), stdout);
+  std::fputc('\n', stdout);
+  std::fflush(stdout);
+  (void)ctx;  // printed even with -q: it is what the token is
+  std::fprintf(stderr,
+               "keyward: warning: this deploy token is refused after %llu s, but it carries the "
+               "file's derived key (spec section 12.5): anyone with a copy can decrypt this "
+               ".env.sealed offline, even after expiry and after later set/rm/edit (they keep the "
+               "salt), until `keyward sealed-env rotate`. Treat it as a secret.\n",
+               static_cast<unsigned long long>(ttl));
+}
+
+}  // namespace
+
 void add_mint_deploy(CLI::App& parent, Context& ctx) {
   struct Opts {
     std::string file = kDefaultFile;
@@ -24,8 +51,11 @@ void add_mint_deploy(CLI::App& parent, Context& ctx) {
     UnlockOptions unlock;
   };
   auto o = std::make_shared<Opts>();
-  auto* sub = parent.add_subcommand("mint-deploy", "Mint a short-lived deploy token (SEALED_ENV_DEPLOY_TOKEN)");
-  sub->add_option("--file,--vault", o->file, "Sealed file")->capture_default_str();
+  auto* sub = parent.add_subcommand(
+      "mint-deploy",
+      "Print a short-lived Tier B deploy token for .env.sealed (for SEALED_ENV_DEPLOY_TOKEN in "
+      "CI); it carries the file's derived key");
+  sub->add_option("--file", o->file, "The .env.sealed file")->capture_default_str();
   sub->add_option("--ttl", o->ttl, "Lifetime in seconds (<= deploy_ttl_max_seconds, max 600)")->required();
   sub->add_flag("--keyward", o->keyward,
                 "Use the Tier A token adopted into the keyward vault (`sealed-env adopt`); the "
@@ -41,7 +71,7 @@ void add_mint_deploy(CLI::App& parent, Context& ctx) {
       // Cheap policy checks before any prompt (mint_deploy refuses the TTL before using the key).
       if (o->ttl > config.deploy_ttl_max_seconds || o->ttl < 1 || o->ttl > sealedenv::kMaxDeployTtl) {
         SecretBytes unused(32);
-        auto refused = sealedenv::mint_deploy(f, unused, config, {now, o->ttl, {}});
+        auto refused = sealedenv::mint_deploy(f, {unused.view(), {}, {}}, config, {now, o->ttl, {}});
         return tl::unexpected(refused.error());
       }
       if (o->keyward) {
@@ -78,29 +108,35 @@ void add_mint_deploy(CLI::App& parent, Context& ctx) {
         if (!c->tier_a || !c->master) {
           return fail(Errc::policy, coord + " does not hold a Tier A token; adopt it again");
         }
-        KW_TRY(SecretBytes minted, sealedenv::mint_deploy(f, *c->master, config, {now, o->ttl, {}}));
+        KW_TRY(SecretBytes minted, sealedenv::mint_deploy(f, deploy_keys(*c), config, {now, o->ttl, {}}));
         // Recorded before the token is written out: no entry, no token.
         KW_TRY_STATUS(audit_event(v, "mint-deploy", {audit_item(coord, vault::Tier::high)}, ok(),
                                   "deploy token, ttl " + std::to_string(o->ttl) + " s, by " +
                                       grant->device));
-        std::fwrite(minted.data(), 1, minted.size(), stdout);
-        std::fputc('\n', stdout);
+        print_token(ctx, minted, o->ttl);
         return ok();
       }
       KW_TRY(sealedenv::Credentials c, sealedenv::gather_credentials(process_env()));
       warn_once(c.warnings);
       if (!c.tier_a) return fail(Errc::auth_failed, "mint-deploy needs a Tier A credential (SEALED_ENV_TOKEN of mode b, t or e, or --keyward)");
       std::unique_ptr<sealedenv::MintGate> gate;
-      if (config.require_totp_on_mint) {
-        if (!c.totp) return fail(Errc::auth_failed, "require_totp_on_mint is set but no TOTP secret is available (token of mode e)");
+      // Enterprise: always (the file's mode, authenticated by mint_deploy below); otherwise the
+      // config may ask for it.
+      if (f.mode == sealedenv::Mode::enterprise || config.require_totp_on_mint) {
+        if (!c.totp)
+          return fail(Errc::auth_failed,
+                      f.mode == sealedenv::Mode::enterprise
+                          ? "minting for an enterprise file needs the TOTP secret and a TOTP "
+                            "code (a token of mode e, or --keyward)"
+                          : "require_totp_on_mint is set but no TOTP secret is available "
+                            "(token of mode e)");
         gate = sealedenv::totp_gate(*c.totp, [&ctx] { return read_code_line(ctx, "TOTP code: "); });
       } else {
         gate = sealedenv::open_gate();
       }
       KW_TRY_STATUS(gate->authorize({&f, &config, "deploy token", now}));
-      KW_TRY(SecretBytes token, sealedenv::mint_deploy(f, *c.master, config, {now, o->ttl, {}}));
-      std::fwrite(token.data(), 1, token.size(), stdout);
-      std::fputc('\n', stdout);
+      KW_TRY(SecretBytes token, sealedenv::mint_deploy(f, deploy_keys(c), config, {now, o->ttl, {}}));
+      print_token(ctx, token, o->ttl);
       return ok();
     });
   });

@@ -14,6 +14,7 @@
 
 #include "core/random.h"
 #include "core/file_io.h"
+#include "core/sealedenv/seal.h"
 
 namespace keyward::cli::sealed_env {
 
@@ -89,6 +90,7 @@ Result<Decrypted> decrypt_file(const std::string& path) {
   KW_TRY(std::string text, read_text(path));
   Decrypted d;
   KW_TRY(d.file, sealedenv::parse_for_decrypt(text));
+  d.text = text;
   KW_TRY(auto cfg, load_config(path, d.file.mode));
   KW_TRY(sealedenv::Credentials creds, sealedenv::gather_credentials(process_env()));
   sealedenv::OpenContext octx;
@@ -101,7 +103,45 @@ Result<Decrypted> decrypt_file(const std::string& path) {
   warn_once(opened->warnings);
   KW_TRY(d.entries, dotenv_parse(opened->plaintext, DotenvOptions::sealed_env_v1()));
   d.plaintext = std::move(opened->plaintext);
+  d.creds = std::move(creds);
   return d;
+}
+
+Status reseal_in_place(const std::string& path, const Decrypted& d, ByteView plaintext) {
+  const auto& c = d.creds;
+  const sealedenv::Mode mode = d.file.mode;
+  if (!c.tier_a || !c.master)
+    return fail(Errc::auth_failed,
+                "changing .env.sealed needs its Tier A token (SEALED_ENV_TOKEN of mode b, t or "
+                "e), not a deploy or unseal token");
+  if (mode != sealedenv::Mode::basic && !c.signing)
+    return fail(Errc::auth_failed, "changing a " + std::string(sealedenv::mode_name(mode)) +
+                                       " file needs the signing key (a token of mode t or e)");
+  if (mode == sealedenv::Mode::enterprise && !c.totp)
+    return fail(Errc::auth_failed,
+                "changing an enterprise file needs the TOTP secret (a token of mode e)");
+  sealedenv::SealOptions so;
+  so.mode = mode;
+  so.kdf = d.file.kdf;
+  so.enforce_minimums = false;  // keep the file's parameters
+  so.challenge_bind = d.file.challenge_bind.value_or(false);
+  so.created = d.file.created;
+  so.rotated = d.file.rotated;
+  so.fixed_salt = d.file.salt;  // fresh nonce, same salt: the vault id does not change
+  sealedenv::SealKeys keys{c.master->view(), {}, {}};
+  if (c.signing) keys.signing = c.signing->view();
+  if (c.totp) keys.totp = c.totp->view();
+  KW_TRY(sealedenv::SealedFile f, sealedenv::seal(plaintext, keys, so));
+  if (f.nonce == d.file.nonce) return fail(Errc::crypto, "nonce repeated; refusing to write");
+  KW_TRY(std::string text, sealedenv::write_file(f));
+  // The file must still be the one that was decrypted (an edit can take minutes).
+  KW_TRY(std::string now_text, read_text(path));
+  if (now_text != d.text)
+    return fail(Errc::integrity, path + " changed while it was being edited; nothing written");
+  struct stat st{};
+  mode_t perm = 0644;
+  if (::stat(path.c_str(), &st) == 0) perm = st.st_mode & 07777;
+  return write_file_atomic(path, as_bytes(text), perm);
 }
 
 Result<std::string> read_code_line(const Context& ctx, const char* prompt) {

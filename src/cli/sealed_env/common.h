@@ -31,6 +31,9 @@ void add_token(CLI::App& parent, Context& ctx);
 void add_mint_deploy(CLI::App& parent, Context& ctx);
 void add_doctor(CLI::App& parent, Context& ctx);
 void add_adopt(CLI::App& parent, Context& ctx);
+void add_set(CLI::App& parent, Context& ctx);
+void add_rm(CLI::App& parent, Context& ctx);
+void add_edit(CLI::App& parent, Context& ctx);
 
 // The keyward-vault coordinate of an adopted Tier A token:
 // sealed-env/<hex SHA-256 vault id (spec §12.4)>/CREDENTIAL_TOKEN.
@@ -58,8 +61,17 @@ struct Decrypted {
   sealedenv::SealedFile file;
   std::vector<DotenvEntry> entries;
   SecretBytes plaintext;
+  std::string text;                  // the file as read (to detect a concurrent change)
+  sealedenv::Credentials creds;      // what opened it
 };
 Result<Decrypted> decrypt_file(const std::string& path);
+
+// set / rm / edit: re-seals `plaintext` (already validated as a SEALED-ENV-V1 dotenv document)
+// over `path` in place: same mode, KDF and parameters, salt (so the vault id and outstanding
+// deploy tokens stay valid), CHALLENGE-BIND, CREATED and ROTATED; a fresh nonce; the Node HMAC
+// form. Needs the Tier A keys of the file's mode (not a deploy token). Refuses when the file
+// changed since `d` was read. Written via a temporary file and rename; no plaintext on disk.
+Status reseal_in_place(const std::string& path, const Decrypted& d, ByteView plaintext);
 
 // Reads one line (a TOTP code) from the terminal or stdin; never from argv.
 Result<std::string> read_code_line(const Context& ctx, const char* prompt);

@@ -137,6 +137,14 @@ Result<CredentialToken> parse_token(std::string_view token) {
       d.sig = sig->as_bytes();
       d.nonce = nonce->as_bytes();
       d.vault_id = vid->as_bytes();
+      if (const auto* mk = field(map, kDeployMacKeyField)) {
+        if (!bstr_of(mk, 32)) return bad_payload("x-kw-mac must be a 32-byte byte string");
+        d.mac_key = SecretBytes::copy_of(ByteView(mk->as_bytes()));
+      }
+      if (const auto* ep = field(map, kDeployEpochField)) {
+        if (!bstr_of(ep, 32)) return bad_payload("x-kw-epoch must be a 32-byte byte string");
+        d.epoch = SecretBytes::copy_of(ByteView(ep->as_bytes()));
+      }
       t.deploy = std::move(d);
       break;
     }
@@ -197,7 +205,8 @@ Bytes deploy_signed_payload(ByteView ek, std::uint64_t exp, ByteView nonce, Byte
 }
 
 Result<SecretBytes> encode_deploy(const DeployFields& d) {
-  if (d.ek.size() != 32 || d.sig.size() != 32 || d.nonce.size() != 16 || d.vault_id.size() != 32)
+  if (d.ek.size() != 32 || d.sig.size() != 32 || d.nonce.size() != 16 || d.vault_id.size() != 32 ||
+      (d.mac_key && d.mac_key->size() != 32) || (d.epoch && d.epoch->size() != 32))
     return fail(Errc::invalid_argument, "sealed-env: bad deploy token field sizes");
   cbor::Map m;
   m.emplace_back(cbor::Value::text("ek"), cbor::Value::bytes(d.ek.view()));
@@ -205,6 +214,8 @@ Result<SecretBytes> encode_deploy(const DeployFields& d) {
   m.emplace_back(cbor::Value::text("sig"), cbor::Value::bytes(d.sig));
   m.emplace_back(cbor::Value::text("nonce"), cbor::Value::bytes(d.nonce));
   m.emplace_back(cbor::Value::text("vault_id"), cbor::Value::bytes(d.vault_id));
+  if (d.mac_key) m.emplace_back(cbor::Value::text(kDeployMacKeyField), cbor::Value::bytes(d.mac_key->view()));
+  if (d.epoch) m.emplace_back(cbor::Value::text(kDeployEpochField), cbor::Value::bytes(d.epoch->view()));
   return encode_map('d', std::move(m));
 }
 

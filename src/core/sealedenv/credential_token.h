@@ -28,12 +28,20 @@ struct UnsealClaims {
   std::string ops_id;
 };
 
+// keyward's own fields in a deploy token (§11.8: other readers ignore unknown keys; the §12.5
+// signature covers the four spec fields only, so Node/Java verify these tokens unchanged).
+// A Tier B decrypt of a team or enterprise file needs them (docs/sealed-env-conformance.md):
+inline constexpr std::string_view kDeployMacKeyField = "x-kw-mac";      // mac_key(signing, salt)
+inline constexpr std::string_view kDeployEpochField = "x-kw-epoch";     // enterprise_epoch(totp, salt)
+
 struct DeployFields {  // mode `d` (§12.5)
   SecretBytes ek;      // 32
   std::uint64_t exp = 0;
   Bytes sig;           // 32
   Bytes nonce;         // 16
   Bytes vault_id;      // 32
+  std::optional<SecretBytes> mac_key;  // 32, x-kw-mac (team, enterprise)
+  std::optional<SecretBytes> epoch;    // 32, x-kw-epoch (enterprise)
 };
 
 struct CredentialToken {

@@ -1,5 +1,7 @@
 #include "core/sealedenv/credentials.h"
 
+#include <memory>
+
 #include "core/hex.h"
 #include "core/random.h"
 #include "core/sealedenv/deploy_token.h"
@@ -79,11 +81,12 @@ Result<Credentials> gather_credentials(const EnvLookup& env) {
   if (!c.master && !c.deploy && !c.unseal_text)
     return fail(Errc::auth_failed,
                 "sealed-env: no credentials provided: set SEALED_ENV_TOKEN (a sealed_env_* token; "
-                "see `keyward sealed-env token mint`)");
-  if (!c.master)
+                "see `keyward sealed-env token mint`) or, in a deploy, SEALED_ENV_DEPLOY_TOKEN");
+  // A deploy token stands alone (Tier B, §12.1); an unseal token is only a second factor.
+  if (!c.master && !c.deploy)
     return fail(Errc::auth_failed,
-                "sealed-env: no master key: a deploy or unseal token also needs SEALED_ENV_TOKEN "
-                "(mode b, t or e) or SEALED_ENV_KEY");
+                "sealed-env: no master key: an unseal token also needs SEALED_ENV_TOKEN "
+                "(mode t or e) or SEALED_ENV_KEY");
   return c;
 }
 
@@ -103,14 +106,44 @@ Result<Opened> open_with_credentials(const SealedFile& f, const Credentials& c,
   OpenKeys keys;
   if (c.signing) keys.signing = c.signing->view();
   if (c.deploy) {
-    // Tier B (§12.7).
-    KW_TRY_STATUS(need_cache());
-    DeployVerify v{ctx.now, ctx.config, cache.get()};
-    KW_TRY(VerifiedDeploy vd, verify_deploy(*c.deploy, f, *c.master, v));
-    for (auto& w : vd.warnings) out.warnings.push_back(std::move(w));
+    // Tier B (§12.7). The token is authenticated (signature when the master key is present,
+    // otherwise the file's HMAC, epoch and GCM tag under its ek) before its nonce is consumed.
+    std::optional<ByteView> master;
+    if (c.master) master = c.master->view();
+    DeployVerify v{ctx.now, ctx.config, nullptr};
+    KW_TRY(VerifiedDeploy vd, verify_deploy(*c.deploy, f, master, v));
+    const DeployFields& d = *c.deploy->deploy;
     keys.derived = vd.ek.view();
-    keys.tier_b = true;
-    KW_TRY(out.plaintext, open(f, keys));
+    if (f.mode != Mode::basic && !c.signing) {
+      if (!d.mac_key)
+        return fail(Errc::auth_failed,
+                    "sealed-env: this " + std::string(mode_name(f.mode)) +
+                        " file's HMAC must be verified, and the deploy token carries no HMAC key "
+                        "(it was not minted by keyward): mint it with `keyward sealed-env "
+                        "mint-deploy`, or also provide the signing key");
+      keys.mac_key = d.mac_key->view();
+    }
+    if (f.mode == Mode::enterprise) {
+      if (d.epoch) {
+        auto epoch = std::make_shared<SecretBytes>(d.epoch->clone());
+        keys.second_factor = [epoch](const SealedFile& file, ByteView dk) -> Status {
+          return check_epoch(file, dk, *epoch);
+        };
+      } else if (c.totp) {
+        keys.second_factor = totp_secret_factor(*c.totp);
+      } else {
+        return fail(Errc::auth_failed,
+                    "sealed-env: an enterprise file needs its second factor, and the deploy token "
+                    "carries no epoch (it was not minted by keyward): mint it with `keyward "
+                    "sealed-env mint-deploy` (TOTP-gated), or also provide the TOTP secret");
+      }
+    }
+    keys.warnings = &out.warnings;
+    KW_TRY(SecretBytes plain, open(f, keys));
+    KW_TRY_STATUS(need_cache());
+    v.replay = cache.get();
+    KW_TRY_STATUS(consume_deploy_nonce(d, f, v, &out.warnings));
+    out.plaintext = std::move(plain);
     return out;
   }
   if (!tier_a_allowed(cfg))
@@ -127,6 +160,7 @@ Result<Opened> open_with_credentials(const SealedFile& f, const Credentials& c,
       keys.second_factor = unseal_factor(std::move(ut), UnsealVerify{ctx.now, ctx.deploy_id, cache.get()});
     }
   }
+  keys.warnings = &out.warnings;
   KW_TRY(out.plaintext, open(f, keys));
   return out;
 }

@@ -175,9 +175,33 @@ std::string canonical_header(const SealedFile& f, const MetadataOptions& opts) {
 std::string aad_text(const SealedFile& f) { return canonical_header(f, {false, false}); }
 
 Bytes hmac_message(const SealedFile& f) {
+  Bytes out = to_bytes(aad_text(f));
+  append(out, f.ciphertext);
+  return out;
+}
+
+Bytes hmac_message_keyward01(const SealedFile& f) {
   Bytes out = to_bytes(canonical_header(f, {true, false}));
   append(out, f.ciphertext);
   return out;
+}
+
+Status check_kdf_limits(const KdfSpec& k) {
+  if (k.kind == KdfKind::argon2id) {
+    const auto& a = k.argon2;
+    if (a.t_cost > kMaxArgon2T || a.m_cost_kib > kMaxArgon2MKib || a.parallelism > kMaxArgon2P)
+      return fail(Errc::unsupported,
+                  "sealed-env: KDF-PARAMS=" + kdf_params_text(k) + " exceed keyward's limits (" +
+                      std::string(kArgon2LimitsText) + ")");
+    return ok();
+  }
+  const auto& s = k.scrypt;
+  if (s.n > kMaxScryptN || s.r > kMaxScryptR || s.p > kMaxScryptP ||
+      s.n * static_cast<std::uint64_t>(s.r) > kMaxScryptNR)
+    return fail(Errc::unsupported,
+                "sealed-env: KDF-PARAMS=" + kdf_params_text(k) + " exceed keyward's limits (" +
+                    std::string(kScryptLimitsText) + ")");
+  return ok();
 }
 
 Result<SealedFile> parse_file(std::string_view text) {
@@ -272,19 +296,29 @@ Result<SealedFile> parse_file(std::string_view text) {
       return bad("missing field " + std::string(kFields[s].key));
   if (!(have_kdf && have_params && have_salt && have_nonce && have_aad && have_created))
     return bad("missing a required field");
+  // Syntax first (malformed), then keyward's limits (their own clear refusal, not the opaque
+  // error: the header is public), both before any key derivation.
+  auto too_costly = [&](std::string_view limits) {
+    return fail(Errc::unsupported, "sealed-env: KDF-PARAMS=" + std::string(params_text) +
+                                       " exceed keyward's limits (" + std::string(limits) +
+                                       "); the file is refused before running the KDF");
+  };
   if (f.kdf.kind == KdfKind::argon2id) {
     auto p = parse_triple(params_text, "t", "m", "p");
-    if (!p || (*p)[0] == 0 || (*p)[0] > kdf::kArgon2MaxTimeCost || (*p)[2] == 0 ||
-        (*p)[2] > kdf::kArgon2MaxParallelism || (*p)[1] < 8 * (*p)[2] ||
-        (*p)[1] > kdf::kArgon2MaxMemoryKib)
-      return bad("KDF-PARAMS must be t=<int>,m=<int>,p=<int> within Argon2id's limits");
+    if (!p || (*p)[0] == 0 || (*p)[2] == 0)
+      return bad("KDF-PARAMS must be t=<int>,m=<int>,p=<int> with t, p >= 1");
+    if ((*p)[0] > kMaxArgon2T || (*p)[1] > kMaxArgon2MKib || (*p)[2] > kMaxArgon2P)
+      return too_costly(kArgon2LimitsText);
+    if ((*p)[1] < 8 * (*p)[2]) return bad("KDF-PARAMS: Argon2id needs m >= 8 * p");
     f.kdf.argon2 = {static_cast<std::uint32_t>((*p)[0]), static_cast<std::uint32_t>((*p)[1]),
                     static_cast<std::uint32_t>((*p)[2])};
   } else {
     auto p = parse_triple(params_text, "N", "r", "p");
-    if (!p || (*p)[0] < 2 || ((*p)[0] & ((*p)[0] - 1)) != 0 || (*p)[1] == 0 ||
-        (*p)[1] > 0xffffffffu || (*p)[2] == 0 || (*p)[2] > 0xffffffffu)
+    if (!p || (*p)[0] < 2 || ((*p)[0] & ((*p)[0] - 1)) != 0 || (*p)[1] == 0 || (*p)[2] == 0)
       return bad("KDF-PARAMS must be N=<power of two>,r=<int>,p=<int>");
+    if ((*p)[0] > kMaxScryptN || (*p)[1] > kMaxScryptR || (*p)[2] > kMaxScryptP ||
+        (*p)[0] * (*p)[1] > kMaxScryptNR)
+      return too_costly(kScryptLimitsText);
     f.kdf.scrypt = {(*p)[0], static_cast<std::uint32_t>((*p)[1]),
                     static_cast<std::uint32_t>((*p)[2])};
   }

@@ -72,8 +72,31 @@ std::string canonical_header(const SealedFile& f, const MetadataOptions& opts);
 // §6 step 5: magic line, LF, metadata lines without AAD-DIGEST and HMAC joined by LF
 // (verified against node-basic.json).
 std::string aad_text(const SealedFile& f);
-// §6 step 8: magic line, LF, metadata without HMAC joined by LF, then the raw ciphertext.
+// §6 step 8 as the Node implementation computes it: exactly the AAD bytes (aad_text: magic line
+// and metadata without AAD-DIGEST and HMAC, LF-joined, no trailing LF) followed directly by the
+// raw ciphertext-with-tag. The only form keyward writes.
 Bytes hmac_message(const SealedFile& f);
+// The form keyward 0.1 wrote (the AAD-DIGEST line included). Read with a warning
+// (kLegacyHmacWarning), never written.
+Bytes hmac_message_keyward01(const SealedFile& f);
+
+// Upper limits on KDF parameters read from a file (the header is unauthenticated when the KDF
+// runs for a basic file, so these bound what a pull request editing `.env.sealed` can make CI
+// spend). Above them a file is refused with Errc::unsupported naming the limit, before any KDF.
+// Writers refuse the same. docs/sealed-env.md "Limits".
+inline constexpr std::uint32_t kMaxArgon2T = 10;
+inline constexpr std::uint32_t kMaxArgon2MKib = 1u << 20;  // 1 GiB
+inline constexpr std::uint32_t kMaxArgon2P = 16;
+inline constexpr std::uint64_t kMaxScryptN = 1u << 20;
+inline constexpr std::uint32_t kMaxScryptR = 16;
+inline constexpr std::uint32_t kMaxScryptP = 4;
+inline constexpr std::uint64_t kMaxScryptNR = 1u << 23;    // 128 * N * r <= 1 GiB
+inline constexpr std::string_view kArgon2LimitsText =
+    "Argon2id t <= 10, m <= 1048576 KiB (1 GiB), p <= 16";
+inline constexpr std::string_view kScryptLimitsText =
+    "scrypt N <= 2^20, r <= 16, p <= 4, N*r <= 2^23 (1 GiB)";
+// ok, or Errc::unsupported "sealed-env: KDF-PARAMS ... exceed keyward's limits (...)".
+Status check_kdf_limits(const KdfSpec& k);
 
 std::string kdf_params_text(const KdfSpec& k);
 // True if `s` is an ISO-8601 UTC timestamp YYYY-MM-DDTHH:MM:SS[.fraction]Z.

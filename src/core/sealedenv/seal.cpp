@@ -28,6 +28,7 @@ std::string now_timestamp() {
 
 Result<SealedFile> seal(ByteView plaintext, const SealKeys& keys, const SealOptions& opts) {
   if (opts.enforce_minimums) KW_TRY_STATUS(check_write_minimums(opts.kdf));
+  KW_TRY_STATUS(check_kdf_limits(opts.kdf));  // never write a file keyward would refuse to read
   if (keys.master.size() < 16)
     return fail(Errc::invalid_argument, "sealed-env: the master key must be at least 16 bytes");
   if (opts.mode != Mode::basic && (!keys.signing || keys.signing->size() < 16))
@@ -59,7 +60,6 @@ Result<SealedFile> seal(ByteView plaintext, const SealKeys& keys, const SealOpti
   KW_TRY(SecretBytes ek, enc_key(dk, f.salt));
   KW_TRY(f.ciphertext, aead::aes256gcm_seal(ek, f.nonce, plaintext, as_bytes(aad)));
   if (f.mode != Mode::basic) {
-    f.hmac = Bytes(kDigestSize, 0);  // placeholder so the header shape is known; excluded below
     KW_TRY(SecretBytes mk, mac_key(*keys.signing, f.salt));
     f.hmac = hash::hmac_sha256(mk, hmac_message(f));
   }
@@ -82,16 +82,36 @@ SecondFactor totp_secret_factor(ByteView totp_secret) {
   };
 }
 
+Status verify_hmac(const SealedFile& f, ByteView mk, std::vector<std::string>* warnings) {
+  if (!f.hmac || mk.size() != kKeySize) return decrypt_fail();
+  if (ct_equal(hash::hmac_sha256(mk, hmac_message(f)), *f.hmac)) return ok();
+  if (ct_equal(hash::hmac_sha256(mk, hmac_message_keyward01(f)), *f.hmac)) {
+    if (warnings) warnings->emplace_back(kLegacyHmacWarning);
+    return ok();
+  }
+  return decrypt_fail();
+}
+
 Result<SecretBytes> open(const SealedFile& f, const OpenKeys& keys) {
   if (!keys.master && !keys.derived)
     return fail(Errc::auth_failed, "sealed-env: no master key provided");
-  if (f.mode != Mode::basic && !keys.signing && !keys.tier_b)
+  if (f.mode != Mode::basic && !keys.signing && !keys.mac_key)
     return fail(Errc::auth_failed, "sealed-env: a " + std::string(mode_name(f.mode)) +
                                        "-mode file needs the signing key (a token of mode t or e)");
-  if (f.mode == Mode::enterprise && !keys.tier_b && !keys.second_factor)
+  if (f.mode == Mode::enterprise && !keys.second_factor)
     return fail(Errc::auth_failed,
                 "sealed-env: an enterprise file needs an unseal token or the TOTP secret "
                 "(a token of mode e)");
+  // Step 4 first: the HMAC key does not depend on the KDF, so a team or enterprise file whose
+  // header was edited is refused before the (file-chosen, expensive) KDF runs.
+  if (f.mode != Mode::basic) {
+    if (keys.mac_key) {
+      KW_TRY_STATUS(verify_hmac(f, *keys.mac_key, keys.warnings));
+    } else {
+      KW_TRY(SecretBytes mk, mac_key(*keys.signing, f.salt));
+      KW_TRY_STATUS(verify_hmac(f, mk, keys.warnings));
+    }
+  }
   SecretBytes dk;
   if (keys.derived) {
     if (keys.derived->size() != kKeySize) return decrypt_fail();
@@ -101,14 +121,8 @@ Result<SecretBytes> open(const SealedFile& f, const OpenKeys& keys) {
     if (!d) return d.error().code == Errc::invalid_argument ? decrypt_fail() : tl::unexpected(d.error());
     dk = std::move(*d);
   }
-  // Step 4: HMAC (team+).
-  if (f.mode != Mode::basic && keys.signing) {
-    if (!f.hmac) return decrypt_fail();
-    KW_TRY(SecretBytes mk, mac_key(*keys.signing, f.salt));
-    if (!ct_equal(hash::hmac_sha256(mk, hmac_message(f)), *f.hmac)) return decrypt_fail();
-  }
-  // Step 5: enterprise unseal.
-  if (f.mode == Mode::enterprise && !keys.tier_b) KW_TRY_STATUS(keys.second_factor(f, dk));
+  // Step 5: enterprise second factor.
+  if (f.mode == Mode::enterprise) KW_TRY_STATUS(keys.second_factor(f, dk));
   // Step 6: AAD digest.
   std::string aad = aad_text(f);
   auto digest = hash::sha256(as_bytes(aad));

@@ -4,6 +4,8 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/bytes.h"
 #include "core/error.h"
@@ -42,18 +44,32 @@ using SecondFactor = std::function<Status(const SealedFile&, ByteView derived_ke
 struct OpenKeys {
   // Tier A: the master key, from which the derived key is computed with the file's KDF.
   std::optional<ByteView> master;
-  // Tier B (§12.7 step 9, the token's verified `ek`) or a derived key computed earlier.
+  // Tier B (§12.7 step 9, the token's `ek`) or a derived key computed earlier.
   std::optional<ByteView> derived;
+  // Team and enterprise files: the signing key, or (Tier B) the file's HMAC key itself
+  // (mac_key(signing, salt)) as a keyward deploy token carries it. One of the two is required.
   std::optional<ByteView> signing;
-  // Enterprise files: required unless `tier_b`.
+  std::optional<ByteView> mac_key;
+  // Enterprise files: always required (Tier A: TOTP secret or unseal token; Tier B: the epoch
+  // a keyward deploy token carries).
   SecondFactor second_factor;
-  // Tier B opening (§12.7): HMAC checked only when a signing key is given, no second factor.
-  bool tier_b = false;
+  // Receives the legacy-hmac warning when the file carries the keyward 0.1 HMAC form.
+  std::vector<std::string>* warnings = nullptr;
 };
 
-// §7 steps 3-8. Every cryptographic failure is the one opaque decrypt_failed error. Missing
-// credentials for the file's mode are an auth_failed error naming what is missing.
+inline constexpr std::string_view kLegacyHmacWarning =
+    "legacy-hmac: this file's HMAC is in the form keyward 0.1 wrote (over the AAD-DIGEST line "
+    "too), which the Node and Java implementations reject; re-seal it with `keyward sealed-env "
+    "rotate` or any write (set, rm, edit)";
+
+// §7 steps 3-8, with the HMAC (step 4) checked before the KDF (its key does not depend on it).
+// Every cryptographic failure is the one opaque decrypt_failed error. Missing credentials for
+// the file's mode are an auth_failed error naming what is missing.
 Result<SecretBytes> open(const SealedFile& f, const OpenKeys& keys);
+
+// Step 4 alone: ok when the HMAC verifies in the Node form (or, with a kLegacyHmacWarning added
+// to `warnings`, in the keyward 0.1 form); otherwise the opaque error.
+Status verify_hmac(const SealedFile& f, ByteView mac_key, std::vector<std::string>* warnings);
 
 // Second factor from the TOTP secret itself (a Tier A `e` token or SEALED_ENV_TOTP_SECRET):
 // recompute the epoch and compare its commitment with EPOCH-COMMIT.

@@ -1,6 +1,8 @@
 #include "core/sealedenv/unseal_token.h"
 
+#include <algorithm>
 #include <memory>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -51,31 +53,45 @@ Result<UnsealToken> parse_unseal_jws(std::string_view text) {
   auto p = encoding::base64url_decode(rest.substr(d1 + 1, d2 - d1 - 1));
   auto s = encoding::base64url_decode(rest.substr(d2 + 1));
   if (!h || !p || !s) return invalid("bad-base64", "unseal token parts must be base64url");
+  // No nlohmann accessor that can throw (value(), at(), get<> on a wrong type): every field is
+  // type-checked first, so a header like {"alg":5} or {"typ":null} is an error value.
+  auto str_field = [](const nlohmann::json& j, const char* k) -> const std::string* {
+    auto it = j.find(k);
+    if (it == j.end() || !it->is_string()) return nullptr;
+    return it->get_ptr<const std::string*>();
+  };
+  auto uint_field = [](const nlohmann::json& j, const char* k) -> std::optional<std::uint64_t> {
+    auto it = j.find(k);
+    if (it == j.end() || !it->is_number_unsigned()) return std::nullopt;
+    return *it->get_ptr<const nlohmann::json::number_unsigned_t*>();
+  };
   auto hj = nlohmann::json::parse(h->begin(), h->end(), nullptr, false);
-  if (hj.is_discarded() || !hj.is_object() || hj.value("alg", "") != "HS256" ||
-      hj.value("typ", "") != "sealed-env-unseal/v1")
+  if (hj.is_discarded() || !hj.is_object())
+    return invalid("bad-payload", "unseal token header is not a JSON object");
+  const std::string* alg = str_field(hj, "alg");
+  const std::string* typ = str_field(hj, "typ");
+  if (!alg || *alg != "HS256" || !typ || *typ != "sealed-env-unseal/v1")
     return invalid("bad-payload", "unseal token header must be HS256 / sealed-env-unseal/v1");
   auto pj = nlohmann::json::parse(p->begin(), p->end(), nullptr, false);
   if (pj.is_discarded() || !pj.is_object())
     return invalid("bad-payload", "unseal token payload is not a JSON object");
   UnsealToken t;
-  try {
+  {
     auto& c = t.claims;
-    if (!pj.at("iss").is_string() || !pj.at("iat").is_number_unsigned() ||
-        !pj.at("exp").is_number_unsigned() || !pj.at("epoch").is_string() ||
-        !pj.at("ops_id").is_string())
-      return invalid("bad-payload", "unseal token claims have the wrong types");
-    c.iss = pj.at("iss").get<std::string>();
-    c.iat = pj.at("iat").get<std::uint64_t>();
-    c.exp = pj.at("exp").get<std::uint64_t>();
-    c.epoch = pj.at("epoch").get<std::string>();
-    c.ops_id = pj.at("ops_id").get<std::string>();
+    const std::string *iss = str_field(pj, "iss"), *epoch = str_field(pj, "epoch"),
+                      *ops = str_field(pj, "ops_id");
+    auto iat = uint_field(pj, "iat"), exp = uint_field(pj, "exp");
+    if (!iss || !iat || !exp || !epoch || !ops)
+      return invalid("bad-payload", "unseal token claims are missing or have the wrong types");
+    c.iss = *iss;
+    c.iat = *iat;
+    c.exp = *exp;
+    c.epoch = *epoch;
+    c.ops_id = *ops;
     if (auto it = pj.find("deploy_id"); it != pj.end() && !it->is_null()) {
       if (!it->is_string()) return invalid("bad-payload", "deploy_id must be a string or null");
-      c.deploy_id = it->get<std::string>();
+      c.deploy_id = *it->get_ptr<const std::string*>();
     }
-  } catch (const nlohmann::json::exception&) {
-    return invalid("bad-payload", "unseal token payload misses a claim");
   }
   auto ep = encoding::base64_decode(t.claims.epoch);
   if (!ep || ep->size() != 32) return invalid("bad-payload", "epoch must be base64 of 32 bytes");
@@ -161,7 +177,9 @@ SecondFactor unseal_factor(UnsealToken token, UnsealVerify v) {
     }
     if (v.replay) {
       std::string vid = encoding::hex_encode(vault_id(f.salt));
-      KW_TRY(bool first, v.replay->check_and_set(unseal_ops_key(vid, c.ops_id), c.exp - v.now));
+      // Bounded by keyward's own maximum lifetime, never by the token's claim alone.
+      std::uint64_t ttl = std::min<std::uint64_t>(c.exp - v.now, kMaxUnsealLifetime);
+      KW_TRY(bool first, v.replay->check_and_set(unseal_ops_key(vid, c.ops_id), ttl));
       if (!first) return invalid("replay", "unseal token ops_id was already used");
     }
     return ok();

@@ -153,15 +153,15 @@ TEST_CASE("sealed-env deploy: mint reproduces the fixture and honours the TTL ca
   cfg.deploy_ttl_max_seconds = 600;
   // exp = now + ttl = 4102444800 with the fixture nonce: byte-identical to the fixture token.
   DeployMint m{4102444800u - 600, 600, Bytes(16, 0x11)};
-  auto tok = mint_deploy(fixture_vault(), Bytes(32, 0xaa), cfg, m);
+  auto tok = mint_deploy(fixture_vault(), DeployKeys{Bytes(32, 0xaa), {}, {}}, cfg, m);
   REQUIRE(tok);
   CHECK(tok->reveal_string() == json_vector(cm("tier-b-deploy-valid"))["token"].get<std::string>());
   cfg.deploy_ttl_max_seconds = 60;
-  auto capped = mint_deploy(fixture_vault(), Bytes(32, 0xaa), cfg, DeployMint{kNow, 61, {}});
+  auto capped = mint_deploy(fixture_vault(), DeployKeys{Bytes(32, 0xaa), {}, {}}, cfg, DeployMint{kNow, 61, {}});
   REQUIRE_FALSE(capped);
   CHECK(class_of(capped.error()) == "CONFIG_ERROR");
   CHECK(cause_of(capped.error()) == "ttl-cap");
-  CHECK(cause_of(mint_deploy(fixture_vault(), Bytes(32, 0xaa), cfg, DeployMint{kNow, 601, {}}).error()) ==
+  CHECK(cause_of(mint_deploy(fixture_vault(), DeployKeys{Bytes(32, 0xaa), {}, {}}, cfg, DeployMint{kNow, 601, {}}).error()) ==
         "ttl-out-of-range");
 }
 
@@ -308,7 +308,8 @@ TEST_CASE("sealed-env unseal: own vectors (JWS and u-mode) verify, with every re
 }
 
 TEST_CASE("sealed-env deploy: own deploy vectors decrypt their own vaults") {
-  for (const char* name : {"basic-argon2id", "basic-scrypt", "team-argon2id", "enterprise-argon2id"}) {
+  for (const char* name : {"basic-argon2id", "basic-scrypt", "team-argon2id", "enterprise-argon2id",
+                           "team-scrypt", "enterprise-scrypt"}) {
     INFO(name);
     auto v = json_vector(std::string("sealed-env-own/") + name + ".json");
     auto f = parse_file(v["serialized"].get<std::string>()).value();
@@ -337,4 +338,252 @@ TEST_CASE("sealed-env replay cache: unsupported or unreachable backends fail clo
     CHECK(c.error().code == Errc::unavailable);
   }
   CHECK(deploy_nonce_key("ab", "cd") == "sealed-env:v1:deploy-nonce:ab:cd");
+}
+
+namespace {
+
+constexpr std::uint64_t kOwnExp = 4102444800;
+constexpr std::uint64_t kNearExp = kOwnExp - 300;  // within keyward's 600 s bound
+
+struct OwnVault {
+  nlohmann::json v;
+  SealedFile f;
+};
+OwnVault own(const std::string& name) {
+  auto v = json_vector("sealed-env-own/" + name + ".json");
+  auto f = parse_file(v["serialized"].get<std::string>()).value();
+  return {std::move(v), std::move(f)};
+}
+
+// A deploy that holds only SEALED_ENV_DEPLOY_TOKEN (plus an optional config and replay cache).
+Result<Opened> deploy_alone(const SealedFile& f, const std::string& token, std::uint64_t now,
+                            const Config* cfg = nullptr, MemoryReplayCache* cache = nullptr,
+                            std::map<std::string, std::string> extra = {}) {
+  FakeEnv env;
+  env.vars["SEALED_ENV_DEPLOY_TOKEN"] = token;
+  for (auto& [k, val] : extra) env.vars[k] = val;
+  KW_TRY(Credentials c, gather_credentials(env.lookup()));
+  OpenContext ctx;
+  ctx.now = now;
+  ctx.config = cfg;
+  ctx.replay_factory = [cache](std::string_view) -> Result<std::unique_ptr<ReplayCache>> {
+    struct Borrow final : ReplayCache {
+      MemoryReplayCache* c;
+      explicit Borrow(MemoryReplayCache* m) : c(m) {}
+      Result<bool> check_and_set(std::string_view k, std::uint64_t t) override { return c->check_and_set(k, t); }
+    };
+    if (!cache) return se_fail(kTokenInvalid, "replay-cache-unavailable", "no cache in test");
+    return std::unique_ptr<ReplayCache>(std::make_unique<Borrow>(cache));
+  };
+  return open_with_credentials(f, c, ctx);
+}
+
+DeployFields copy_fields(const DeployFields& d) {
+  DeployFields c;
+  c.ek = d.ek.clone();
+  c.exp = d.exp;
+  c.sig = d.sig;
+  c.nonce = d.nonce;
+  c.vault_id = d.vault_id;
+  if (d.mac_key) c.mac_key = d.mac_key->clone();
+  if (d.epoch) c.epoch = d.epoch->clone();
+  return c;
+}
+
+std::string text_of(const DeployFields& d) { return std::string(encode_deploy(d).value().reveal_string()); }
+
+}  // namespace
+
+TEST_CASE("sealed-env deploy: keyward's mint reproduces the generator's keyward deploy tokens") {
+  for (const char* name : {"basic-argon2id", "team-argon2id", "enterprise-argon2id", "team-scrypt"}) {
+    INFO(name);
+    auto [v, f] = own(name);
+    Bytes mk = unhex(v["master_key_hex"]), sk = unhex(v["signing_key_hex"]), totp = unhex(v["totp_secret_hex"]);
+    Config cfg = default_config(f.mode);
+    DeployMint m{kOwnExp - 60, 60, unhex(v["deploy_nonce_hex"])};
+    auto tok = mint_deploy(f, DeployKeys{ByteView(mk), ByteView(sk), ByteView(totp)}, cfg, m);
+    REQUIRE(tok);
+    CHECK(tok->reveal_string() == v["deploy_token_keyward"].get<std::string>());
+    // For a basic file keyward's token is exactly the spec's (no extension fields).
+    if (f.mode == Mode::basic) CHECK(v["deploy_token_keyward"] == v["deploy_token"]);
+    // The extension fields stay outside the spec signature: the master key verifies it as-is.
+    auto parsed = parse_token(tok->reveal_string()).value();
+    CHECK(verify_deploy(parsed, f, ByteView(mk), DeployVerify{kNearExp}).has_value());
+    CHECK(parsed.deploy->mac_key.has_value() == (f.mode != Mode::basic));
+    CHECK(parsed.deploy->epoch.has_value() == (f.mode == Mode::enterprise));
+  }
+}
+
+TEST_CASE("sealed-env deploy: a deploy token alone decrypts (Tier B on its own)") {
+  for (const char* name : {"basic-argon2id", "basic-scrypt", "team-argon2id", "team-scrypt",
+                           "enterprise-argon2id", "enterprise-scrypt"}) {
+    INFO(name);
+    auto [v, f] = own(name);
+    auto o = deploy_alone(f, v["deploy_token_keyward"], kNearExp);
+    REQUIRE(o);
+    CHECK(encoding::hex_encode(o->plaintext.view()) == v["plaintext_hex"].get<std::string>());
+  }
+}
+
+TEST_CASE("sealed-env deploy: Tier B alone still verifies the team HMAC and the enterprise epoch") {
+  SECTION("team file with HMAC= zeroed: refused") {
+    auto [v, f] = own("team-argon2id");
+    f.hmac = Bytes(32, 0);
+    auto o = deploy_alone(f, v["deploy_token_keyward"], kNearExp);
+    REQUIRE_FALSE(o);
+    CHECK(o.error().code == Errc::decrypt_failed);
+  }
+  SECTION("team file, a deploy token without the HMAC key (another minter): refused clearly") {
+    auto [v, f] = own("team-argon2id");
+    auto o = deploy_alone(f, v["deploy_token"], kNearExp);
+    REQUIRE_FALSE(o);
+    CHECK(o.error().code == Errc::auth_failed);
+    CHECK(o.error().message.find("HMAC") != std::string::npos);
+    // ... and opens once the signing key is supplied next to it.
+    auto with_sk = deploy_alone(f, v["deploy_token"], kNearExp, nullptr, nullptr,
+                                {{"SEALED_ENV_TOKEN", v["tier_a_token"]}});
+    CHECK(with_sk.has_value());
+  }
+  SECTION("enterprise file, a deploy token without the epoch: refused (no second factor)") {
+    auto [v, f] = own("enterprise-argon2id");
+    auto o = deploy_alone(f, v["deploy_token"], kNearExp);
+    REQUIRE_FALSE(o);
+    CHECK(o.error().code == Errc::auth_failed);
+  }
+  SECTION("enterprise file, a keyward token whose epoch is for another salt: opaque") {
+    auto [v, f] = own("enterprise-argon2id");
+    auto t = parse_token(v["deploy_token_keyward"].get<std::string>()).value();
+    t.deploy->epoch = enterprise_epoch(unhex(v["totp_secret_hex"]), Bytes(16, 0x77));
+    auto o = deploy_alone(f, text_of(*t.deploy), kNearExp);
+    REQUIRE_FALSE(o);
+    CHECK(o.error().code == Errc::decrypt_failed);
+  }
+  SECTION("a token claiming more than 600 s, with no master key to check it: refused") {
+    auto [v, f] = own("basic-argon2id");
+    auto o = deploy_alone(f, v["deploy_token_keyward"], kOwnExp - 601);
+    REQUIRE_FALSE(o);
+    CHECK(cause_of(o.error()) == "lifetime");
+  }
+  SECTION("a forged ek (no master key to check the signature): opaque, nothing decrypted") {
+    auto [v, f] = own("basic-argon2id");
+    auto t = parse_token(v["deploy_token_keyward"].get<std::string>()).value();
+    t.deploy->ek = SecretBytes::copy_of(ByteView(Bytes(32, 0x33)));  // not the derived key
+    auto o = deploy_alone(f, text_of(*t.deploy), kNearExp);
+    REQUIRE_FALSE(o);
+    CHECK(o.error().code == Errc::decrypt_failed);
+  }
+}
+
+TEST_CASE("sealed-env deploy: a forged token never touches the replay cache (attack regression)") {
+  auto [v, f] = own("team-argon2id");
+  Config cfg = default_config(Mode::team);
+  cfg.deploy_mode = DeployMode::ephemeral;
+  cfg.nonce_state_backend = "redis://test";
+  auto real = parse_token(v["deploy_token_keyward"].get<std::string>()).value();
+  SECTION("with the master key: a random sig and the real nonce fail at the signature") {
+    MemoryReplayCache cache;
+    DeployFields forged = copy_fields(*real.deploy);
+    forged.sig = random_bytes(32);
+    std::string ftext = text_of(forged);
+    std::map<std::string, std::string> env{{"SEALED_ENV_TOKEN", v["tier_a_token"]}};
+    auto o = deploy_alone(f, ftext, kNearExp, &cfg, &cache, env);
+    REQUIRE_FALSE(o);
+    CHECK(cause_of(o.error()) == "sig");
+    CHECK(cache.calls == 0);
+    // The real token is not burnt: it still decrypts once, then is a replay.
+    CHECK(deploy_alone(f, v["deploy_token_keyward"], kNearExp, &cfg, &cache, env).has_value());
+    CHECK(cause_of(deploy_alone(f, v["deploy_token_keyward"], kNearExp, &cfg, &cache, env).error()) == "replay");
+  }
+  SECTION("token alone: a forged ek / sig with the real nonce fails before the cache") {
+    MemoryReplayCache cache;
+    DeployFields forged = copy_fields(*real.deploy);
+    forged.sig = random_bytes(32);
+    forged.ek = random_secret(32);
+    auto o = deploy_alone(f, text_of(forged), kNearExp, &cfg, &cache);
+    REQUIRE_FALSE(o);
+    CHECK(cache.calls == 0);
+    // A forged mac key with the real ek: the HMAC fails, cache untouched.
+    DeployFields forged2 = copy_fields(*real.deploy);
+    forged2.mac_key = random_secret(32);
+    o = deploy_alone(f, text_of(forged2), kNearExp, &cfg, &cache);
+    REQUIRE_FALSE(o);
+    CHECK(cache.calls == 0);
+    CHECK(deploy_alone(f, v["deploy_token_keyward"], kNearExp, &cfg, &cache).has_value());
+    CHECK(cache.calls == 1);
+  }
+  SECTION("the cache entry's lifetime is bounded by keyward's maximum, not the token's exp") {
+    // A correctly signed token (the master key signs it) with exp 10^11 s in the future.
+    Bytes mk = unhex(v["master_key_hex"]);
+    DeployFields d = copy_fields(*real.deploy);
+    d.exp = kNearExp + 100000000000ull;
+    Bytes signed_part = deploy_signed_payload(d.ek, d.exp, d.nonce, d.vault_id);
+    d.sig = hash::hmac_sha256(deploy_sig_key(mk, f.salt).value(), signed_part);
+    MemoryReplayCache cache;
+    std::map<std::string, std::string> env{{"SEALED_ENV_TOKEN", v["tier_a_token"]}};
+    auto o = deploy_alone(f, text_of(d), kNearExp, &cfg, &cache, env);
+    REQUIRE(o);
+    REQUIRE(cache.ttls.size() == 1);
+    CHECK(cache.ttls.begin()->second <= kMaxDeployLifetime);
+    CHECK(cache.ttls.begin()->second >= 1);
+  }
+}
+
+TEST_CASE("sealed-env deploy: mint requirements come from the authenticated file") {
+  SECTION("enterprise: minting needs the TOTP secret, whatever the config says") {
+    auto [v, f] = own("enterprise-argon2id");
+    Bytes mk = unhex(v["master_key_hex"]), sk = unhex(v["signing_key_hex"]);
+    Config cfg = default_config(f.mode);
+    cfg.require_totp_on_mint = false;  // the editable side file
+    auto r = mint_deploy(f, DeployKeys{ByteView(mk), ByteView(sk), {}}, cfg, DeployMint{kNow, 60, {}});
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == Errc::auth_failed);
+  }
+  SECTION("team: minting needs the signing key and a file whose HMAC verifies") {
+    auto [v, f] = own("team-argon2id");
+    Bytes mk = unhex(v["master_key_hex"]), sk = unhex(v["signing_key_hex"]);
+    Config cfg = default_config(f.mode);
+    CHECK(mint_deploy(f, DeployKeys{ByteView(mk), {}, {}}, cfg, DeployMint{kNow, 60, {}}).error().code ==
+          Errc::auth_failed);
+    auto downgraded = f;
+    downgraded.hmac = Bytes(32, 0);
+    CHECK(mint_deploy(downgraded, DeployKeys{ByteView(mk), ByteView(sk), {}}, cfg, DeployMint{kNow, 60, {}})
+              .error()
+              .code == Errc::decrypt_failed);
+  }
+  SECTION("a mode downgrade in the header (enterprise -> team) fails authentication") {
+    auto [v, f] = own("enterprise-argon2id");
+    Bytes mk = unhex(v["master_key_hex"]), sk = unhex(v["signing_key_hex"]);
+    auto team = f;
+    team.mode = Mode::team;
+    team.epoch_commit.reset();
+    team.challenge_bind.reset();
+    Config cfg = default_config(Mode::team);
+    CHECK_FALSE(mint_deploy(team, DeployKeys{ByteView(mk), ByteView(sk), {}}, cfg, DeployMint{kNow, 60, {}}));
+  }
+}
+
+TEST_CASE("sealed-env unseal: malformed JSON inside a usl_ header or payload is an error value") {
+  auto b64u = [](std::string_view s) { return encoding::base64url_encode(as_bytes(s)); };
+  std::string good_payload = b64u(R"({"iss":"sealed-env-cli","iat":1,"exp":2,"epoch":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","deploy_id":null,"ops_id":"x"})");
+  std::string sig = b64u(std::string(32, 'x'));
+  for (const char* header : {R"({"alg":5})", R"({"alg":"HS256","typ":null})", R"({"alg":null,"typ":5})",
+                             R"({"alg":["HS256"],"typ":{"a":1}})", R"({"typ":"sealed-env-unseal/v1"})",
+                             R"([1,2])", R"("str")", R"(null)", R"({"alg":"HS256","typ":"sealed-env-unseal/v1","alg":1})"}) {
+    INFO(header);
+    auto r = parse_unseal_jws("usl_" + b64u(header) + "." + good_payload + "." + sig);
+    REQUIRE_FALSE(r);
+    CHECK(cause_of(r.error()) == "bad-payload");
+  }
+  std::string good_header = b64u(R"({"alg":"HS256","typ":"sealed-env-unseal/v1"})");
+  for (const char* payload : {R"({"iss":5,"iat":1,"exp":2,"epoch":"x","ops_id":"x"})",
+                              R"({"iss":"a","iat":-1,"exp":2,"epoch":"x","ops_id":"x"})",
+                              R"({"iss":"a","iat":1.5,"exp":2,"epoch":"x","ops_id":"x"})",
+                              R"({"iss":"a","iat":1,"exp":2,"epoch":null,"ops_id":"x"})",
+                              R"({"iss":"a","iat":1,"exp":2,"epoch":"x","ops_id":"x","deploy_id":7})",
+                              R"({})", R"([])"}) {
+    INFO(payload);
+    auto r = parse_unseal_jws("usl_" + good_header + "." + b64u(payload) + "." + sig);
+    REQUIRE_FALSE(r);
+    CHECK(cause_of(r.error()) == "bad-payload");
+  }
 }

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "core/dotenv.h"
+#include "core/hash.h"
 #include "core/hex.h"
 #include "core/sealedenv/file_format.h"
 #include "core/sealedenv/keys.h"
@@ -61,7 +62,8 @@ TEST_CASE("sealed-env: wrong master key gives the one opaque error") {
 }
 
 TEST_CASE("sealed-env: own vectors are written byte-exact and read back in every mode") {
-  for (const char* name : {"basic-argon2id", "basic-scrypt", "team-argon2id", "enterprise-argon2id"}) {
+  for (const char* name : {"basic-argon2id", "basic-scrypt", "team-argon2id", "enterprise-argon2id",
+                           "team-scrypt", "enterprise-scrypt"}) {
     INFO(name);
     auto v = json_vector(std::string("sealed-env-own/") + name + ".json");
     Bytes mk = unhex(v["master_key_hex"]), sk = unhex(v["signing_key_hex"]),
@@ -95,9 +97,19 @@ TEST_CASE("sealed-env: own vectors are written byte-exact and read back in every
     k.master = ByteView(mk);
     if (o.mode != Mode::basic) k.signing = ByteView(sk);
     if (o.mode == Mode::enterprise) k.second_factor = totp_secret_factor(totp);
+    std::vector<std::string> warnings;
+    k.warnings = &warnings;
     auto back = open(*f, k);
     REQUIRE(back);
     CHECK(back->equals(pt));
+    CHECK(warnings.empty());  // the Node HMAC form: no legacy-hmac warning
+    if (o.mode != Mode::basic) {
+      // The HMAC covers exactly the AAD bytes and then the ciphertext (the Node rule).
+      Bytes mac_msg = to_bytes(aad_text(*f));
+      append(mac_msg, f->ciphertext);
+      CHECK(hmac_message(*f) == mac_msg);
+      CHECK(aad_text(*f).find("AAD-DIGEST") == std::string::npos);
+    }
     // Wrong signing key / wrong TOTP secret: opaque.
     if (o.mode != Mode::basic) {
       Bytes wrong(32, 0x01);
@@ -252,4 +264,98 @@ TEST_CASE("sealed-env: tamper walk, every byte of a sealed file gives the opaque
   }
   CHECK(parse_rejects + crypto_rejects == text.size());
   CHECK(crypto_rejects > 0);
+}
+
+TEST_CASE("sealed-env: a file with keyward 0.1's HMAC form is read with the legacy-hmac warning") {
+  auto v = json_vector("sealed-env-own/keyward01-team-scrypt.json");
+  CHECK(v["hmac_rule"] == "keyward-0.1");
+  auto f = parse_file(v["serialized"].get<std::string>());
+  REQUIRE(f);
+  Bytes mk = unhex(v["master_key_hex"]), sk = unhex(v["signing_key_hex"]), pt = unhex(v["plaintext_hex"]);
+  std::vector<std::string> warnings;
+  OpenKeys k;
+  k.master = ByteView(mk);
+  k.signing = ByteView(sk);
+  k.warnings = &warnings;
+  auto back = open(*f, k);
+  REQUIRE(back);
+  CHECK(back->equals(pt));
+  REQUIRE(warnings.size() == 1);
+  CHECK(warnings[0].rfind("legacy-hmac:", 0) == 0);
+  CHECK(warnings[0].find("rotate") != std::string::npos);
+  // keyward never writes that form again: sealing the same inputs gives the Node form, which
+  // differs from the 0.1 file in the HMAC line only.
+  SealOptions o;
+  o.mode = Mode::team;
+  o.kdf.kind = KdfKind::scrypt;
+  o.kdf.scrypt = {32768, 8, 1};
+  o.created = v["created"];
+  o.fixed_salt = unhex(v["salt_hex"]);
+  o.fixed_nonce = unhex(v["nonce_hex"]);
+  auto resealed = seal(pt, SealKeys{ByteView(mk), ByteView(sk), {}}, o).value();
+  CHECK(resealed.ciphertext == f->ciphertext);
+  CHECK(resealed.hmac != f->hmac);
+  Bytes mac = hash::hmac_sha256(mac_key(sk, f->salt).value(), hmac_message(*f));
+  CHECK(Bytes(mac) == *resealed.hmac);
+  // A wrong signing key fails in both forms with the opaque error.
+  Bytes wrong(32, 0x01);
+  k.signing = ByteView(wrong);
+  warnings.clear();
+  CHECK(open(*f, k).error().code == Errc::decrypt_failed);
+  CHECK(warnings.empty());
+}
+
+TEST_CASE("sealed-env: KDF parameters above keyward's limits are refused clearly, before any KDF") {
+  auto v = json_vector("sealed-env-own/basic-argon2id.json");
+  std::string text = v["serialized"];
+  for (const char* params : {"t=1024,m=4194304,p=255", "t=11,m=16384,p=2", "t=2,m=1048577,p=2",
+                             "t=2,m=16384,p=17", "t=99999999999,m=16384,p=2"}) {
+    INFO(params);
+    std::string bad = replace_once(text, "KDF-PARAMS=t=2,m=16384,p=2", std::string("KDF-PARAMS=") + params);
+    auto f = parse_file(bad);
+    REQUIRE_FALSE(f);
+    CHECK(f.error().code == Errc::unsupported);
+    CHECK(f.error().message.find("exceed keyward's limits") != std::string::npos);
+    // On the decryption path too: a clear refusal, not the opaque error (the header is public).
+    auto d = parse_for_decrypt(bad);
+    REQUIRE_FALSE(d);
+    CHECK(d.error().code == Errc::unsupported);
+  }
+  auto sv = json_vector("sealed-env-own/basic-scrypt.json");
+  std::string stext = sv["serialized"];
+  for (const char* params : {"N=2097152,r=8,p=1", "N=1048576,r=16,p=1", "N=32768,r=8,p=5",
+                             "N=32768,r=17,p=1", "N=1073741824,r=8,p=1"}) {
+    INFO(params);
+    auto f = parse_for_decrypt(replace_once(stext, "KDF-PARAMS=N=32768,r=8,p=1", std::string("KDF-PARAMS=") + params));
+    REQUIRE_FALSE(f);
+    CHECK(f.error().code == Errc::unsupported);
+  }
+  // The limits themselves are accepted, and writers refuse what readers would.
+  CHECK(parse_file(replace_once(text, "KDF-PARAMS=t=2,m=16384,p=2", "KDF-PARAMS=t=10,m=1048576,p=16")));
+  Bytes mk(32, 0x42);
+  SealOptions o;
+  o.kdf.argon2 = {11, 65536, 4};
+  auto w = seal(as_bytes("A=1\n"), SealKeys{ByteView(mk), {}, {}}, o);
+  REQUIRE_FALSE(w);
+  CHECK(w.error().code == Errc::unsupported);
+}
+
+TEST_CASE("sealed-env: a team file's HMAC is checked before the KDF") {
+  // The header of a team file edited to the most expensive parameters keyward accepts
+  // (Argon2id t=10, 1 GiB): the HMAC no longer verifies, and open() refuses before deriving
+  // anything (were the KDF run first, this case would take many seconds and 1 GiB).
+  auto v = json_vector("sealed-env-own/team-argon2id.json");
+  std::string bad = replace_once(v["serialized"].get<std::string>(), "KDF-PARAMS=t=2,m=16384,p=1",
+                                 "KDF-PARAMS=t=10,m=1048576,p=16");
+  auto f = parse_for_decrypt(bad);
+  REQUIRE(f);
+  Bytes mk = unhex(v["master_key_hex"]), sk = unhex(v["signing_key_hex"]);
+  OpenKeys k;
+  k.master = ByteView(mk);
+  k.signing = ByteView(sk);
+  auto r = open(*f, k);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == Errc::decrypt_failed);
+  // The same through the HMAC check alone.
+  CHECK_FALSE(verify_hmac(*f, mac_key(sk, f->salt).value(), nullptr));
 }

@@ -34,10 +34,15 @@ struct FakeEnv {
 class MemoryReplayCache final : public sealedenv::ReplayCache {
  public:
   std::set<std::string> seen;
+  std::map<std::string, std::uint64_t> ttls;  // the lifetime asked for, per key
+  int calls = 0;
   bool broken = false;
-  Result<bool> check_and_set(std::string_view key, std::uint64_t) override {
+  Result<bool> check_and_set(std::string_view key, std::uint64_t ttl) override {
+    ++calls;
     if (broken) return sealedenv::se_fail(sealedenv::kTokenInvalid, "replay-cache-unavailable", "test");
-    return seen.insert(std::string(key)).second;
+    bool first = seen.insert(std::string(key)).second;
+    if (first) ttls[std::string(key)] = ttl;
+    return first;
   }
 };
 
