@@ -42,7 +42,7 @@ cp .sealed-env.config.json config.before
 salt0=$(hdr SALT) created0=$(hdr CREATED) params0=$(hdr KDF-PARAMS) nonce0=$(hdr NONCE)
 
 # set: value from stdin, never argv
-printf '%s\n' "$S1" | expect 0 "set API_KEY from stdin" -- "$KW" sealed-env set API_KEY
+expect 0 "set API_KEY from stdin" -- "$KW" sealed-env set API_KEY <<< "$S1"
 expect 0 "get API_KEY" -- "$KW" sealed-env get API_KEY
 [ "$(cat "$T/out")" = "$S1" ] || fail "set value"
 [ "$(hdr SALT)" = "$salt0" ] && [ "$(hdr CREATED)" = "$created0" ] && [ "$(hdr KDF-PARAMS)" = "$params0" ] \
@@ -51,8 +51,8 @@ head -1 .env.sealed | grep -qx 'SEALED-ENV-V1 MODE=team' || fail "mode kept"
 nonce1=$(hdr NONCE)
 [ "$nonce1" != "$nonce0" ] || fail "fresh nonce on set"
 cmp -s .sealed-env.config.json config.before || fail "config unchanged"
-printf '%s' "$S2" | expect 0 "set DB_PASS" -- "$KW" sealed-env set DB_PASS
-printf '%s\n' "$S2" | expect 0 "set API_KEY again (changed)" -- "$KW" sealed-env set API_KEY
+expect 0 "set DB_PASS (no trailing newline)" -- "$KW" sealed-env set DB_PASS < <(printf '%s' "$S2")
+expect 0 "set API_KEY again (changed)" -- "$KW" sealed-env set API_KEY <<< "$S2"
 [ "$(hdr NONCE)" != "$nonce1" ] || fail "fresh nonce on the second set"
 expect 0 "get changed value" -- "$KW" sealed-env get API_KEY
 [ "$(cat "$T/out")" = "$S2" ] || fail "changed value"
@@ -79,17 +79,17 @@ grep -q -e "$S2" -e "$S3" "$T/out" && fail "diff printed a value"
 rm "$T/other.env"
 
 # edit: an editor script that records where it was run and what mode the file had, then edits.
+# (the new value comes from the environment, so the script itself holds no secret)
 cat > "$T/ed.sh" <<ED
 #!/bin/sh
 echo "\$1" > "$T/ed.path"
 stat -c %a "\$1" > "$T/ed.mode"
 stat -f -c %T "\$(dirname "\$1")" > "$T/ed.fstype"
-sed -i 's/^API_KEY=.*/API_KEY=$S3/' "\$1"
+sed -i "s/^API_KEY=.*/API_KEY=\$NEWVAL/" "\$1"
 echo '# a comment the edit keeps' >> "\$1"
 ED
 chmod +x "$T/ed.sh"
-before=$(cat .env.sealed)
-EDITOR=$T/ed.sh expect 0 "edit changes one value" -- "$KW" sealed-env edit
+NEWVAL=$S3 EDITOR=$T/ed.sh expect 0 "edit changes one value" -- "$KW" sealed-env edit
 case "$(cat "$T/ed.path")" in "$RT"/*) ;; *) fail "edit file not under the tmpfs XDG_RUNTIME_DIR: $(cat "$T/ed.path")";; esac
 [ "$(cat "$T/ed.mode")" = 600 ] || fail "edit file mode $(cat "$T/ed.mode")"
 grep -q tmpfs "$T/ed.fstype" || fail "edit dir fs type $(cat "$T/ed.fstype")"
@@ -109,7 +109,7 @@ grep -q 'no changes' "$T/err" || fail "unchanged edit says so"
 
 # a parse error without a terminal: abort, nothing written
 printf '#!/bin/sh\necho "A=\\"unterminated" >> "$1"\n' > "$T/bad.sh"; chmod +x "$T/bad.sh"
-EDITOR=$T/bad.sh expect 3 "edit with a parse error aborts" -- setsid "$KW" sealed-env edit
+EDITOR=$T/bad.sh expect 3 "edit with a parse error aborts" -- setsid -w "$KW" sealed-env edit
 [ "$(cat .env.sealed)" = "$before" ] || fail "aborted edit changed the file"
 # the editor failing: nothing written
 printf '#!/bin/sh\necho X=1 >> "$1"; exit 3\n' > "$T/fail.sh"; chmod +x "$T/fail.sh"
@@ -124,7 +124,7 @@ no_plaintext_anywhere "after failed edits"
 cd "$T" && mkdir ent && cd ent
 export SEALED_ENV_TOKEN=$("$KW" -q sealed-env init --mode enterprise --kdf scrypt --challenge-bind)
 ec=$(hdr EPOCH-COMMIT)
-printf '%s' "$S1" | expect 0 "set in an enterprise file" -- "$KW" sealed-env set K
+expect 0 "set in an enterprise file" -- "$KW" sealed-env set K <<< "$S1"
 [ "$(hdr EPOCH-COMMIT)" = "$ec" ] && [ "$(hdr CHALLENGE-BIND)" = "CHALLENGE-BIND=enabled" ] || fail "enterprise fields kept"
 head -1 .env.sealed | grep -qx 'SEALED-ENV-V1 MODE=enterprise' || fail "enterprise mode kept"
 expect 0 "enterprise get" -- "$KW" sealed-env get K

@@ -137,7 +137,7 @@ $PY "$GEN" verify .env.sealed "$SEALED_ENV_TOKEN" >/dev/null 2>&1 && fail "pytho
 expect 0 "keyward 0.1 file decrypts" -- "$KW" sealed-env decrypt --stdout
 [ "$(grep -c 'legacy-hmac' "$T/err")" = 1 ] || fail "one legacy-hmac warning"
 grep -q 'rotate' "$T/err" || fail "the warning says how to re-seal"
-echo new | expect 0 "set re-seals it" -- "$KW" sealed-env set ADDED
+expect 0 "set re-seals it" -- "$KW" sealed-env set ADDED <<< new
 expect 0 "decrypt after the re-seal" -- "$KW" sealed-env decrypt --stdout
 grep -q legacy-hmac "$T/err" && fail "still the legacy form after a write"
 $PY "$GEN" verify .env.sealed "$SEALED_ENV_TOKEN" > "$T/py.out" 2>"$T/py.err" && grep -qx 'ADDED=new' "$T/py.out" \
