@@ -48,8 +48,10 @@ expect_exit 0 kw sealed-env mint-deploy --ttl 30 --keyward --passphrase-file "$P
 DTOK=$OUT
 [[ $DTOK == sealed_env_d_* ]] || fail "deploy token shape: $DTOK"
 expect_contains "$ERR" "keyward: touch your FIDO2 key $D0 (simulated) to release 1 high secret(s) for \`keyward sealed-env mint-deploy"
-# (the deploy token's signature is checked with the master key: the CI job also has the token)
+# With the master key next to it the signature is checked too; alone, the token decrypts (Tier B).
 expect_exit 0 env SEALED_ENV_DEPLOY_TOKEN="$DTOK" SEALED_ENV_TOKEN="$TOK" "$KEYWARD_BIN" sealed-env decrypt --stdout
+expect_eq "$OUT" "API_KEY=abc123"
+expect_exit 0 env -u SEALED_ENV_TOKEN SEALED_ENV_DEPLOY_TOKEN="$DTOK" "$KEYWARD_BIN" sealed-env decrypt --stdout
 expect_eq "$OUT" "API_KEY=abc123"
 # The TTL cap is checked before any touch or unlock.
 expect_exit 9 kw sealed-env mint-deploy --ttl 61 --keyward --passphrase-file "$PASSFILE"
@@ -82,6 +84,11 @@ PY
 printf '4321hwsim\n' >"$TMP/fpin"
 expect_exit 0 kw sealed-env mint-deploy --ttl 30 --keyward --passphrase-file "$PASSFILE" --fido2-pin-file "$TMP/fpin"
 [[ $OUT == sealed_env_d_* ]] || fail "enterprise deploy token shape: $OUT"
+EDTOK=$OUT
 expect_contains "$ERR" "verify (PIN) and touch your FIDO2 key"
 expect_not_contains "$ERR" "TOTP"
+expect_contains "$ERR" "derived key"
+# The enterprise deploy token alone decrypts (it carries the epoch, never the TOTP secret).
+expect_exit 0 env -u SEALED_ENV_TOKEN SEALED_ENV_DEPLOY_TOKEN="$EDTOK" "$KEYWARD_BIN" sealed-env decrypt --stdout
+expect_eq "$OUT" "API_KEY=abc123"
 echo "fido_sealed_env: ok"

@@ -4,6 +4,8 @@
 // mode, KDF, salt and config, fresh nonce) in canonical dotenv form.
 #include <unistd.h>
 
+#include <vector>
+
 #include "cli/prompt.h"
 #include "cli/sealed_env/common.h"
 
@@ -12,14 +14,21 @@ namespace keyward::cli::sealed_env {
 void add_set(CLI::App& parent, Context& ctx) {
   struct Opts {
     std::string file = kDefaultFile, key;
+    std::vector<std::string> args;  // KEY; anything more is refused without being echoed
   };
   auto o = std::make_shared<Opts>();
   auto* sub = parent.add_subcommand(
       "set", "Add or change KEY in .env.sealed; the value is read from stdin or a no-echo prompt");
-  sub->add_option("key", o->key, "Variable name ([A-Za-z_][A-Za-z0-9_]*)")->required();
+  sub->add_option("key", o->args, "Variable name ([A-Za-z_][A-Za-z0-9_]*)")->required();
   sub->add_option("--file", o->file, "The .env.sealed file")->capture_default_str();
   sub->callback([o, &ctx] {
     run(ctx, [&]() -> Status {
+      // A value typed after KEY must not be echoed back (as CLI11's "not expected" error would).
+      if (o->args.size() != 1)
+        return fail(Errc::invalid_argument,
+                    "set reads the value from stdin or a no-echo prompt, never from the command "
+                    "line; the extra argument was ignored (remove it from your shell history)");
+      o->key = o->args[0];
       if (!dotenv_valid_key(o->key))
         return fail(Errc::invalid_argument, "KEY must match [A-Za-z_][A-Za-z0-9_]*");
       KW_TRY(Decrypted d, decrypt_file(o->file));
