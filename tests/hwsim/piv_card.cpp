@@ -343,6 +343,7 @@ PivCard::Response PivCard::dispatch(std::uint8_t ins, std::uint8_t p1, std::uint
   if (ins == 0xA4) return select(p1, data);
   if (app_ == App::mgmt) return mgmt_command(ins, p1, p2, data);
   if (app_ == App::otp) return otp_command(ins, p1, p2, data);
+  if (!(st_.device.usb_enabled & kCapPiv)) return sw(0x6D00);  // PIV disabled over USB: not there
   switch (ins) {
     case 0x20: return verify(p1, p2, data);
     case 0x24: return change_reference(p2, data);

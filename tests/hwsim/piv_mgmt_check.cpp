@@ -193,6 +193,10 @@ int main() {
     check(send(card, 0x1C, 0, 0, hex("03170101")).sw == 0x6A80, "NFC restriction is not modelled: refused");
     check(send(card, 0x1C, 0, 0, hex("0403020000")).sw == 0x6A80, "nothing enabled over USB: refused");
     check(send(card, 0x1C, 0, 0, hex("040302032b")).sw == 0x9000, "disable PIV over USB");
+    check(send(card, 0xA4, 0x04, 0x00, hex("a000000308")).sw == 0x6A82, "disabled PIV cannot be selected");
+    card.reset_volatile();
+    check(send(card, 0xFD, 0, 0, {}).sw == 0x6D00, "disabled PIV does not answer after a power cycle");
+    send(card, 0xA4, 0x04, 0x00, mgmt_aid);
     const Bytes lock = hwsim::random_bytes(16);
     Bytes set_lock = {0x12, 0x0A, 0x10};
     set_lock.insert(set_lock.end(), lock.begin(), lock.end());
