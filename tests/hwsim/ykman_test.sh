@@ -53,6 +53,12 @@ expect_ok cfg2.txt yk config usb --enable PIV -f
 expect_ok cfg3.txt yk config nfc --disable OATH -f
 expect_ok info3.txt yk info
 norm info3.txt | grep -qx "OATH Enabled Disabled" || { cat info3.txt >&2; fail "OATH not disabled over NFC"; }
+# `config mode` (firmware 5: translated by ykman into enabled applications), back with --enable-all
+expect_ok mode.txt yk config mode CCID -f
+expect_grep mode.txt "Mode set!"
+ctl piv0 status | grep -q "usb_enabled=0038" || fail "mode CCID is not OATH+PIV+OpenPGP: $(ctl piv0 status)"
+expect_ok all.txt yk config usb --enable-all -f
+ctl piv0 status | grep -q "usb_enabled=033b" || fail "--enable-all did not restore every application"
 LOCK=$(openssl rand -hex 16)
 expect_ok lock.txt yk config set-lock-code -n "$LOCK" -f
 expect_ok info4.txt yk info
