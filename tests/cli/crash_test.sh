@@ -4,6 +4,7 @@
 # had returned 0 before the kill is present with its value.
 [[ -d /dev/shm && -w /dev/shm ]] && export TMPDIR=/dev/shm
 . "$(dirname "$0")/lib.sh"
+require_tools age-keygen
 
 new_identity
 kw init --no-passphrase --recipient "$RECIPIENT" >/dev/null 2>&1

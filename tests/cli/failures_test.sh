@@ -5,6 +5,7 @@
 # no partial output.
 [[ -d /dev/shm && -w /dev/shm ]] && export TMPDIR=/dev/shm
 . "$(dirname "$0")/lib.sh"
+require_tools age-keygen
 
 init_vault >/dev/null 2>&1
 setv dev/api/A "alpha" 2>/dev/null
