@@ -44,7 +44,7 @@ expect_exit 2 kw get dev/api/A --fido2
 expect_contains "$ERR" "FIDO2 PIN"
 # Wrong PIN: tries left (8 on a fresh authenticator, one spent).
 expect_exit 5 kw get dev/api/A --fido2 --fido2-pin-file "$TMP/fbad"
-expect_eq "$ERR" "keyward: wrong FIDO2 PIN for FIDO2 key $D0 (simulated): 7 tries left"
+expect_eq "$(tail -n 1 <<<"$ERR")" "keyward: wrong FIDO2 PIN for FIDO2 key $D0 (simulated): 7 tries left"
 # Read back from the authenticator itself (clientPIN getRetries), not only from keyward's words.
 retries() {
   PYTHONPATH="$(dirname "$0")/../hwsim" /usr/bin/python3 - "$FST/fido0.sock" <<'PY'
@@ -92,7 +92,7 @@ ctl fido0 block-pin
 expect_eq "$(retries)" 0
 before=$(vault_hash)
 expect_exit 11 kw get dev/api/A --fido2 --fido2-pin-file "$TMP/fpin"
-expect_eq "$ERR" "keyward: the FIDO2 PIN of FIDO2 key $D0 (simulated) is blocked (reset the key)"
+expect_eq "$(tail -n 1 <<<"$ERR")" "keyward: the FIDO2 PIN of FIDO2 key $D0 (simulated) is blocked (reset the key)"
 expect_eq "$OUT" ""
 expect_eq "$(vault_hash)" "$before"
 echo "fido_uv: ok"
