@@ -140,7 +140,14 @@ expect_contains "$OUT" "staging/api/URL"
 # Expiry: of the package, and of the token (recorded in the package; editing the file fails).
 expect_exit 0 ka package --env staging --recipient "$RB" --out "$TMP/e.kpkg" --token-out "$TMP/e.token" --ttl 1s
 expect_exit 0 ka package --env staging --recipient "$RB" --out "$TMP/et.kpkg" --token-out "$TMP/et.token" --ttl 1h --token-ttl 1s
-sleep 2
+# Wait for the expiry itself (dry runs import nothing), not for a guessed time.
+for f in e et; do
+  for _ in $(seq 1 100); do
+    got=0; kb unpack --in "$TMP/$f.kpkg" --token "$TMP/$f.token" --dry-run >/dev/null 2>&1 || got=$?
+    [[ $got == 13 ]] && break
+    sleep 0.1
+  done
+done
 expect_exit 13 kb unpack --in "$TMP/e.kpkg" --overwrite
 expect_contains "$ERR" "expired"
 expect_exit 13 kb unpack --in "$TMP/et.kpkg" --token "$TMP/et.token" --overwrite
