@@ -33,11 +33,11 @@ before=$(vault_hash)
 
 code 2 "was not expected: --no-such-option" kw get dev/api/A --no-such-option --passphrase-file "$PASSFILE"
 printf 'NOT A DOTENV LINE\n' >"$TMP/bad.env"
-code 3 "keyward:" kw import --env dev "$TMP/bad.env" --passphrase-file "$PASSFILE"
-code 5 "keyward:" env KEYWARD_PASSPHRASE=wrong "$KEYWARD_BIN" get dev/api/A
+code 3 "keyward: dotenv line 1: expected '=' after the key" kw import --env dev "$TMP/bad.env" --passphrase-file "$PASSFILE"
+code 5 "keyward: wrong passphrase" env KEYWARD_PASSPHRASE=wrong "$KEYWARD_BIN" get dev/api/A
 code 6 "no secret at dev/api/NOPE" kw get dev/api/NOPE --passphrase-file "$PASSFILE"
-code 7 "keyward:" init_vault
-code 9 "keyward:" kw export --env prod --passphrase-file "$PASSFILE"
+code 7 "refusing to overwrite" init_vault
+code 9 "keyward: refusing to export prod" kw export --env prod --passphrase-file "$PASSFILE"
 code 15 "not running" kw agent status
 # 16: a file-size limit smaller than the write needs (disk full as the OS reports it).
 head -c 200000 /dev/zero | tr '\0' 'x' >"$TMP/big"
@@ -55,7 +55,7 @@ null = null_sect
 [null_sect]
 activate = 1
 CNF
-code 17 "keyward:" env OPENSSL_CONF="$TMP/openssl-null.cnf" "$KEYWARD_BIN" selftest
+code 17 "keyward: OpenSSL provides no SHA256" env OPENSSL_CONF="$TMP/openssl-null.cnf" "$KEYWARD_BIN" selftest
 # 18: "no" at the overwrite question of unpack on a terminal (see package_test.sh for the rest).
 A=$TMP/a.db B=$TMP/b.db
 kw --vault "$A" init --passphrase-file "$PASSFILE" "${SMALL_KDF[@]}" </dev/null >/dev/null 2>&1
@@ -85,10 +85,10 @@ done
 code 13 "expired" kw --vault "$B" unpack --in "$TMP/e.kpkg" --overwrite --passphrase-file "$PASSFILE"
 expect_eq "$(sha256sum "$B" | cut -d' ' -f1)" "$hb"
 # 126 / 127: `run` execs the command itself (the status is the command's); not runnable / absent.
-code 127 "keyward:" kw run --env dev --passphrase-file "$PASSFILE" -- "$TMP/no-such-program"
+code 127 "No such file or directory" kw run --env dev --passphrase-file "$PASSFILE" -- "$TMP/no-such-program"
 printf '#!/bin/sh\necho hi\n' >"$TMP/not-executable"
 chmod 600 "$TMP/not-executable"
-code 126 "keyward:" kw run --env dev --passphrase-file "$PASSFILE" -- "$TMP/not-executable"
+code 126 "Permission denied" kw run --env dev --passphrase-file "$PASSFILE" -- "$TMP/not-executable"
 
 # 8 and 4: the vault file changed behind keyward's back.
 cp "$KEYWARD_VAULT" "$TMP/pristine.db"
@@ -159,7 +159,7 @@ JSON
 export SEALED_ENV_DEPLOY_TOKEN=$("$KEYWARD_BIN" sealed-env mint-deploy --ttl 120)
 expect_exit 0 "$KEYWARD_BIN" sealed-env decrypt --stdout --file .env.sealed
 expect_contains "$OUT" "exit-codes"
-code 14 "replay" "$KEYWARD_BIN" sealed-env decrypt --stdout --file .env.sealed
+code 14 "TOKEN_INVALID(replay): deploy token nonce was already used" "$KEYWARD_BIN" sealed-env decrypt --stdout --file .env.sealed
 expect_eq "$OUT" ""
 cd "$TMP"
 
