@@ -26,6 +26,8 @@ PACKAGES=(
   age redis-server libhiredis-dev openssh-client
   # tools used by scripts
   procps psmisc util-linux
+  # tests: ss (agent accept queue), systemd-socket-activate (agent socket activation)
+  iproute2 systemd
   # device simulator tests (tests/hwsim): openssl CLI checks certificates
   openssl
   # benchmarks (bench/run_overhead.sh)
