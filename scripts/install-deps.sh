@@ -16,8 +16,8 @@ PACKAGES=(
   zbar-tools
   # tests and benchmarks
   catch2 libbenchmark-dev zlib1g-dev
-  # the independent SEALED-ENV-V1 implementation the sealed-env tests check against
-  python3-cryptography
+  # (python3-cryptography, below, is also the independent SEALED-ENV-V1 implementation the
+  # sealed-env tests check against: tests/sealedenv/gen_own_vectors.py)
   # hardware: PIV over PC/SC, FIDO2
   libykpiv-dev yubico-piv-tool libpcsclite-dev pcscd vsmartcard-vpcd
   libfido2-dev fido2-tools python3-fido2
