@@ -10,6 +10,7 @@ D0="sim:$FST/fido0.sock"
 for d in fido0 fido1; do ctl "$d" factory-reset; ctl "$d" auto-touch off; done
 trap 'ctl fido0 auto-touch off; rm -rf "$TMP"' EXIT
 trace() { "$HWSIM_BIN" ctl --socket "$FST/ctl.sock" "$1" trace | sed -n 's/.* commands=//p'; }
+fido_set_pin "$FST/fido0.sock"  # UV required (the default) needs a FIDO2 PIN
 init_vault >/dev/null 2>&1
 setv dev/api/A "alpha" 2>/dev/null
 ctl fido0 auto-touch 20

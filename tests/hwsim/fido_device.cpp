@@ -145,6 +145,10 @@ void FidoDevice::block_pin() { auth_->block_pin(); }
 
 void FidoDevice::factory_reset() { auth_->factory_reset(); }
 
+std::string FidoDevice::command(const std::string& cmd, const std::string& arg) {
+  return auth_->command(cmd, arg);
+}
+
 void FidoDevice::run(const std::atomic<bool>& stop) {
   while (!stop) {
     if (!presence_.present()) was_present_ = false;

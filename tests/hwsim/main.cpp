@@ -245,7 +245,8 @@ int serve(const std::vector<std::string>& args) {
                          d->factory_reset();
                          return true;
                        },
-                       {}});
+                       {},
+                       [d](const std::string& cmd, const std::string& arg) { return d->command(cmd, arg); }});
   }
 
   hwsim::ControlServer control(ctl_path, devices, g_stop);
