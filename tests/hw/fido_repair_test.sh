@@ -28,7 +28,9 @@ expect_eq "$(attack_field 2 up_flag)" "false"
 expect_eq "$(attack_field 2 high)" "true"
 
 # Reported as a problem, with the fix.
-expect_exit 9 kw doctor --json
+# (doctor's exit code is that of its first problem, which on this machine may be pcscd or the
+# udev rule; the vault's problem is checked in the report.)
+OUT=$(kw doctor --json 2>/dev/null || true)
 expect_contains "$OUT" "keyward vault repair"
 /usr/bin/python3 - "$OUT" <<'PY' || fail "doctor: $OUT"
 import json, sys
@@ -73,7 +75,8 @@ expect_not_contains "$ATTACK" '"high": true'
 expect_eq "$(attack_field 2 holds_high)" "false"
 expect_eq "$(attack_field 2 flags)" "0"
 expect_eq "$(attack_field 4 answer)" '"ctap error 0x2e"'
-expect_exit 0 kw doctor --json
+OUT=$(kw doctor --json 2>/dev/null || true)
+expect_contains "$OUT" '"slots"'
 expect_not_contains "$OUT" "vault repair"
 
 # Every record intact: normal ones after unlocking with the old slot, high ones by the new slot

@@ -74,6 +74,13 @@ void Authenticator::factory_reset() {
   {
     std::lock_guard lock(mu_);
     const Bytes aaguid = st_.aaguid;
+    // Also the volatile test profiles: honest answers, no biometric profile.
+    lie_ = Lie::none;
+    last_reply_.reset();
+    bio_ = false;
+    fingers_.clear();
+    finger_match_ = true;
+    uv_retries_ = kMaxUvRetries;
     new_state();
     st_.aaguid = aaguid;
     save();
@@ -509,6 +516,7 @@ Authenticator::Reply Authenticator::reset(const Tick& tick, bool& removed) {
   new_state();
   st_.aaguid = aaguid;
   save();
+  fingers_.clear();  // authenticatorReset wipes the enrolled fingerprints too
   key_agreement_ = EcKey::generate(EcKey::Curve::p256);
   token_valid_ = false;
   return Reply{kOk, std::nullopt};

@@ -201,6 +201,8 @@ std::string ctap_name(const Bytes& p) {
         case 3: return "clientPIN.setPIN";
         case 4: return "clientPIN.changePIN";
         case 5: return "clientPIN.getPinToken";
+        case 6: return "clientPIN.getPinUvAuthTokenUsingUvWithPermissions";
+        case 7: return "clientPIN.getUVRetries";
         case 9: return "clientPIN.getPinUvAuthTokenUsingPinWithPermissions";
         default: return "clientPIN";
       }

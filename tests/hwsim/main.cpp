@@ -221,7 +221,8 @@ int serve(const std::vector<std::string>& args) {
                                   "algorithm's key length";
                          }
                          return "";
-                       }});
+                       },
+                       {}});
   }
 
   std::vector<std::unique_ptr<hwsim::FidoDevice>> fidos;
