@@ -95,8 +95,9 @@ class CliFido2Agent final : public vault::Fido2Agent {
       if (ask.uv && !bio) {
         KW_TRY(pin, fido2_pin(opts_, d->name()));
       }
-      std::fprintf(stderr, "keyward: %s your %s to %s\n",
-                   bio ? "verify your fingerprint on" : ask.uv ? "verify (PIN) and touch" : "touch",
+      std::fprintf(stderr, "keyward: %s %s to %s\n",
+                   bio ? "verify your fingerprint on" : ask.uv ? "verify (PIN) and touch your"
+                                                             : "touch your",
                    d->name().c_str(), ask.purpose.c_str());
       std::fflush(stderr);
       auto a = d->get_assertion(cred, cdh, pin);
