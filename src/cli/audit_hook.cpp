@@ -40,7 +40,10 @@ Status audit_event(vault::Vault& v, std::string_view op, std::vector<audit::Item
                    const Status& result, std::string detail) {
   audit::Event ev;
   ev.op = std::string(op);
-  ev.outcome = result ? audit::Outcome::ok : audit::outcome_of(result.error().code);
+  // followup_failed: the change itself was made (only the pin after it failed), so it is
+  // recorded as done, with the reason in the detail.
+  const bool made = result || result.error().code == Errc::followup_failed;
+  ev.outcome = made ? audit::Outcome::ok : audit::outcome_of(result.error().code);
   // Only names that fit the log's grammar: a malformed coordinate never reached the vault.
   for (auto& it : items) {
     if (audit::valid_item_name(it.name)) ev.items.push_back(std::move(it));
@@ -63,8 +66,10 @@ Status audit_event(vault::Vault& v, std::string_view op, std::vector<audit::Item
     return fail(e.code, "refused (nothing was released): the audit log could not record this " +
                             std::string(op) + ": " + e.message);
   }
-  return fail(e.code, "the " + std::string(op) + " was done but could not be recorded in the "
-                      "audit log: " + e.message);
+  // The change is committed: say so with the exit code that means "applied, follow-up failed"
+  // (docs/exit-codes.md), never the code of a change that did not happen.
+  return fail(Errc::followup_failed, "the " + std::string(op) + " was done but could not be "
+                                     "recorded in the audit log: " + e.message);
 }
 
 }  // namespace keyward::cli

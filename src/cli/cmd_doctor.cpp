@@ -69,6 +69,12 @@ void check_vault(const Context& ctx, nlohmann::json& report, std::vector<Problem
   }
   jv["path"] = *path;
   jv["present"] = file_exists(*path);
+  for (const auto& left : vault::init_leftovers(*path, false)) {
+    jv["init_leftovers"].push_back(left);
+    warnings.push_back("an interrupted `keyward init` left " + left +
+                       " behind (the next init removes it once its process is gone; it holds no "
+                       "usable vault, delete it with rm)");
+  }
   if (!file_exists(*path)) {
     warnings.push_back("no vault at " + *path + " (create one: keyward init)");
     report["vault"] = jv;

@@ -22,6 +22,7 @@ std::string_view errc_name(Errc code) noexcept {
     case Errc::io: return "io";
     case Errc::crypto: return "crypto";
     case Errc::cancelled: return "cancelled";
+    case Errc::followup_failed: return "followup_failed";
     case Errc::internal: return "internal";
   }
   return "internal";
@@ -47,6 +48,7 @@ int exit_code(Errc code) noexcept {
     case Errc::io: return 16;
     case Errc::crypto: return 17;
     case Errc::cancelled: return 18;
+    case Errc::followup_failed: return 19;
     case Errc::internal: return 70;
   }
   return 70;

@@ -31,6 +31,7 @@ enum class Errc : int {
   io,                    // file system or OS failure
   crypto,                // a crypto library call failed unexpectedly
   cancelled,             // the user cancelled at a prompt
+  followup_failed,       // the change WAS committed, but a step after it (pin, audit) failed
   internal,              // a bug: invariant broken
 };
 

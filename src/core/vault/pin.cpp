@@ -8,11 +8,11 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <sstream>
 
 #include "core/hash.h"
 #include "core/hex.h"
+#include "core/fd.h"
 #include "core/file_io.h"
 
 namespace keyward::vault {
@@ -69,8 +69,33 @@ PinStore::PinStore(std::string dir, std::string vault_path)
 }
 
 Result<std::optional<Pin>> PinStore::load() const {
-  std::ifstream in(file_);
-  if (!in) return std::optional<Pin>{};
+  // "No pin yet" is only a file that does not exist. A pin that exists but cannot be read fails
+  // closed: accepting the vault then would let a rolled-back vault through and lower the pin.
+  Fd fd(::open(file_.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) {
+    if (errno == ENOENT) return std::optional<Pin>{};
+    return fail(Errc::integrity,
+                "cannot read this machine's pin of the vault at " + vault_path_ + " (" + file_ +
+                    "): " + std::strerror(errno) + "; the rollback check cannot run without it. "
+                    "Fix its permissions (it should be a regular file of mode 0600 owned by you), "
+                    "or reset it deliberately with `keyward vault forget`");
+  }
+  std::string text;
+  char buf[1024];
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      return fail(Errc::integrity, "cannot read the pin file " + file_ + ": " +
+                                       std::strerror(errno) +
+                                       "; the rollback check cannot run without it (`keyward "
+                                       "vault forget` resets it deliberately)");
+    }
+    if (n == 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+    if (text.size() > 8192) break;  // a pin is ~200 bytes; anything larger is damaged
+  }
+  std::istringstream in(text);
   std::string magic, version, key, path, vid_hex, kid_hex;
   std::uint64_t rev = 0;
   auto damaged = [&] {

@@ -171,12 +171,10 @@ Status Vault::rekey_locked() {
   header_.key_id = new_keys.key_id;
   header_.has_high = keep_high;
   header_.high_check = keep_high ? new_high_keys->check : Digest{};
-  master_ = std::move(new_master);
-  prev_audit_ = keys_->audit.clone();
-  prev_audit_id_ = audit::key_prefix(keys_->key_id);
-  keys_ = std::move(new_keys);
-  high_ = std::move(new_high);
-  high_keys_ = std::move(new_high_keys);
+  // The held keys change only after the commit (Vault::mutate): until then the vault on disk,
+  // and every audit entry about this attempt, stay under the current key.
+  pending_rekey_ = PendingRekey{std::move(new_master), std::move(new_keys), std::move(new_high),
+                                std::move(new_high_keys)};
   return ok();
 }
 

@@ -1,5 +1,6 @@
 #include "core/vault/storage.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -46,6 +47,21 @@ bool file_exists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
+// SQLite creates -wal and -shm with the vault file's mode at the time. A vault that was
+// read-only then (chmod 0400 for a while) leaves read-only side files that make every later
+// write fail: give them the vault file's current mode back (when they are ours to change).
+void match_side_files(const std::string& path) {
+  struct stat db {};
+  if (::stat(path.c_str(), &db) != 0) return;
+  for (const char* suffix : {"-wal", "-shm"}) {
+    std::string side = path + suffix;
+    struct stat st {};
+    if (::lstat(side.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    if (st.st_uid != ::geteuid() || (st.st_mode & 0777) == (db.st_mode & 0777)) continue;
+    ::chmod(side.c_str(), db.st_mode & 0777);
+  }
+}
+
 }  // namespace
 
 int lock_timeout_ms() {
@@ -59,6 +75,9 @@ int lock_timeout_ms() {
 
 Error Storage::error(int rc, std::string_view what) const {
   int primary = rc & 0xff;
+  // Only a failure inside a write transaction was "rolled back"; a read that fails (a full disk
+  // can stop SQLite from creating its -wal/-shm files) changed nothing because it writes nothing.
+  const bool writing = write_tx_ || what == "write" || what == "commit to" || what == "create";
   switch (primary) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
@@ -73,18 +92,37 @@ Error Storage::error(int rc, std::string_view what) const {
     case SQLITE_ERROR:
       return Error{Errc::decrypt_failed, std::string(kDecryptFailedMessage)};
     case SQLITE_FULL:
+      if (!writing) {
+        return Error{Errc::io, "cannot " + std::string(what) + " the vault " + path_ +
+                                   ": the disk is full (SQLite needs room for the vault's -wal "
+                                   "and -shm files even to read); nothing was changed"};
+      }
       return Error{Errc::io, "cannot write the vault " + path_ +
                                  ": the disk is full or a file size limit was reached; "
                                  "nothing was changed"};
     case SQLITE_READONLY:
     case SQLITE_PERM:
-    case SQLITE_CANTOPEN:
+    case SQLITE_CANTOPEN: {
+      // Name the file that is in the way: SQLite reports a read-only -wal/-shm as the vault.
+      std::string culprit = path_;
+      for (const char* suffix : {"-wal", "-shm"}) {
+        std::string side = path_ + suffix;
+        if (::access(side.c_str(), F_OK) == 0 && ::access(side.c_str(), R_OK | W_OK) != 0) {
+          culprit = side;
+          break;
+        }
+      }
       return Error{Errc::io, "cannot " + std::string(what) + " the vault " + path_ +
+                                 (culprit == path_ ? std::string() : " (" + culprit + " is not writable)") +
                                  ": permission denied or read-only file system"};
+    }
     default: {
       std::string msg = "vault " + path_ + ": " + std::string(what) + " failed: " +
                         sqlite3_errstr(rc);
-      if (primary == SQLITE_IOERR) {
+      if (primary == SQLITE_IOERR && !writing) {
+        msg += " (disk full or I/O error while reading; nothing was changed)";
+      }
+      if (primary == SQLITE_IOERR && writing) {
         msg += " (disk full, file size limit or I/O error); the transaction was rolled back and "
                "nothing was changed";
       }
@@ -112,10 +150,11 @@ Result<Storage> Storage::open(const std::string& path) {
                                      "; create one with `keyward init` (or choose another with "
                                      "--vault / KEYWARD_VAULT)");
   }
+  match_side_files(path);
   KW_TRY(sqlite3 * db, open_db(path, SQLITE_OPEN_READWRITE));
   Storage s(db, path);
   // journal_mode=WAL is persistent in the file; setting it again is cheap and repairs nothing.
-  KW_TRY_STATUS(s.exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;"));
+  KW_TRY_STATUS(s.exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;", "open"));
   {
     Stmt st;
     int rc = sqlite3_prepare_v2(db, "PRAGMA application_id", -1, st.out(), nullptr);
@@ -134,15 +173,32 @@ Result<Storage> Storage::create(const std::string& path) {
     return fail(Errc::already_exists,
                 "a vault already exists at " + path + "; refusing to overwrite it");
   }
-  KW_TRY(sqlite3 * db, open_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));
-  ::chmod(path.c_str(), 0600);
-  Storage s(db, path);
-  KW_TRY_STATUS(s.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"));
+  // Created here, mode 0600 from the start and never over an existing file; SQLite then opens
+  // the empty file as a new database.
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST) {
+      return fail(Errc::already_exists,
+                  "a vault already exists at " + path + "; refusing to overwrite it");
+    }
+    return fail(Errc::io, "cannot create " + path + ": " + std::strerror(errno));
+  }
+  ::close(fd);
+  auto db = open_db(path, SQLITE_OPEN_READWRITE);
+  if (!db) {
+    ::unlink(path.c_str());
+    return tl::unexpected(db.error());
+  }
+  Storage s(*db, path);
+  KW_TRY_STATUS(s.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", "create"));
   return s;
 }
 
 Storage::Storage(Storage&& o) noexcept
-    : db_(std::exchange(o.db_, nullptr)), path_(std::move(o.path_)), in_tx_(o.in_tx_) {}
+    : db_(std::exchange(o.db_, nullptr)),
+      path_(std::move(o.path_)),
+      in_tx_(o.in_tx_),
+      write_tx_(o.write_tx_) {}
 
 Storage& Storage::operator=(Storage&& o) noexcept {
   if (this != &o) {
@@ -150,11 +206,37 @@ Storage& Storage::operator=(Storage&& o) noexcept {
     db_ = std::exchange(o.db_, nullptr);
     path_ = std::move(o.path_);
     in_tx_ = o.in_tx_;
+    write_tx_ = o.write_tx_;
   }
   return *this;
 }
 
 Storage::~Storage() { close(); }
+
+Status Storage::finish() {
+  if (db_ == nullptr) return ok();
+  if (in_tx_) rollback();
+  // Move everything from the log into the file, so the file alone is the whole vault.
+  int rc = sqlite3_exec(db_, "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) {
+    Error e = error(rc, "write");
+    close();
+    return tl::unexpected(e);
+  }
+  rc = sqlite3_close(db_);
+  if (rc != SQLITE_OK) {
+    Error e = error(rc, "write");
+    sqlite3_close_v2(db_);
+    db_ = nullptr;
+    return tl::unexpected(e);
+  }
+  db_ = nullptr;
+  if (file_exists(path_ + "-wal")) {
+    return fail(Errc::io, "cannot finish writing " + path_ + ": its write-ahead log could not be "
+                          "folded into the file");
+  }
+  return ok();
+}
 
 void Storage::close() noexcept {
   if (db_ == nullptr) return;
@@ -163,23 +245,25 @@ void Storage::close() noexcept {
   db_ = nullptr;
 }
 
-Status Storage::exec(const char* sql) {
+Status Storage::exec(const char* sql, std::string_view what) {
   int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
-  if (rc != SQLITE_OK) return tl::unexpected(error(rc, "update"));
+  if (rc != SQLITE_OK) return tl::unexpected(error(rc, what));
   return ok();
 }
 
-Status Storage::create_schema() { return exec(kSchema); }
+Status Storage::create_schema() { return exec(kSchema, "create"); }
 
 Status Storage::begin_read() {
-  KW_TRY_STATUS(exec("BEGIN DEFERRED"));
+  KW_TRY_STATUS(exec("BEGIN DEFERRED", "read"));
   in_tx_ = true;
+  write_tx_ = false;
   return ok();
 }
 
 Status Storage::begin_write() {
-  KW_TRY_STATUS(exec("BEGIN IMMEDIATE"));
+  KW_TRY_STATUS(exec("BEGIN IMMEDIATE", "write"));
   in_tx_ = true;
+  write_tx_ = true;
   return ok();
 }
 
@@ -191,12 +275,14 @@ Status Storage::commit() {
     return tl::unexpected(e);
   }
   in_tx_ = false;
+  write_tx_ = false;
   return ok();
 }
 
 void Storage::rollback() noexcept {
-  if (sqlite3_get_autocommit(db_) == 0) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  if (db_ != nullptr && sqlite3_get_autocommit(db_) == 0) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
   in_tx_ = false;
+  write_tx_ = false;
 }
 
 Status Storage::add_transition(ByteView body) {
@@ -348,7 +434,7 @@ Status Storage::delete_record(const Digest& id) {
   return ok();
 }
 
-Status Storage::delete_all_records() { return exec("DELETE FROM records"); }
+Status Storage::delete_all_records() { return exec("DELETE FROM records", "write"); }
 
 Status Storage::backup_to(const std::string& dest) {
   if (file_exists(dest)) {

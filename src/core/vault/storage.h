@@ -39,6 +39,9 @@ class Storage {
   const std::string& path() const { return path_; }
   // Closes the database now (the object is unusable afterwards).
   void close() noexcept;
+  // Checkpoints the write-ahead log into the file and closes it, reporting any failure: the
+  // file is then complete on its own (what `init` renames into place).
+  Status finish();
 
   Status create_schema();
   Status begin_read();
@@ -67,11 +70,12 @@ class Storage {
 
  private:
   Storage(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
-  Status exec(const char* sql);
+  Status exec(const char* sql, std::string_view what);
   Error error(int rc, std::string_view what) const;
   sqlite3* db_ = nullptr;
   std::string path_;
   bool in_tx_ = false;
+  bool write_tx_ = false;
 };
 
 // The busy timeout in milliseconds ($KEYWARD_LOCK_TIMEOUT_MS, default 10000).

@@ -1,22 +1,32 @@
 #include "core/vault/vault.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
 
+#include "core/fd.h"
 #include "core/hex.h"
 #include "core/random.h"
 
 namespace keyward::vault {
 namespace {
 
-std::uint64_t now() { return static_cast<std::uint64_t>(std::time(nullptr)); }
+// Seconds since the epoch; a clock set before 1970 counts as 0 (timestamps are informational,
+// never a reason to refuse a command).
+std::uint64_t now() {
+  std::time_t t = std::time(nullptr);
+  return t > 0 ? static_cast<std::uint64_t>(t) : 0;
+}
 
 Status make_parent_dirs(const std::string& path) {
   auto slash = path.rfind('/');
@@ -31,6 +41,44 @@ Status make_parent_dirs(const std::string& path) {
       return fail(Errc::io, "cannot create " + cur + ": " + std::strerror(errno));
     }
   }
+  return ok();
+}
+
+// `<vault>.init-<pid>`: where `init` builds a vault before it is renamed into place.
+std::string init_temp_name(const std::string& path) {
+  return path + ".init-" + std::to_string(::getpid());
+}
+
+// Moves the finished vault `tmp` to `path` without ever replacing a file that appeared there
+// meanwhile, and makes the rename durable.
+Status publish_file(const std::string& tmp, const std::string& path) {
+  Fd f(::open(tmp.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!f || ::fsync(f.get()) != 0) {
+    return fail(Errc::io, "cannot write the new vault " + tmp + ": " + std::strerror(errno));
+  }
+  if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE) != 0) {
+    if (errno == EEXIST) {
+      return fail(Errc::already_exists,
+                  "a vault already exists at " + path + "; refusing to overwrite it");
+    }
+    if (errno != EINVAL && errno != ENOSYS) {
+      return fail(Errc::io, "cannot move the new vault into place at " + path + ": " +
+                                std::strerror(errno));
+    }
+    // A file system without RENAME_NOREPLACE: link (never replaces), then drop the old name.
+    if (::link(tmp.c_str(), path.c_str()) != 0) {
+      if (errno == EEXIST) {
+        return fail(Errc::already_exists,
+                    "a vault already exists at " + path + "; refusing to overwrite it");
+      }
+      return fail(Errc::io, "cannot move the new vault into place at " + path + ": " +
+                                std::strerror(errno));
+    }
+    ::unlink(tmp.c_str());
+  }
+  auto slash = path.rfind('/');
+  Fd dir(::open(slash == 0 ? "/" : path.substr(0, slash).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dir) ::fsync(dir.get());
   return ok();
 }
 
@@ -49,6 +97,39 @@ std::string no_slot_message(SlotType t) {
 }
 
 }  // namespace
+
+std::vector<std::string> init_leftovers(const std::string& vault_path, bool only_abandoned) {
+  std::string path = absolute_vault_path(vault_path);
+  auto slash = path.rfind('/');
+  std::string dir = slash == 0 ? "/" : path.substr(0, slash);
+  std::string prefix = path.substr(slash + 1) + ".init-";
+  std::vector<std::string> out;
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return out;
+  while (const dirent* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    if (name.rfind(prefix, 0) != 0) continue;
+    std::string rest = name.substr(prefix.size());
+    auto dash = rest.find('-');
+    std::string pid_text = rest.substr(0, dash);
+    if (pid_text.empty() || pid_text.size() > 9 ||
+        pid_text.find_first_not_of("0123456789") != std::string::npos) {
+      continue;
+    }
+    if (dash != std::string::npos) {
+      std::string suffix = rest.substr(dash);
+      if (suffix != "-wal" && suffix != "-shm" && suffix != "-journal") continue;
+    }
+    long pid = std::strtol(pid_text.c_str(), nullptr, 10);
+    if (only_abandoned && (pid <= 0 || ::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH)) {
+      continue;  // its init may still be running
+    }
+    out.push_back(dir + "/" + name);
+  }
+  ::closedir(d);
+  std::sort(out.begin(), out.end());
+  return out;
+}
 
 Result<std::string> default_vault_path() {
   const char* xdg = std::getenv("XDG_DATA_HOME");
@@ -105,9 +186,21 @@ Result<Vault> Vault::create(const std::string& path_in, const SlotMaker& make_sl
                             const VaultOptions& opts) {
   std::string path = absolute_vault_path(path_in);
   KW_TRY_STATUS(make_parent_dirs(path));
-  KW_TRY(auto storage, Storage::create(path));
+  if (::access(path.c_str(), F_OK) == 0) {
+    return fail(Errc::already_exists,
+                "a vault already exists at " + path + "; refusing to overwrite it");
+  }
+  for (const auto& f : init_leftovers(path, true)) ::unlink(f.c_str());
+  // The vault is built under a temporary name and appears at `path` only once it is complete
+  // (committed, checkpointed, closed): an interrupted init leaves no half-made vault behind that
+  // would block the next init or look tampered with.
+  const std::string tmp = init_temp_name(path);
+  auto discard_tmp = [&] {
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) ::unlink((tmp + suffix).c_str());
+  };
+  KW_TRY(auto storage, Storage::create(tmp));
   Vault v(std::move(storage), path, opts);
-  auto created = [&]() -> Status {
+  auto built = [&]() -> Status {
     v.master_ = random_secret(kKeySize);
     v.header_.vault_id = to_array<kVaultIdSize>(random_bytes(kVaultIdSize));
     KW_TRY(auto slots, make_slots(v.header_.vault_id));
@@ -123,16 +216,31 @@ Result<Vault> Vault::create(const std::string& path_in, const SlotMaker& make_sl
     for (auto& s : slots) KW_TRY_STATUS(v.add_slot_locked(std::move(s)));
     KW_TRY_STATUS(v.write_header());
     KW_TRY_STATUS(v.storage_.commit());
-    v.unlocked_slot_ = 1;
-    return v.raise_pin();
+    // Closing the last connection checkpoints the log into the file and removes -wal/-shm.
+    KW_TRY_STATUS(v.storage_.finish());
+    KW_TRY_STATUS(publish_file(tmp, path));
+    return ok();
   }();
-  if (!created) {
+  if (!built) {
     v.storage_.rollback();
     v.storage_.close();
-    ::unlink(path.c_str());
-    ::unlink((path + "-wal").c_str());
-    ::unlink((path + "-shm").c_str());
-    return tl::unexpected(created.error());
+    discard_tmp();
+    return tl::unexpected(built.error());
+  }
+  auto reopened = Storage::open(path);
+  if (!reopened) {
+    return fail(Errc::followup_failed, "the vault was created at " + path +
+                                           ", but cannot be opened again: " +
+                                           reopened.error().message);
+  }
+  v.storage_ = std::move(*reopened);
+  v.unlocked_slot_ = 1;
+  auto pinned = v.raise_pin();
+  if (!pinned) {
+    return fail(Errc::followup_failed,
+                "the vault was created at " + path + ", but this machine's rollback pin could "
+                "not be written: " + pinned.error().message +
+                ". The next keyward command that can write the pin records it");
   }
   return v;
 }
@@ -174,6 +282,10 @@ Result<Vault> Vault::open(const std::string& path_in, const Credential& cred,
       v.high_ = std::move(*high);
     }
     v.unlocked_slot_ = s.number;
+    // Kept (locked memory) for software slots so a write can follow a concurrent re-key.
+    if (s.type == SlotType::passphrase || s.type == SlotType::recipient) {
+      v.unlock_secret_ = std::move(*secret);
+    }
     break;
   }
   if (v.master_.empty()) {
@@ -230,11 +342,13 @@ Status Vault::reload() {
   if (header.key_id != keys_->key_id) {
     // Either the vault was re-keyed since we unlocked it, or someone swapped the header.
     auto followed = verify_transitions(keys_->key_id, header.key_id);
-    if (followed) {
+    if (!followed) return opaque();
+    // A software slot's secret opens the rewrapped master again: follow the rotation instead of
+    // failing the command (the header MAC below then checks the new key against everything).
+    if (!follow_rekey(header, rows)) {
       return fail(Errc::unavailable,
                   "the vault was re-keyed by another process meanwhile; run the command again");
     }
-    return opaque();
   }
   Digest mac = header_mac(*keys_, stored.body, rows);
   if (!ct_equal(mac, stored.mac) || header.slot_count != rows.size()) return opaque();
@@ -257,6 +371,32 @@ Status Vault::reload() {
   slots_ = std::move(slots);
   slot_rows_ = std::move(rows);
   return check_pin(pin);
+}
+
+bool Vault::follow_rekey(const HeaderBody& header, const std::vector<SlotRow>& rows) {
+  if (unlock_secret_.empty()) return false;
+  for (const auto& row : rows) {
+    if (row.number != unlocked_slot_) continue;
+    auto s = parse_slot(row.body);
+    if (!s) return false;
+    if (s->type != SlotType::passphrase && s->type != SlotType::recipient) return false;
+    const SlotHandler* h = slot_handler(s->type);
+    if (h == nullptr) return false;
+    auto master = h->unwrap(*s, header.vault_id, Which::master, s->wrapped_master, unlock_secret_);
+    if (!master) return false;
+    auto keys = derive_master_keys(*master, header.vault_id);
+    if (!keys || !ct_equal(keys->key_id, header.key_id)) return false;
+    prev_audit_ = keys_->audit.clone();
+    prev_audit_id_ = audit::key_prefix(keys_->key_id);
+    master_ = std::move(*master);
+    keys_ = std::move(*keys);
+    if (high_keys_ && (!header.has_high || !ct_equal(high_keys_->check, header.high_check))) {
+      high_.reset();  // the high key was rotated too; a write that needs it asks again
+      high_keys_.reset();
+    }
+    return true;
+  }
+  return false;
 }
 
 Result<std::optional<Pin>> Vault::load_pin() {
@@ -300,24 +440,75 @@ Status Vault::raise_pin() {
 Status Vault::write_header() {
   header_.slot_count = static_cast<std::uint32_t>(slot_rows_.size());
   Bytes body = encode_header(header_);
-  Digest mac = header_mac(*keys_, body, slot_rows_);
+  Digest mac = header_mac(write_keys(), body, slot_rows_);
+  written_header_ = body;
   return storage_.write_header(body, mac);
 }
 
 Status Vault::mutate(const std::function<Status()>& fn) {
+  pending_rekey_.reset();
+  written_header_.clear();
   KW_TRY_STATUS(storage_.begin_write());
+  // What this object held when the transaction began: restored if it does not commit, so the
+  // next operation (and the audit entry recording the failure) sees what the vault still holds.
+  std::optional<HeaderBody> saved_header;
+  std::vector<Slot> saved_slots;
+  std::vector<SlotRow> saved_rows;
+  bool committed = false;
   auto done = [&]() -> Status {
     KW_TRY_STATUS(reload());
+    saved_header = header_;
+    saved_slots = slots_;
+    saved_rows = slot_rows_;
     KW_TRY_STATUS(fn());
     ++header_.revision;
     KW_TRY_STATUS(write_header());
-    return storage_.commit();
+    auto c = storage_.commit();
+    if (!c) {
+      // A failed COMMIT is not always a transaction that did not happen (an fsync error after
+      // the commit frame reached the log): believe what a fresh read of the vault says.
+      storage_.rollback();
+      if (storage_.begin_read()) {
+        auto stored = storage_.read_header();
+        committed = stored && !written_header_.empty() && stored->body == written_header_;
+        storage_.rollback();
+      }
+      if (!committed) return c;
+    }
+    committed = true;
+    return ok();
   }();
-  if (!done) {
+  if (!done || !committed) {
     storage_.rollback();
+    pending_rekey_.reset();
+    if (saved_header) {
+      header_ = *saved_header;
+      slots_ = std::move(saved_slots);
+      slot_rows_ = std::move(saved_rows);
+    }
     return done;
   }
-  return raise_pin();
+  if (pending_rekey_) {
+    // Committed: from now on the vault is under the new key. The old K_audit stays to verify
+    // the head it wrote (the first entry after the rotation).
+    prev_audit_ = keys_->audit.clone();
+    prev_audit_id_ = audit::key_prefix(keys_->key_id);
+    master_ = std::move(pending_rekey_->master);
+    keys_ = std::move(pending_rekey_->keys);
+    high_ = std::move(pending_rekey_->high);
+    high_keys_ = std::move(pending_rekey_->high_keys);
+    pending_rekey_.reset();
+  }
+  auto pinned = raise_pin();
+  if (!pinned) {
+    return fail(Errc::followup_failed,
+                "the change was committed (the vault at " + path_ + " is now at revision " +
+                    std::to_string(header_.revision) + "), but this machine's rollback pin "
+                    "could not be raised: " + pinned.error().message +
+                    ". Nothing is lost: the next keyward command that can write the pin raises "
+                    "it (free space or fix the permissions of the state directory)");
+  }
+  return ok();
 }
 
 Result<Record> Vault::open_row(const RecordRow& row, const HighKeys* high) {

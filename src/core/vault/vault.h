@@ -31,6 +31,10 @@ struct VaultOptions {
   std::string state_dir;
 };
 
+// What interrupted `init`s left next to the vault path (`<vault>.init-<pid>` and its -wal/-shm):
+// all of them, or only those whose process is gone (`init` removes those; `doctor` names all).
+std::vector<std::string> init_leftovers(const std::string& vault_path, bool only_abandoned);
+
 // Default vault path: $XDG_DATA_HOME/keyward/vault.db, else ~/.local/share/keyward/vault.db.
 Result<std::string> default_vault_path();
 // Absolute, normalised form of a vault path (the pin key). The file need not exist.
@@ -169,6 +173,9 @@ class Vault {
   // after our snapshot began can never look like a rollback.
   Status reload();
   Result<std::optional<Pin>> load_pin();
+  // After another process re-keyed the vault: unwraps the new master with the unlocking slot's
+  // secret (software slots only) and switches to it. False if that is not possible.
+  bool follow_rekey(const HeaderBody& header, const std::vector<SlotRow>& rows);
   Status check_pin(const std::optional<Pin>& pin);
   Status verify_transitions(const Digest& from, const Digest& to);
   Status raise_pin();
@@ -206,11 +213,28 @@ class Vault {
   std::vector<Slot> slots_;
   std::vector<SlotRow> slot_rows_;
   std::uint32_t unlocked_slot_ = 0;
+  // The X25519 secret of the passphrase/recipient slot that unlocked this object (empty for
+  // other unlocks): lets a writer follow a re-key made by another process meanwhile.
+  SecretBytes unlock_secret_;
   // K_audit of the master this object held before it re-keyed the vault, so that the first
   // entry after a rotation can verify the head the old key wrote.
   std::optional<SecretBytes> prev_audit_;
   std::string prev_audit_id_;
   std::optional<audit::Entry> unsettled_audit_;  // the last entry appended with durable=false
+  // Keys a re-key inside the current write transaction will switch to. They replace the held
+  // keys only once the commit succeeded: a failed commit leaves this object (and the audit
+  // entry recording the failure) under the key the vault still has.
+  struct PendingRekey {
+    SecretBytes master;
+    MasterKeys keys;
+    std::optional<SecretBytes> high;
+    std::optional<HighKeys> high_keys;
+  };
+  std::optional<PendingRekey> pending_rekey_;
+  Bytes written_header_;  // the header body this transaction wrote (to recognise its commit)
+  // The MAC keys the header written in this transaction is under (the pending ones after a
+  // re-key).
+  const MasterKeys& write_keys() const { return pending_rekey_ ? pending_rekey_->keys : *keys_; }
 };
 
 // Transition record (section 8).

@@ -55,7 +55,8 @@ Result<audit::Entry> Vault::audit(audit::Event event, bool durable) {
     storage_.rollback();
     return found;
   };
-  auto entry = log.append(std::move(event), static_cast<std::uint64_t>(std::time(nullptr)),
+  const std::time_t t = std::time(nullptr);  // a clock before 1970 counts as 0
+  auto entry = log.append(std::move(event), t > 0 ? static_cast<std::uint64_t>(t) : 0,
                           current, prev_audit_ ? &previous : nullptr, is_ancestor, durable);
   if (entry) {
     if (!durable) unsettled_audit_ = *entry;

@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# Regression tests of issue 15's defects (the side effects around a vault transaction), each
+# reproduced the way it was found. Faults are injected with tests/fault/faultshim.c
+# ($KEYWARD_FAULT_SHIM); the tests run as root in CI, so "unreadable" and "read-only" are made
+# with the shim or with file types, not with permission bits root would ignore.
+[[ -d /dev/shm && -w /dev/shm ]] && export TMPDIR=/dev/shm
+. "$KEYWARD_SOURCE_DIR/tests/cli/lib.sh"
+: "${KEYWARD_FAULT_SHIM:?KEYWARD_FAULT_SHIM must point to the fault shim}"
+export KEYWARD_PASSPHRASE="correct horse battery"
+
+# shim MODE MATCH AT CMD...: runs keyward with the AT-th write-class call on a file whose name
+# contains MATCH faulted with MODE (kill, eio, enospc).
+shim() {
+  local mode=$1 match=$2 at=$3
+  shift 3
+  LD_PRELOAD=$KEYWARD_FAULT_SHIM KW_FAULT_MODE=$mode KW_FAULT_MATCH=$match KW_FAULT_AT=$at \
+    "$KEYWARD_BIN" "$@"
+}
+pin_name() { printf '%s' "$KEYWARD_VAULT" | sha256sum | cut -c1-32; }
+PINS=$XDG_STATE_HOME/keyward/pins
+
+# --- 1. A failed re-key leaves the vault and the audit log under the key it still has --------
+init_vault >/dev/null 2>&1
+for ((i = 0; i < 2000; i++)); do printf 'KEY_%d=value-%d\n' "$i" "$i"; done >"$TMP/big.env"
+expect_exit 0 kw import --env dev --component api "$TMP/big.env"
+rev=$(kw vault info --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["revision"])')
+# The re-key writes every record again: the file size limit stops it at commit.
+expect_exit 16 bash -c "ulimit -f 300; exec '$KEYWARD_BIN' rotate-master"
+expect_contains "$ERR" "nothing was changed"
+expect_exit 0 kw get dev/api/KEY_1999
+expect_eq "$OUT" "value-1999"
+expect_exit 0 kw vault info --json
+expect_contains "$OUT" "\"revision\": $rev"
+expect_exit 0 kw audit --verify
+expect_exit 0 kw audit --json
+expect_contains "$OUT" "rotate-master"  # the failure is recorded, under the current key
+printf 'after' | kw set dev/api/AFTER
+expect_exit 0 kw get dev/api/AFTER
+# And the re-key works once there is room; the failure entry verifies across the rotation.
+expect_exit 0 kw rotate-master
+expect_exit 0 kw get dev/api/KEY_7
+expect_eq "$OUT" "value-7"
+expect_exit 0 kw audit --verify
+# slot rm --rekey: same path.
+new_identity
+expect_exit 0 kw slot add recipient --label ci --recipient "$RECIPIENT"
+slot=$(kw slot list --json | python3 -c 'import json,sys; print(max(s["slot"] for s in json.load(sys.stdin)))')
+expect_exit 16 bash -c "ulimit -f 300; exec '$KEYWARD_BIN' slot rm $slot --rekey"
+expect_exit 0 kw slot list --json
+expect_contains "$OUT" '"ci"'
+expect_exit 0 kw get dev/api/KEY_3
+expect_exit 0 kw audit --verify
+echo "defect 1 (failed re-key): ok"
+
+# --- 3. A pin failure after the commit: exit 19, the change is there, the next command repairs -
+rm -rf "$TMP/state" "$TMP/data" "$KEYWARD_VAULT"*
+init_vault >/dev/null 2>&1
+pin=$(pin_name)
+[[ -f $PINS/$pin ]] || fail "no pin at $PINS/$pin"
+for mode in eio enospc; do
+  printf "v-$mode" >"$TMP/value"
+  expect_exit 19 shim "$mode" "$pin" 1 set dev/app/K <"$TMP/value"
+  expect_contains "$ERR" "committed"
+  expect_contains "$ERR" "pin"
+  expect_exit 0 kw get dev/app/K
+  expect_eq "$OUT" "v-$mode"
+done
+before=$(grep revision "$PINS/$pin")
+expect_exit 0 kw get dev/app/K  # a read raises the pin again
+after=$(grep revision "$PINS/$pin")
+[[ $before != "$after" ]] || fail "the pin was not raised by the next command ($before)"
+expect_exit 0 kw audit --verify
+expect_exit 0 kw audit --json
+expect_contains "$OUT" "pin could not be raised"
+# rm and rotate-master report the same way.
+expect_exit 19 shim eio "$pin" 1 rm dev/app/K
+expect_exit 6 kw get dev/app/K
+expect_exit 19 shim eio "$pin" 1 rotate-master
+expect_exit 0 kw vault info
+# An audit entry that cannot be written after a change is "applied, follow-up failed" too.
+printf 'x' >"$TMP/value"
+expect_exit 19 shim eio ".log" 1 set dev/app/L <"$TMP/value"
+expect_contains "$ERR" "was done but could not be recorded"
+expect_exit 0 kw get dev/app/L
+echo "defect 3 (pin after commit): ok"
+
+# --- 7. An unreadable pin fails closed (exit 8), distinct from "no pin yet" ------------------
+rm -rf "$TMP/state" "$TMP/data" "$KEYWARD_VAULT"*
+init_vault >/dev/null 2>&1
+pin=$(pin_name)
+printf 'a' | kw set dev/app/A
+cp "$KEYWARD_VAULT" "$TMP/rev2.db"
+printf 'b' | kw set dev/app/B
+printf 'c' | kw set dev/app/C
+# Roll the vault back to revision 2 and make the pin unreadable (a directory cannot be read).
+cp "$TMP/rev2.db" "$KEYWARD_VAULT"
+rm -f "$KEYWARD_VAULT-wal" "$KEYWARD_VAULT-shm"
+mv "$PINS/$pin" "$TMP/pin.saved"
+mkdir "$PINS/$pin"
+expect_exit 8 kw get dev/app/A
+expect_contains "$ERR" "pin"
+expect_contains "$ERR" "vault forget"
+expect_exit 8 kw vault info
+rmdir "$PINS/$pin"
+mv "$TMP/pin.saved" "$PINS/$pin"
+expect_exit 8 kw get dev/app/A  # the pin still says revision 4: rollback detected
+expect_contains "$ERR" "rollback"
+grep -q "revision 4" "$PINS/$pin" || fail "the pin was lowered: $(cat "$PINS/$pin")"
+# No pin at all is trust on first use (documented), not an error.
+expect_exit 0 kw vault forget
+expect_exit 0 kw get dev/app/A
+echo "defect 7 (unreadable pin): ok"
+
+# --- 4. An interrupted init leaves nothing that blocks the next one --------------------------
+rm -rf "$TMP/state" "$TMP/data" "$KEYWARD_VAULT"*
+got=0
+shim kill "vault.db" 6 init --passphrase-file "$PASSFILE" "${SMALL_KDF[@]}" </dev/null \
+  >/dev/null 2>&1 || got=$?
+[[ $got == 137 ]] || fail "init was not killed (exit $got)"
+[[ ! -e $KEYWARD_VAULT ]] || fail "a killed init left $KEYWARD_VAULT"
+ls "$KEYWARD_VAULT".init-* >/dev/null 2>&1 || fail "expected the killed init's temporary file"
+expect_exit 6 kw vault info
+expect_contains "$ERR" "keyward init"
+kw doctor --json >"$TMP/doctor.json" 2>/dev/null || true
+grep -q "init_leftovers" "$TMP/doctor.json" || fail "doctor does not name the leftover: $(cat "$TMP/doctor.json")"
+expect_exit 0 init_vault
+if ls "$KEYWARD_VAULT".init-* >/dev/null 2>&1; then fail "init did not remove the leftover"; fi
+expect_exit 0 kw vault info
+echo "defect 4 (interrupted init): ok"
+
+# --- 6. -wal/-shm follow the vault file's mode ------------------------------------------------
+chmod 0400 "$KEYWARD_VAULT"
+# Another connection keeps the side files alive while the vault is read-only: SQLite creates
+# them with the vault's mode then.
+/usr/bin/python3 - "$KEYWARD_VAULT" "$TMP/holder" <<'PY' &
+import sqlite3, sys, os, time
+db = sqlite3.connect(sys.argv[1])
+db.execute("SELECT count(*) FROM header").fetchall()
+open(sys.argv[2], "w").close()
+while os.path.exists(sys.argv[2]):
+    time.sleep(0.05)
+PY
+holder=$!
+while [[ ! -e $TMP/holder ]]; do kill -0 "$holder" 2>/dev/null || fail "holder died"; sleep 0.05; done
+[[ $(stat -c %a "$KEYWARD_VAULT-wal") == 400 ]] || fail "setup: -wal is $(stat -c %a "$KEYWARD_VAULT-wal")"
+chmod 0600 "$KEYWARD_VAULT"
+printf 'w' | kw set dev/app/W
+for side in wal shm; do
+  [[ $(stat -c %a "$KEYWARD_VAULT-$side") == 600 ]] || fail "-$side is $(stat -c %a "$KEYWARD_VAULT-$side") after a write"
+done
+rm -f "$TMP/holder"
+wait "$holder"
+echo "defect 6 (side-file modes): ok"
+
+# --- 9. A clock before 1970 -------------------------------------------------------------------
+export KW_FAULT_TIME=-86400
+printf 'old clock' | LD_PRELOAD=$KEYWARD_FAULT_SHIM "$KEYWARD_BIN" set dev/app/CLOCK \
+  || fail "set with the clock before 1970"
+expect_exit 0 env LD_PRELOAD="$KEYWARD_FAULT_SHIM" "$KEYWARD_BIN" get dev/app/CLOCK
+expect_eq "$OUT" "old clock"
+expect_exit 0 env LD_PRELOAD="$KEYWARD_FAULT_SHIM" "$KEYWARD_BIN" audit --verify
+unset KW_FAULT_TIME
+expect_exit 0 kw audit --verify
+echo "defect 9 (clock before 1970): ok"
+
+# --- 9. Read-only commands on a full disk do not claim a rollback -----------------------------
+expect_exit 16 shim enospc "vault.db-" 1 get dev/app/CLOCK
+expect_not_contains "$ERR" "rolled back"
+expect_exit 0 kw get dev/app/CLOCK
+echo "defect 9 (reads on a full disk): ok"
+echo "regressions: ok"
