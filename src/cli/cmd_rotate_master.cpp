@@ -21,9 +21,13 @@ Status run_rotate(const Context& ctx, const RotateOptions& o) {
   if (v.needs_verify() && !v.unlocked_with_recovery()) {
     KW_TRY(grant, vault_gate(ctx, v, "rotate-master", {}, gate::Level::verify));
   }
-  KW_TRY_STATUS(audited(v, "rotate-master", v.rotate_master(grant ? &*grant : nullptr), {},
-                        grant ? "verified through the presence gate by " + grant->device : std::string()));
-  hand_to_agent(ctx, v);  // the agent's copy of the old key no longer fits
+  auto rotated = audited(v, "rotate-master", v.rotate_master(grant ? &*grant : nullptr), {},
+                         grant ? "verified through the presence gate by " + grant->device
+                               : std::string());
+  // Committed (also when only the pin or the audit entry after it failed): the agent's copy of
+  // the old key no longer fits.
+  if (rotated || rotated.error().code == Errc::followup_failed) hand_to_agent(ctx, v);
+  KW_TRY_STATUS(rotated);
   info(ctx, "Rotated the master key: " + std::to_string(v.header().record_count) +
                 " secret(s) re-encrypted, " + std::to_string(v.slots().size()) +
                 " slot(s) kept (revision " + std::to_string(v.header().revision) + ")");

@@ -59,27 +59,26 @@ pin=$(pin_name)
 [[ -f $PINS/$pin ]] || fail "no pin at $PINS/$pin"
 for mode in eio enospc; do
   printf "v-$mode" >"$TMP/value"
+  before=$(grep revision "$PINS/$pin")
   expect_exit 19 shim "$mode" "$pin" 1 set dev/app/K <"$TMP/value"
   expect_contains "$ERR" "committed"
   expect_contains "$ERR" "pin"
-  expect_exit 0 kw get dev/app/K
+  [[ $(grep revision "$PINS/$pin") == "$before" ]] || fail "the pin moved although its write failed"
+  expect_exit 0 kw get dev/app/K  # the change is there, and this read raises the pin again
   expect_eq "$OUT" "v-$mode"
+  [[ $(grep revision "$PINS/$pin") != "$before" ]] || fail "the pin was not raised by the next command ($before)"
 done
-before=$(grep revision "$PINS/$pin")
-expect_exit 0 kw get dev/app/K  # a read raises the pin again
-after=$(grep revision "$PINS/$pin")
-[[ $before != "$after" ]] || fail "the pin was not raised by the next command ($before)"
 expect_exit 0 kw audit --verify
 expect_exit 0 kw audit --json
 expect_contains "$OUT" "pin could not be raised"
 # rm and rotate-master report the same way.
 expect_exit 19 shim eio "$pin" 1 rm dev/app/K
-expect_exit 6 kw get dev/app/K
+expect_exit 6 kw get dev/app/K  # (raises the pin)
 expect_exit 19 shim eio "$pin" 1 rotate-master
 expect_exit 0 kw vault info
 # An audit entry that cannot be written after a change is "applied, follow-up failed" too.
 printf 'x' >"$TMP/value"
-expect_exit 19 shim eio ".log" 1 set dev/app/L <"$TMP/value"
+expect_exit 19 shim eio ".log" 4 set dev/app/L <"$TMP/value"  # 1-3: the unlock entry
 expect_contains "$ERR" "was done but could not be recorded"
 expect_exit 0 kw get dev/app/L
 echo "defect 3 (pin after commit): ok"
