@@ -7,9 +7,11 @@
 namespace keyward::cli {
 namespace {
 
-// Operations refused outright when their entry cannot be written (nothing handed out yet).
+// Operations refused outright when their entry cannot be written (nothing handed out yet; the
+// entry is written before the release). Every other audited operation is a committed change.
 bool is_release(std::string_view op) {
-  return op == "get" || op == "run" || op == "export" || op == "unlock";
+  return op == "get" || op == "run" || op == "export" || op == "unlock" || op == "package" ||
+         op == "mint-deploy" || op == "presence";
 }
 
 }  // namespace

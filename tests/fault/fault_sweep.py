@@ -425,7 +425,7 @@ def run_scenario(sc, root, full, per_mode):
     rotates = sc.name in ("init", "rotate-master", "slot-rm-rekey")
     counts = {"points": points, "trials": 0, "applied": 0, "not_applied": 0,
               "applied_followup_failed": 0, "killed_old": 0, "killed_new": 0,
-              "bricked": 0, "mixed": 0, "lying_exit": 0, "audit_broken": 0, "next_failed": 0,
+              "bricked": 0, "mixed": 0, "crashed": 0, "lying_exit": 0, "audit_broken": 0, "next_failed": 0,
               "exit_codes": {}}
     violations = []
     for mode_index, mode in enumerate(MODES):
@@ -459,7 +459,10 @@ def run_scenario(sc, root, full, per_mode):
                 counts["mixed"] += 1
                 violations.append(f"{where}: neither the old nor the new state: {st!r}")
                 continue
-            if rc < 0:
+            if rc < 0 and rc != -9:
+                counts["crashed"] += 1
+                violations.append(f"{where}: crashed (signal {-rc})")
+            elif rc < 0:
                 counts["killed_new" if is_new else "killed_old"] += 1
             elif rc == 0 or rc == 19:
                 counts["applied" if rc == 0 else "applied_followup_failed"] += 1
@@ -511,13 +514,14 @@ def main():
         finally:
             shutil.rmtree(root, ignore_errors=True)
         report[sc.name] = counts
-        bad = counts["bricked"] + counts["mixed"] + counts["lying_exit"] + \
+        bad = counts["bricked"] + counts["mixed"] + counts["lying_exit"] + counts["crashed"] + \
             counts["audit_broken"] + counts["next_failed"]
         print(f"{sc.name}: {counts['points']} write-class calls, {counts['trials']} trials "
               f"({'full' if full else 'subset'}): applied {counts['applied']}, not applied "
               f"{counts['not_applied']}, applied+follow-up failed "
               f"{counts['applied_followup_failed']}, killed old/new {counts['killed_old']}/"
               f"{counts['killed_new']}; bricked {counts['bricked']}, mixed {counts['mixed']}, "
+              f"crashed {counts['crashed']}, "
               f"lying exit codes {counts['lying_exit']}, audit broken {counts['audit_broken']}, "
               f"next command failed {counts['next_failed']}; exit codes {counts['exit_codes']}")
         for v in violations:
