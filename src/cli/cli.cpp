@@ -2,8 +2,12 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <utility>
 #include <vector>
+
+#include <openssl/crypto.h>
+#include <sodium.h>
 
 namespace keyward::cli {
 namespace {
@@ -29,7 +33,32 @@ bool names_contain(std::string_view names, std::string_view name) {
   return false;
 }
 
+std::string version_text() {
+  std::string v = "keyward " KEYWARD_VERSION "\n";
+  v += std::string("libsodium ") + sodium_version_string() + ", " +
+       OpenSSL_version(OPENSSL_VERSION);
+  return v;
+}
+
 }  // namespace
+
+void configure_app(CLI::App& app, Context& ctx) {
+  app.name("keyward");
+  app.description("keyward: a team's secrets behind hardware tokens (PIV smart cards, FIDO2, "
+                  "passphrases).\nSecrets are never read from the command line: values come from "
+                  "stdin, a no-echo prompt or a file.");
+  app.set_version_flag("--version", version_text());
+  app.require_subcommand(1);
+  app.fallthrough();
+
+  if (const char* env = std::getenv("KEYWARD_VAULT")) ctx.vault_path = env;
+  app.add_option("--vault", ctx.vault_path, "Vault file (default: $KEYWARD_VAULT, then "
+                 "$XDG_DATA_HOME/keyward/vault.db)");
+  app.add_flag("--json", ctx.json, "Machine-readable output where supported");
+  app.add_flag("-q,--quiet", ctx.quiet, "No informational messages");
+  app.add_flag("--no-agent", ctx.no_agent,
+               "Do not use or start the unlock agent (also KEYWARD_NO_AGENT=1)");
+}
 
 CommandRegistration::CommandRegistration(int order, Registrar registrar, const char* names) {
   registry().push_back(Entry{order, registrar, names});

@@ -42,6 +42,11 @@ std::string_view invoked_command(int argc, char** argv);
 // refuses them as usual).
 void register_all(CLI::App& app, Context& ctx, std::string_view only = {});
 
+// Sets up the top-level app: name, description, --version and the global options above.
+// main.cpp then registers the invoked subcommand; the man-page and completion generators
+// (cli/cli_doc.h) register every one, so both describe the parser that actually runs.
+void configure_app(CLI::App& app, Context& ctx);
+
 // Prints "keyward: <message>" to stderr and returns the error's exit code.
 int report(const Error& error);
 // Informational line on stderr (suppressed by -q).
