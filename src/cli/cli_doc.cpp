@@ -76,6 +76,11 @@ const std::vector<EnvDoc>& environment_doc() {
       {"KEYWARD_PIV_TRUST_SIM_CA",
        "PEM file of the device simulator's attestation CA, trusted for tests only and said so "
        "in every message (keyward-hwsim(1))."},
+      {"KEYWARD_FIDO2_PIN",
+       "FIDO2 PIN for credentials that require user verification (see also --fido2-pin-file)."},
+      {"KEYWARD_FIDO2_DEVICES",
+       "Comma-separated FIDO2 device paths to use besides those libfido2 finds (for example the "
+       "simulator's sockets, keyward-hwsim(1))."},
       {"KEYWARD_NO_AGENT", "1: never use or start the unlock agent (as --no-agent)."},
       {"KEYWARD_AGENT_AUTOSTART", "0: use a running agent, but never start one."},
       {"KEYWARD_AGENT_IDLE_TTL",

@@ -105,7 +105,7 @@ std::string fish_function(const std::string& name, const std::string& key,
   std::string out = "function " + name + "\n  switch \"" + key + "\"\n";
   for (const auto& [k, v] : rows) {
     const bool glob = k.size() >= 2 && k.compare(k.size() - 2, 2, "|*") == 0;
-    out += "    case " + (glob ? q(k.substr(0, k.size() - 1)) + "'*'" : q(k)) + "\n      echo " +
+    out += "    case " + (glob ? q(k.substr(0, k.size() - 1)) + "*" : q(k)) + "\n      echo " +
            q(v) + "\n";
   }
   out += "  end\nend\n";
@@ -187,7 +187,7 @@ _keyward() {
   if [[ $prev == -* && $prev != *=* ]] && __keyward_takes_value "$kw_path" "$prev"; then
     kind=$(__keyward_kind "$kw_path" "$prev")
   elif [[ $cur == -* ]]; then
-    COMPREPLY=($(compgen -W "$(__keyward_opts "$kw_path") $(__keyward_opts "")" -- "$cur"))
+    COMPREPLY=($(compgen -W "$(__keyward_opts "$kw_path") $([ -n "$kw_path" ] && __keyward_opts "")" -- "$cur"))
     return 0
   elif [ -n "$(__keyward_subs "$kw_path")" ]; then
     COMPREPLY=($(compgen -W "$(__keyward_subs "$kw_path")" -- "$cur"))
@@ -227,7 +227,8 @@ _keyward() {
   if [[ $prev == -* && $prev != *=* ]] && __keyward_takes_value "$kw_path" "$prev"; then
     kind=$(__keyward_kind "$kw_path" "$prev")
   elif [[ $cur == -* ]]; then
-    cands=(${=$(__keyward_opts "$kw_path")} ${=$(__keyward_opts "")})
+    cands=(${=$(__keyward_opts "$kw_path")})
+    [[ -n $kw_path ]] && cands+=(${=$(__keyward_opts "")})
     compadd -- $cands
     return
   elif [[ -n $(__keyward_subs "$kw_path") ]]; then
@@ -291,12 +292,12 @@ function __keyward_complete
         set vault --vault (string replace -- '--vault=' '' $w)
       case '--*=*'
       case '-*'
-        if test -n "(__keyward_kind "$kw_path" $w)"
+        if test -n "$(__keyward_kind "$kw_path" $w)"
           set skip 1
           set prevw $w
         end
       case '*'
-        if contains -- $w (string split ' ' (__keyward_subs "$kw_path"))
+        if contains -- $w (string split -- ' ' (__keyward_subs "$kw_path"))
           set kw_path (string trim "$kw_path $w")
           set npos 0
         else
@@ -311,13 +312,14 @@ function __keyward_complete
     if test $npos = 0; __fish_complete_command; else; __fish_complete_path $cur; end
     return
   end
-  if string match -q -- '-*' $prev; and not string match -q -- '*=*' $prev; and test -n "(__keyward_kind "$kw_path" $prev)"
+  if string match -q -- '-*' $prev; and not string match -q -- '*=*' $prev; and test -n "$(__keyward_kind "$kw_path" $prev)"
     set kind (__keyward_kind "$kw_path" $prev)
   else if string match -q -- '-*' $cur
-    string split ' ' (__keyward_opts "$kw_path") (__keyward_opts '')
+    string split -- ' ' (__keyward_opts "$kw_path")
+    test -n "$kw_path"; and string split -- ' ' (__keyward_opts '')
     return
-  else if test -n "(__keyward_subs "$kw_path")"
-    string split ' ' (__keyward_subs "$kw_path")
+  else if test -n "$(__keyward_subs "$kw_path")"
+    string split -- ' ' (__keyward_subs "$kw_path")
     return
   else
     set kind (__keyward_poskind "$kw_path" $npos)

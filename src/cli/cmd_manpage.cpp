@@ -132,7 +132,6 @@ std::string page1() {
          "concepts (vault, coordinates, tiers, slots, agent) and the files keyward uses.\n";
   out += ".SH GLOBAL OPTIONS\nGiven before the command.\n";
   print_options(out, top.options);
-  out += ".TP\n\\fB\\-\\-version\\fR\nPrint the version and the crypto libraries' versions.\n";
   out += ".SH COMMANDS\n";
   for (const auto& c : top.subcommands) print_command(out, c);
   print_environment(out);

@@ -57,9 +57,12 @@ expect_contains "$OUT" "bash"
 init_vault >/dev/null 2>&1
 printf v1 | kw set dev/api/TOKEN --passphrase-file "$PASSFILE" 2>/dev/null
 printf v2 | kw set staging/db/URL --passphrase-file "$PASSFILE" 2>/dev/null
+slot_numbers() { kw --json slot list --passphrase-file "$PASSFILE" | sed -n 's/.*"slot": \([0-9]*\).*/\1/p' | sort; }
 expect_exit 0 complete_bash keyward slot rm ""
-expect_eq "$OUT" "0"
+expect_eq "$OUT" "$(slot_numbers)"
 expect_exit 0 kw slot add recovery --passphrase-file "$PASSFILE"
+SLOTS=$(slot_numbers)
+[[ $(wc -l <<<"$SLOTS") == 2 ]] || fail "expected two slots: $SLOTS"
 unset KEYWARD_NO_AGENT
 expect_exit 0 complete_bash keyward run --env ""
 expect_eq "$OUT" ""
@@ -68,7 +71,7 @@ expect_eq "$OUT" ""
 [[ ! -e $XDG_RUNTIME_DIR/keyward/agent.sock ]] || fail "a completion started the agent"
 # Slot numbers need no unlock: they are the vault's slot table.
 expect_exit 0 complete_bash keyward slot rm ""
-expect_eq "$OUT" "$(printf '0\n1')"
+expect_eq "$OUT" "$SLOTS"
 
 # ---- an agent holding the vault: environment names and coordinates
 expect_exit 0 kw agent start
@@ -118,7 +121,7 @@ if command -v fish >/dev/null; then
   expect_exit 0 fish --no-config -c "source '$TMP/keyward.fish'; complete -C 'keyward run --e'"
   expect_contains "$OUT" "--env"
   expect_exit 0 fish --no-config -c "source '$TMP/keyward.fish'; complete -C 'keyward slot rm '"
-  expect_eq "$(cut -f1 <<<"$OUT" | sort | tr '\n' ' ')" "0 1 "
+  expect_eq "$(cut -f1 <<<"$OUT" | sort)" "$SLOTS"
 else
   echo "fish not installed (scripts/install-deps.sh installs it)" >&2; exit 1
 fi

@@ -160,11 +160,15 @@ hw = open(hwpage).read()
 h_opts = set(re.findall(r"(?<![\w-])(--[a-z0-9][a-z0-9-]*)", h))
 p_opts = set(unroff(n) for n in re.findall(r"\\fB(\\-\\-[^\\ ]*(?:\\-[^\\ ]*)*)\\fR", hw))
 cmds = re.search(r"COMMAND: (.*?)\n\s+The socket", h, re.S)
-h_cmds = set(re.findall(r"(?:^|\|)\s*([a-z][a-z-]*)", cmds.group(1).replace("\n", " "))) if cmds else set()
+h_cmds = set(i.split()[0] for i in re.split(r"\s\|\s", " ".join(cmds.group(1).split()))) if cmds else set()
 if len(h_cmds) < 10 or len(h_opts) < 10:
     errors.append(f"cannot read keyward-hwsim --help ({len(h_opts)} options, {len(h_cmds)} commands)")
 ctl = section(hw, "CTL")
-p_cmds = set(unroff(n) for n in re.findall(r"^\\fB([a-z][a-z\\-]*)\\fR", ctl, re.M))
+ctl_lines = ctl.splitlines()
+p_cmds = set()
+for i, line in enumerate(ctl_lines[:-1]):
+    if line == ".TP":
+        p_cmds |= set(unroff(n) for n in re.findall(r"(?:^|, )\\fB([a-z][a-z\\-]*)\\fR", ctl_lines[i + 1]))
 for n in sorted(h_opts - p_opts):
     errors.append(f"keyward-hwsim(1) misses option {n}")
 for n in sorted(p_opts - h_opts):
