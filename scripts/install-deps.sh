@@ -38,7 +38,7 @@ PACKAGES=(
   hyperfine
   # the Debian package (debian/, scripts/deb-smoke.sh) and what its smoke test drives:
   # man pages, bash/zsh/fish completions (tests/cli/completion_test.sh), unit checks
-  debhelper dpkg-dev lintian man-db bash-completion zsh fish systemd
+  debhelper dpkg-dev lintian man-db bash-completion zsh fish
 )
 
 missing=()
