@@ -162,6 +162,7 @@ std::vector<ExitDoc> exit_status_doc() {
       case Errc::io: meaning = "file system or operating-system failure"; break;
       case Errc::crypto: meaning = "a cryptographic library call failed unexpectedly (or selftest failed)"; break;
       case Errc::cancelled: meaning = "cancelled at a prompt"; break;
+      case Errc::followup_failed: meaning = "the change was made, but a step after it failed (rollback pin not raised, or audit entry not written): nothing to undo"; break;
       case Errc::internal: meaning = "internal error (a bug)"; break;
     }
     out.push_back(ExitDoc{code, meaning});
