@@ -118,7 +118,11 @@ rm -f "$KEYWARD_VAULT-wal" "$KEYWARD_VAULT-shm"
 unset KEYWARD_NO_AGENT
 export KEYWARD_AGENT_AUTOSTART=0
 mkdir -p -m 700 "$XDG_RUNTIME_DIR/keyward"
-/usr/bin/python3 - "$XDG_RUNTIME_DIR/keyward/agent.sock" "$TMP/fake-agent.ready" <<'PY' &
+# The wire carries the Errc value: its position in the enum of src/core/error.h (first = 1).
+internal_wire=$(sed -n '/^enum class Errc/,/^};/p' "$SRC/src/core/error.h" | grep -E '^ +[a-z_]+( = 1)?,' |
+  sed -E 's/^ +([a-z_]+).*/\1/' | grep -n '^internal$' | cut -d: -f1)
+[[ -n $internal_wire ]] || fail "cannot find Errc::internal in src/core/error.h"
+/usr/bin/python3 - "$XDG_RUNTIME_DIR/keyward/agent.sock" "$TMP/fake-agent.ready" "$internal_wire" <<'PY' &
 import socket, struct, sys
 from fido2 import cbor  # canonical CBOR (keys v, ok, msg, code: the order keyward writes)
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -133,7 +137,7 @@ def read(n):
         b += d
     return b
 n, m = struct.unpack(">II", read(8)); read(n + m)
-body = cbor.encode({"v": 1, "ok": False, "code": 19, "msg": "an invariant broke (test agent)"})
+body = cbor.encode({"v": 1, "ok": False, "code": int(sys.argv[3]), "msg": "an invariant broke (test agent)"})
 c.sendall(struct.pack(">II", len(body), 0) + body)
 c.close()
 PY

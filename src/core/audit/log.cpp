@@ -12,6 +12,7 @@
 #include <set>
 
 #include "core/fd.h"
+#include "core/file_io.h"
 #include "core/hash.h"
 #include "core/hex.h"
 #include "core/random.h"
@@ -182,10 +183,22 @@ std::array<std::uint8_t, N> hex_array(std::string_view s) {
 // lands whole), no fsync. The log entry it names was fdatasync'ed first, so after a power loss
 // the head is at worst one entry behind the log, which append and verify tolerate (section 5).
 // Head lines only grow (seq gains digits), the truncate is for safety.
+Result<std::string> head_line(const Head& h, const SecretBytes& key) {
+  KW_TRY(auto body, encode_head_body(h));
+  return body + " mac=" + encoding::hex_encode(head_mac(key, h.vault_id, body)) + "\n";
+}
+
+// A new log's first head is created atomically (temporary file, fsync, rename, directory fsync):
+// a failure (ENOSPC, EIO, a kill) leaves no head file at all, never an empty or partial one, so
+// the next command starts the new log again instead of finding a damaged head.
+Status create_head(const std::string& path, const Head& h, const SecretBytes& key) {
+  KW_TRY(auto line, head_line(h, key));
+  return write_file_atomic(path, as_bytes(line), 0600);
+}
+
 Status write_head(const std::string& path, const Head& h, const SecretBytes& key,
                   bool sync = false) {
-  KW_TRY(auto body, encode_head_body(h));
-  std::string line = body + " mac=" + encoding::hex_encode(head_mac(key, h.vault_id, body)) + "\n";
+  KW_TRY(auto line, head_line(h, key));
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return os_error("cannot write", path);
   Fd guard(fd);
@@ -296,19 +309,17 @@ Result<Entry> Log::append(Event event, std::uint64_t time, const MacKey& current
   KW_TRY(auto head_text, read_small(head_));
   Head head;
   bool ancestor_head = false;  // written under an earlier master of this vault, unverifiable
-  if (!head_text) {
+  // An empty head beside an empty log is a new log whose first head never got written (keyward
+  // before the atomic creation below left such a file after ENOSPC or a kill): start it again.
+  const bool new_log = !head_text || (head_text->empty() && size == 0);
+  if (new_log) {
     if (size != 0) {
       return broken("the head file " + head_ + " is missing while " + log_ +
                     " holds entries (deleting the head hides removed entries)");
     }
     head.vault_id = vid_;
     head.key = current.id;
-    KW_TRY_STATUS(write_head(head_, head, *current.key, /*sync=*/true));  // a new file: once
-    int dfd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-      ::fsync(dfd);
-      ::close(dfd);
-    }
+    KW_TRY_STATUS(create_head(head_, head, *current.key));
   } else {
     std::string_view text = *head_text;
     if (text.empty() || text.back() != '\n') return broken("the head file " + head_ + " is damaged");
