@@ -127,14 +127,17 @@ KEYWARD_PASSPHRASE='correct horse battery' expect_exit 0 kw get dev/api/A
 expect_eq "$OUT" "alpha"
 expect_contains "$ERR" "the agent did not answer"
 # ... and killed while a client waits on it: the client falls back too.
+# The stopped agent accepts nothing: a client's connection waits in its accept queue (the
+# listening socket's Recv-Q in ss). The timed-out client above may have left its own connection
+# there, so count from what is queued now, and kill only once the new client's is there too.
+queued_before=$(ss -xlnH src "$SOCK" | awk '{print $3}')
+queued_before=${queued_before:-0}
 KEYWARD_AGENT_TIMEOUT_MS=20000 KEYWARD_PASSPHRASE='correct horse battery' \
   setsid -w "$KEYWARD_BIN" get dev/api/A >"$TMP/bg.out" 2>"$TMP/bg.err" &
 BGC=$!
-# The stopped agent accepts nothing: the client's connection waits in its accept queue (the
-# listening socket's Recv-Q in ss). Kill only once it is there.
 queued=0
 for _ in $(seq 1 400); do
-  [[ $(ss -xlnH src "$SOCK" | awk '{print $3}') -ge 1 ]] && { queued=1; break; }
+  [[ $(ss -xlnH src "$SOCK" | awk '{print $3}') -gt $queued_before ]] && { queued=1; break; }
   sleep 0.05
 done
 [[ $queued == 1 ]] || fail "the client never connected to the stopped agent"
