@@ -9,6 +9,9 @@
 #       One short run (what ctest's "fuzz run: <target>" does in CI's asan build): fuzzes from a
 #       private copy of SEED_DIR (the checked-in corpus is never written), writes the summary line
 #       to STATS_DIR/<target>.txt, and fails on any finding or when nothing was executed.
+#       The seed is fixed (KEYWARD_FUZZ_SEED, default 1) so a red CI run is reproducible and a
+#       green one does not depend on luck; KEYWARD_FUZZ_SEED=random picks a new one. Long runs
+#       (above) always use a random seed: that is where new findings come from.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,12 +21,13 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1}
 
 # run_one BINARY SECONDS CORPUS_DIR ARTIFACT_DIR -> summary line on stdout; status 1 on a finding.
 run_one() {
-  local bin=$1 seconds=$2 corpus=$3 artifacts=$4 t result status=0
+  local bin=$1 seconds=$2 corpus=$3 artifacts=$4 t result status=0 seed_arg=()
+  [[ -n ${FUZZ_SEED:-} ]] && seed_arg=(-seed="$FUZZ_SEED")
   t=$(basename "$bin")
   mkdir -p "$corpus" "$artifacts"
   local log=$artifacts/run.log
   if "$bin" -max_total_time="$seconds" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 \
-      -artifact_prefix="$artifacts/" "$corpus" >"$log" 2>&1; then
+      "${seed_arg[@]}" -artifact_prefix="$artifacts/" "$corpus" >"$log" 2>&1; then
     result=ok
   else
     result=FAILED; status=1
@@ -41,6 +45,8 @@ run_one() {
 if [[ ${1:-} == --one ]]; then
   [[ $# == 5 ]] || { echo "usage: $0 --one BINARY SECONDS SEED_DIR STATS_DIR" >&2; exit 2; }
   bin=$2 seconds=$3 seeds=$4 stats=$5
+  FUZZ_SEED=${KEYWARD_FUZZ_SEED:-1}
+  [[ $FUZZ_SEED == random ]] && FUZZ_SEED=
   t=$(basename "$bin")
   mkdir -p "$stats"
   work=$(mktemp -d "${TMPDIR:-/tmp}/kwfuzz.$t.XXXXXX")
