@@ -236,7 +236,7 @@ TEST_CASE("agent: high records come back sealed, never opened, the gate is requi
   gr.coordinates = {"prod/api/HIGH"};
   {
     // prod is a high environment: the normal record there needs the grant as well (core policy).
-    auto partial = gate::pass(gr, hv->header(), hv->slots(), f.dir.path + "/gate");
+    auto partial = gate::pass(gr, hv->header(), hv->slots(), f.dir.path + "/gate-partial");
     REQUIRE(partial);
     auto refused = hv->set(items, &*partial);
     REQUIRE_FALSE(refused);
