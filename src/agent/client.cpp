@@ -4,11 +4,14 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 
+#include "agent/server.h"
 #include "agent/socket.h"
+#include "core/random.h"
 
 namespace keyward::agent {
 
@@ -46,14 +49,35 @@ Result<Fd> connect_agent(const std::string& path, int timeout_ms) {
   return fd;
 }
 
-Result<Response> call(const std::string& path, const Request& req, int timeout_ms) {
+Result<Response> call(const std::string& path, const Request& req_in, int timeout_ms,
+                      bool* delivered) {
+  if (delivered != nullptr) *delivered = false;
+  const std::uint64_t start = now_ms();
+  const std::uint64_t deadline = start + static_cast<std::uint64_t>(timeout_ms);
   KW_TRY(auto fd, connect_agent(path, timeout_ms));
-  Bytes cbor = encode_request(req);
-  KW_TRY_STATUS(write_frame(fd.get(), cbor, req.secret));
-  auto frame = read_frame(fd.get());
+  std::uint64_t id = req_in.id;
+  while (id == 0) {
+    Bytes r = random_bytes(8);
+    for (auto b : r) id = (id << 8) | b;
+  }
+  // The agent must have started applying before its deadline, which leaves this call a margin
+  // to read the answer; the agent checks it right before it changes anything.
+  std::uint64_t margin = std::min<std::uint64_t>(static_cast<std::uint64_t>(timeout_ms) / 4, 5000);
+  std::uint64_t req_deadline = req_in.deadline_ms;
+  if (req_deadline == 0 && req_in.op != Op::status && req_in.op != Op::stop) {
+    req_deadline = deadline - margin;
+  }
+  Bytes cbor = encode_request(req_in, id, req_deadline);
+  KW_TRY_STATUS(write_frame(fd.get(), cbor, req_in.secret));
+  if (delivered != nullptr) *delivered = true;
+  auto frame = read_frame_until(fd.get(), deadline);
   if (!frame) return fail(Errc::unavailable, frame.error().message);
   auto resp = decode_response(frame->cbor, std::move(frame->secret));
   if (!resp) return fail(Errc::unavailable, "the agent sent a malformed answer (" + resp.error().message + ")");
+  // An answer to a request the agent could not even decode carries no id.
+  if (resp->id != id && !(resp->id == 0 && !resp->ok && !resp->locked)) {
+    return fail(Errc::unavailable, "the agent answered another request");
+  }
   return resp;
 }
 

@@ -1,8 +1,12 @@
 #include "agent/proto.h"
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 #include <cerrno>
 #include <cstring>
@@ -155,7 +159,9 @@ Response locked_response() {
 
 // ---------------------------------------------------------------- requests
 
-Bytes encode_request(const Request& r) {
+Bytes encode_request(const Request& r) { return encode_request(r, r.id, r.deadline_ms); }
+
+Bytes encode_request(const Request& r, std::uint64_t id, std::uint64_t deadline_ms) {
   cbor::Map m;
   m.emplace_back(text("v"), Value::uint(kProtocolVersion));
   m.emplace_back(text("op"), text(op_name(r.op)));
@@ -164,6 +170,9 @@ Bytes encode_request(const Request& r) {
   if (!r.env.empty()) m.emplace_back(text("env"), text(r.env));
   if (!r.component.empty()) m.emplace_back(text("comp"), text(r.component));
   if (r.all) m.emplace_back(text("all"), Value::boolean(true));
+  if (id != 0) m.emplace_back(text("id"), Value::uint(id));
+  if (deadline_ms != 0) m.emplace_back(text("dl"), Value::uint(deadline_ms));
+  if (r.exporting) m.emplace_back(text("exp"), Value::boolean(true));
   if (r.op == Op::set) {
     cbor::Array items;
     for (const auto& i : r.items) {
@@ -172,6 +181,7 @@ Bytes encode_request(const Request& r) {
       im.emplace_back(text("t"), Value::uint(static_cast<std::uint8_t>(i.tier)));
       im.emplace_back(text("k"), Value::uint(static_cast<std::uint8_t>(i.kind)));
       im.emplace_back(text("n"), Value::uint(i.len));
+      if (i.default_tier) im.emplace_back(text("dt"), Value::boolean(true));
       items.push_back(map_of(std::move(im)));
     }
     m.emplace_back(text("items"), Value::array(std::move(items)));
@@ -209,6 +219,9 @@ Result<Request> decode_request(ByteView data, SecretBytes secret) {
       {"env", want_text(r.env, "env")},
       {"comp", want_text(r.component, "comp")},
       {"all", want_true(r.all, "all")},
+      {"id", want_uint(r.id, "id", UINT64_MAX)},
+      {"dl", want_uint(r.deadline_ms, "dl", UINT64_MAX)},
+      {"exp", want_true(r.exporting, "exp")},
       {"items",
        [&](const Value& x) -> Status {
          has_items = true;
@@ -216,13 +229,17 @@ Result<Request> decode_request(ByteView data, SecretBytes secret) {
          for (const auto& iv : x.as_array()) {
            ItemWire item;
            std::uint64_t tier = 0, kind = 0, len = 0;
-           if (!iv.is_map() || iv.as_map().size() != 4) return bad("an item has exactly c, t, k, n");
+           if (!iv.is_map() || iv.as_map().size() < 4 || iv.as_map().size() > 5) {
+             return bad("an item has exactly c, t, k, n (and dt)");
+           }
            KW_TRY_STATUS(walk(iv, Handlers{
                {"c", want_text(item.coordinate, "c")},
                {"t", want_uint(tier, "t", 1)},
                {"k", want_uint(kind, "k", 1)},
                {"n", want_uint(len, "n", vault::kMaxValueSize)},
+               {"dt", want_true(item.default_tier, "dt")},
            }, "item"));
+           if (iv.as_map().size() == 5 && !item.default_tier) return bad("an item has c, t, k, n, dt");
            KW_TRY_STATUS(vault::parse_coordinate(item.coordinate));
            item.tier = static_cast<vault::Tier>(tier);
            item.kind = static_cast<vault::Kind>(kind);
@@ -304,6 +321,7 @@ Result<Request> decode_request(ByteView data, SecretBytes secret) {
     return bad("bad component");
   }
   if (r.all && r.op != Op::lock) return bad("'all' only applies to lock");
+  if (r.exporting && r.op != Op::env) return bad("'exp' only applies to env");
   if ((r.op == Op::set) != has_items) return bad("items given or missing");
   if (r.op == Op::set && r.items.empty()) return bad("set needs at least one item");
   if ((r.op == Op::presence) != r.gate.has_value()) return bad("gate given or missing");
@@ -321,12 +339,14 @@ Bytes encode_response(const Response& r) {
   cbor::Map m;
   m.emplace_back(text("v"), Value::uint(kProtocolVersion));
   m.emplace_back(text("ok"), Value::boolean(r.ok));
+  if (r.id != 0) m.emplace_back(text("id"), Value::uint(r.id));
   if (!r.ok) {
     if (r.locked) {
       m.emplace_back(text("locked"), Value::boolean(true));
     } else {
       m.emplace_back(text("code"), Value::uint(static_cast<std::uint64_t>(r.code)));
       m.emplace_back(text("msg"), text(r.message));
+      if (r.needs_grant) m.emplace_back(text("grant"), Value::boolean(true));
     }
     return cbor::encode(map_of(std::move(m)));
   }
@@ -392,6 +412,8 @@ Result<Response> decode_response(ByteView data, SecretBytes secret) {
          return ok();
        }},
       {"locked", want_true(r.locked, "locked")},
+      {"grant", want_true(r.needs_grant, "grant")},
+      {"id", want_uint(r.id, "id", UINT64_MAX)},
       {"code", [&](const Value& x) { seen_code = true; return want_uint(code, "code", static_cast<std::uint64_t>(Errc::internal))(x); }},
       {"msg", [&](const Value& x) { seen_msg = true; return want_text(r.message, "msg")(x); }},
       {"recs",
@@ -497,10 +519,11 @@ Result<Response> decode_response(ByteView data, SecretBytes secret) {
   if (version != kProtocolVersion) return bad("unsupported version");
   if (!seen_ok) return bad("ok missing");
   if (r.ok) {
-    if (r.locked || seen_code || seen_msg) return bad("error fields in a success");
+    if (r.locked || seen_code || seen_msg || r.needs_grant) return bad("error fields in a success");
   } else {
     if (r.locked == (seen_code || seen_msg)) return bad("an error is either locked or code+msg");
     if (!r.locked && (!seen_code || !seen_msg || code == 0)) return bad("error without code");
+    if (r.locked && r.needs_grant) return bad("grant only in a code+msg error");
     if (!r.records.empty() || !r.metas.empty() || r.high || seen_status) {
       return bad("data in an error");
     }
@@ -608,6 +631,61 @@ Result<Frame> read_frame(int fd) {
     KW_TRY_STATUS(read_exact(fd, f.secret.data(), f.secret.size()));
   }
   return f;
+}
+
+Result<bool> FrameReader::read_some(int fd) {
+  for (;;) {
+    std::uint8_t* dst = nullptr;
+    std::size_t want = 0;
+    switch (part_) {
+      case 0: dst = head_ + got_; want = kFrameHeaderSize - got_; break;
+      case 1: dst = frame_.cbor.data() + got_; want = frame_.cbor.size() - got_; break;
+      case 2: dst = frame_.secret.data() + got_; want = frame_.secret.size() - got_; break;
+      default: return true;
+    }
+    if (want > 0) {
+      ssize_t r = ::recv(fd, dst, want, MSG_DONTWAIT);
+      if (r == 0) return fail(Errc::unavailable, "the agent connection closed early");
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return false;
+        return fail(Errc::unavailable, std::string("the agent connection broke: ") + std::strerror(errno));
+      }
+      got_ += static_cast<std::size_t>(r);
+      if (static_cast<std::size_t>(r) < want) continue;
+    }
+    // The current part is complete.
+    got_ = 0;
+    if (part_ == 0) {
+      KW_TRY(auto sizes, parse_frame_header(ByteView(head_, sizeof head_)));
+      frame_.cbor.resize(sizes.first);
+      if (sizes.second != 0) frame_.secret = SecretBytes(sizes.second);
+      part_ = 1;
+    } else if (part_ == 1) {
+      part_ = frame_.secret.empty() ? 3 : 2;
+    } else {
+      part_ = 3;
+    }
+  }
+}
+
+Result<Frame> read_frame_until(int fd, std::uint64_t deadline_ms) {
+  FrameReader reader;
+  for (;;) {
+    KW_TRY(bool done, reader.read_some(fd));
+    if (done) return reader.take();
+    struct timespec ts {};
+    ::clock_gettime(CLOCK_BOOTTIME, &ts);
+    std::uint64_t now = static_cast<std::uint64_t>(ts.tv_sec) * 1000 +
+                        static_cast<std::uint64_t>(ts.tv_nsec) / 1000000;
+    if (now >= deadline_ms) return fail(Errc::unavailable, "the agent did not answer in time");
+    struct pollfd p {fd, POLLIN, 0};
+    std::uint64_t wait = deadline_ms - now;
+    int n = ::poll(&p, 1, static_cast<int>(std::min<std::uint64_t>(wait, 60000)));
+    if (n < 0 && errno != EINTR) {
+      return fail(Errc::unavailable, std::string("poll: ") + std::strerror(errno));
+    }
+  }
 }
 
 }  // namespace keyward::agent

@@ -34,6 +34,7 @@ struct ItemWire {
   vault::Tier tier = vault::Tier::normal;
   vault::Kind kind = vault::Kind::value;
   std::size_t len = 0;
+  bool default_tier = false;  // no --tier given: the vault's policy decides (high envs -> high)
 };
 
 // `presence`: the outcome of the presence gate the client ran for high rows this agent served it
@@ -52,6 +53,12 @@ struct GateReport {
 
 struct Request {
   Op op = Op::status;
+  // Every request but status/stop carries a random id (echoed in the answer) and an absolute
+  // deadline on CLOCK_BOOTTIME (ms): the agent applies nothing whose deadline has passed, so a
+  // client that gave up can trust that its request will not be applied later.
+  std::uint64_t id = 0;
+  std::uint64_t deadline_ms = 0;
+  bool exporting = false;       // env: for `export` (high environments refuse it, in core)
   std::string vault;            // absolute vault path (every op but status, stop, lock --all)
   std::string coordinate;       // get, rm
   std::string env, component;   // env (component may be empty)
@@ -84,6 +91,9 @@ struct VaultStatus {
 struct Response {
   bool ok = true;
   bool locked = false;               // !ok: the agent does not hold this vault (fall back)
+  bool needs_grant = false;          // !ok && !locked: refused for want of a presence-gate grant
+                                     // (nothing applied); the client may unlock directly
+  std::uint64_t id = 0;              // the request's id
   Errc code = Errc::internal;        // !ok && !locked
   std::string message;               // !ok && !locked
   std::vector<RecordWire> records;   // get, env (sorted by coordinate)
@@ -98,6 +108,8 @@ Response error_response(const Error& e);
 Response locked_response();
 
 Bytes encode_request(const Request& r);
+// The same with the id and deadline given (the client fills them in per call).
+Bytes encode_request(const Request& r, std::uint64_t id, std::uint64_t deadline_ms);
 Result<Request> decode_request(ByteView cbor, SecretBytes secret);
 Bytes encode_response(const Response& r);
 Result<Response> decode_response(ByteView cbor, SecretBytes secret);
@@ -116,5 +128,22 @@ Bytes frame_header(std::size_t cbor_size, std::size_t secret_size);
 // (unavailable). A peer that closes early: unavailable.
 Status write_frame(int fd, ByteView cbor, ByteView secret);
 Result<Frame> read_frame(int fd);
+
+// Reads one frame piece by piece from a non-blocking read (MSG_DONTWAIT): read_some() takes
+// what has arrived and returns true once the frame is complete. Lets the agent wait for many
+// clients at once (a slow one holds up nobody) and a client bound its wait by a deadline.
+class FrameReader {
+ public:
+  Result<bool> read_some(int fd);
+  Frame take() { return std::move(frame_); }
+
+ private:
+  std::uint8_t head_[kFrameHeaderSize] = {};
+  std::size_t got_ = 0;  // bytes of the current part
+  int part_ = 0;         // 0 header, 1 cbor, 2 secret, 3 done
+  Frame frame_;
+};
+// read_frame with an absolute deadline on CLOCK_BOOTTIME (ms): unavailable when it passes.
+Result<Frame> read_frame_until(int fd, std::uint64_t deadline_ms);
 
 }  // namespace keyward::agent

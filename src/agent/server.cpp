@@ -32,9 +32,21 @@ void log(const std::string& line) { std::fprintf(stderr, "keyward-agent: %s\n", 
 constexpr std::uint64_t kPendingGateMs = 10 * 60 * 1000;
 constexpr std::size_t kMaxPendingGates = 64;
 
-// A vault error after which the agent's copy must go: the vault was re-keyed or swapped.
-bool drops_vault(Errc c) {
-  return c == Errc::unavailable || c == Errc::decrypt_failed || c == Errc::integrity;
+// A vault error after which the agent's copy must go: the vault was re-keyed, swapped,
+// replaced, rolled back or tampered with (core marks its view stale, or says so by the error
+// class). A busy vault (another writer holds the lock) is not one: the answer is "locked, try
+// again" and the vault stays unlocked.
+bool drops_vault(const vault::Vault& v, Errc c) {
+  return v.stale() || c == Errc::decrypt_failed || c == Errc::integrity;
+}
+
+// Refuses a request whose client has given up (its deadline has passed): nothing is applied.
+Status check_deadline(const Request& req) {
+  if (req.deadline_ms != 0 && now_ms() >= req.deadline_ms) {
+    return fail(Errc::unavailable, "the request reached the agent after its deadline; nothing "
+                                   "was applied");
+  }
+  return ok();
 }
 
 void add_records(Response& resp, std::vector<vault::Record>& records) {
@@ -212,6 +224,18 @@ Response Agent::vault_op(Request& req, Entry& e, std::uint64_t now) {
     if (ev.detail.size() > audit::kMaxDetail) ev.detail.resize(audit::kMaxDetail);
     return write(std::move(ev));
   };
+  auto record_detail = [&](const char* op, std::vector<audit::Item> items, std::string detail) -> Status {
+    audit::Event ev;
+    ev.op = op;
+    ev.outcome = audit::Outcome::ok;
+    for (auto& it : items) {
+      if (audit::valid_item_name(it.name)) ev.items.push_back(std::move(it));
+    }
+    if (peer_ > 0) ev.requester = audit::describe_process(peer_);
+    ev.detail = std::move(detail);
+    if (ev.detail.size() > audit::kMaxDetail) ev.detail.resize(audit::kMaxDetail);
+    return write(std::move(ev));
+  };
   auto item = [](const std::string& name, vault::Tier t) {
     return audit::Item{name, std::string(vault::tier_name(t))};
   };
@@ -230,8 +254,18 @@ Response Agent::vault_op(Request& req, Entry& e, std::uint64_t now) {
         (void)record("get", {audit::Item{req.coordinate, "unknown"}}, tl::unexpected(r.error()));
         return error_response(r.error());
       }
-      if (!r->records.empty()) {
-        if (auto a = record("get", {item(r->records[0].meta.coordinate, r->records[0].meta.tier)}, ok()); !a) {
+      {
+        // Recorded whether the value is released here or served sealed for the client's gate
+        // (whose outcome the client reports in turn, op presence).
+        std::vector<audit::Item> items;
+        for (const auto& rec : r->records) items.push_back(item(rec.meta.coordinate, rec.meta.tier));
+        for (const auto& sh : r->sealed_high) items.push_back(item(sh.meta.coordinate, vault::Tier::high));
+        auto a = r->sealed_high.empty()
+                     ? record("get", std::move(items), ok())
+                     : record_detail("get", std::move(items),
+                                     "served sealed by the agent: released only through the "
+                                     "client's presence gate");
+        if (!a) {
           return error_response(Error{a.error().code, "refused (nothing was released): the audit "
                                                       "log could not record this get: " + a.error().message});
         }
@@ -243,7 +277,8 @@ Response Agent::vault_op(Request& req, Entry& e, std::uint64_t now) {
       return resp;
     }
     case Op::env: {
-      auto r = v.read_env_packed(req.env, req.component);
+      auto r = v.read_env_packed(req.env, req.component,
+                                 req.exporting ? vault::ReadPurpose::exporting : vault::ReadPurpose::run);
       if (!r) {
         (void)record("read-env", {}, tl::unexpected(r.error()));
         return error_response(r.error());
@@ -251,7 +286,13 @@ Response Agent::vault_op(Request& req, Entry& e, std::uint64_t now) {
       {
         std::vector<audit::Item> items;
         for (const auto& p : r->records) items.push_back(item(p.meta.coordinate, p.meta.tier));
-        if (auto a = record("read-env", std::move(items), ok()); !a) {
+        for (const auto& sh : r->sealed_high) items.push_back(item(sh.meta.coordinate, vault::Tier::high));
+        auto a = r->sealed_high.empty()
+                     ? record("read-env", std::move(items), ok())
+                     : record_detail("read-env", std::move(items),
+                                     "served by the agent; the high rows sealed, released only "
+                                     "through the client's presence gate");
+        if (!a) {
           return error_response(Error{a.error().code, "refused (nothing was released): the audit "
                                                       "log could not record this read: " + a.error().message});
         }
@@ -324,14 +365,26 @@ Response Agent::vault_op(Request& req, Entry& e, std::uint64_t now) {
         s.coordinate = i.coordinate;
         s.tier = i.tier;
         s.kind = i.kind;
+        s.default_tier = i.default_tier;
         s.value = SecretBytes::copy_of(req.secret.view().subspan(off, i.len));
         off += i.len;
         items.push_back(std::move(s));
       }
       req.secret.clear();
+      // What the policy (core) wants a grant for: the agent holds no high key and runs no gate,
+      // so it refuses and the client unlocks directly and passes the gate there.
+      auto need = v.grant_needed(items);
+      if (!need) return error_response(need.error());
+      if (!need->empty()) {
+        Response resp = error_response(Error{Errc::policy, need->front() + " needs the presence gate; "
+                                                           "nothing was applied"});
+        resp.needs_grant = true;
+        return resp;
+      }
+      if (auto d = check_deadline(req); !d) return error_response(d.error());
+      auto r = v.set(items);
       std::vector<audit::Item> names;
       for (const auto& i : items) names.push_back(item(i.coordinate, i.tier));
-      auto r = v.set(items);
       auto a = record("set", std::move(names), r);
       if (!r) return error_response(r.error());
       if (!a) return error_response(Error{a.error().code, "the change was made but could not be "
@@ -339,6 +392,18 @@ Response Agent::vault_op(Request& req, Entry& e, std::uint64_t now) {
       return Response{};
     }
     case Op::rm: {
+      auto need = v.grant_needed_remove(req.coordinate);
+      if (!need) {
+        (void)record("rm", {audit::Item{req.coordinate, "unknown"}}, tl::unexpected(need.error()));
+        return error_response(need.error());
+      }
+      if (!need->empty()) {
+        Response resp = error_response(Error{Errc::policy, need->front() + " needs the presence gate; "
+                                                           "nothing was applied"});
+        resp.needs_grant = true;
+        return resp;
+      }
+      if (auto d = check_deadline(req); !d) return error_response(d.error());
       auto r = v.remove(req.coordinate);
       auto a = record("rm", {audit::Item{req.coordinate, "unknown"}}, r);
       if (!r) return error_response(r.error());
@@ -374,11 +439,21 @@ Response Agent::handle(Request& req, std::uint64_t now) {
   }
   auto it = vaults_.find(vault::absolute_vault_path(req.vault));
   if (it == vaults_.end()) return locked_response();
+  if (auto d = check_deadline(req); !d) return error_response(d.error());
+  // The vault's lock wait ends with the request's deadline: a request whose client gave up is
+  // never applied later (it fails "locked, try again" before the client stops waiting).
+  vault::Vault& held = it->second.vault;
+  if (req.deadline_ms != 0) {
+    const std::uint64_t t = now_ms();
+    std::uint64_t left = req.deadline_ms > t ? req.deadline_ms - t : 0;
+    held.set_lock_wait(static_cast<int>(std::min<std::uint64_t>(left, static_cast<std::uint64_t>(vault::lock_timeout_ms()))));
+  }
   Response resp = vault_op(req, it->second, now);
-  if (!resp.ok && drops_vault(resp.code)) {
+  held.set_lock_wait(-1);
+  if (!resp.ok && drops_vault(it->second.vault, resp.code)) {
     (void)it->second.vault.settle_audit();  // the failure's entry, before the vault goes
     vaults_.erase(it);
-    // Re-keyed meanwhile (or the file is busy): the client unlocks directly.
+    // Re-keyed meanwhile: the client unlocks directly.
     if (resp.code == Errc::unavailable) return locked_response();
     return resp;
   }
@@ -434,26 +509,50 @@ Status serve(const AgentOptions& opts) {
 
   Agent agent(opts);
   const unsigned me = ::geteuid();
-  // Accepted connections wait here until their request has arrived, so a client that connects
-  // and sends nothing (stalled, or hostile) holds up nobody: it is dropped at its deadline while
-  // the others are served. A request is read only once its first bytes are there.
-  struct Pending {
-    Fd conn;
-    pid_t pid;
-    std::uint64_t deadline;
+  // Every connection lives in one poll set, non-blocking, from accept to the last byte of its
+  // answer: a request is read piece by piece as its bytes arrive and the answer written as the
+  // client takes it. Each connection has an absolute deadline (request in, answer out); one
+  // that does not make it is closed without a word. So a slow, stalled or hostile client (one
+  // byte every few seconds, or none, or not reading its answer) holds up nobody else.
+  struct Conn {
+    Fd fd;
+    pid_t pid = 0;
+    std::uint64_t deadline = 0;
+    FrameReader reader;
+    bool writing = false;
+    Bytes out;           // frame header + CBOR
+    SecretBytes secret;  // the answer's secret part
+    std::size_t sent = 0;
   };
-  std::vector<Pending> pending;
-  constexpr std::uint64_t kRequestWaitMs = 5000;
-  constexpr std::size_t kMaxPending = 64;
+  std::vector<Conn> conns;
+  constexpr std::uint64_t kRequestWaitMs = 5000;  // from accept to a complete request
+  constexpr std::uint64_t kAnswerWaitMs = 5000;   // from the answer to its last byte taken
+  constexpr std::size_t kMaxConns = 64;
+  // Sends what the socket takes; true when the whole answer is out (or the peer is gone).
+  auto flush = [](Conn& c) -> bool {
+    for (;;) {
+      const std::size_t total = c.out.size() + c.secret.size();
+      if (c.sent >= total) return true;
+      const std::uint8_t* p = c.sent < c.out.size() ? c.out.data() + c.sent
+                                                    : c.secret.data() + (c.sent - c.out.size());
+      std::size_t n = c.sent < c.out.size() ? c.out.size() - c.sent : total - c.sent;
+      ssize_t w = ::send(c.fd.get(), p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return false;
+        return true;  // broken: nothing more to do for it
+      }
+      c.sent += static_cast<std::size_t>(w);
+    }
+  };
   while (!agent.stop_requested() && g_stop_signal == 0) {
     std::uint64_t now = now_ms();
     agent.expire(now);
-    // Connections whose request did not come in time are closed without a word.
-    pending.erase(std::remove_if(pending.begin(), pending.end(),
-                                 [&](const Pending& c) { return c.deadline <= now; }),
-                  pending.end());
+    conns.erase(std::remove_if(conns.begin(), conns.end(),
+                               [&](const Conn& c) { return c.deadline <= now; }),
+                conns.end());
     std::uint64_t next = agent.next_expiry();
-    for (const auto& c : pending) next = next == 0 ? c.deadline : std::min(next, c.deadline);
+    for (const auto& c : conns) next = next == 0 ? c.deadline : std::min(next, c.deadline);
     struct timespec ts {}, *timeout = nullptr;
     if (next != 0) {
       std::uint64_t wait = next > now ? next - now : 0;
@@ -463,19 +562,55 @@ Status serve(const AgentOptions& opts) {
     }
     std::vector<struct pollfd> fds;
     fds.push_back({listener.get(), POLLIN, 0});
-    for (const auto& c : pending) fds.push_back({c.conn.get(), POLLIN, 0});
+    for (const auto& c : conns) {
+      fds.push_back({c.fd.get(), static_cast<short>(c.writing ? POLLOUT : POLLIN), 0});
+    }
     int n = ::ppoll(fds.data(), fds.size(), timeout, &wait_mask);
     if (n <= 0) continue;  // timeout (expiry runs at the top), or a signal
 
-    // Requests that have arrived, oldest connection first; then the new connections.
-    std::vector<Pending> ready;
-    for (std::size_t i = pending.size(); i-- > 0;) {
+    std::vector<bool> done(conns.size(), false);
+    for (std::size_t i = 0; i < conns.size(); ++i) {
       if (fds[i + 1].revents == 0) continue;
-      ready.insert(ready.begin(), std::move(pending[i]));
-      pending.erase(pending.begin() + static_cast<std::ptrdiff_t>(i));
+      Conn& c = conns[i];
+      if (c.writing) {
+        done[i] = flush(c);
+        continue;
+      }
+      auto complete = c.reader.read_some(c.fd.get());
+      if (!complete) {
+        done[i] = true;  // closed early, broken or malformed framing: dropped without a word
+        continue;
+      }
+      if (!*complete) continue;
+      Frame frame = c.reader.take();
+      agent.set_peer(c.pid);
+      Response resp;
+      auto req = decode_request(frame.cbor, std::move(frame.secret));
+      if (!req) {
+        resp = error_response(req.error());
+      } else {
+        resp = agent.handle(*req, now_ms());
+        resp.id = req->id;
+      }
+      c.out = encode_response(resp);
+      if (c.out.size() > kMaxCborSize || resp.secret.size() > kMaxSecretSize) {
+        resp = error_response(Error{Errc::invalid_argument, "the answer is too large"});
+        c.out = encode_response(resp);
+      }
+      Bytes head = frame_header(c.out.size(), resp.secret.size());
+      c.out.insert(c.out.begin(), head.begin(), head.end());
+      c.secret = std::move(resp.secret);
+      c.writing = true;
+      c.deadline = now_ms() + kAnswerWaitMs;
+      done[i] = flush(c);
+      // The entries are in the log file (written before the answer); now make them durable.
+      agent.settle();
+    }
+    for (std::size_t i = conns.size(); i-- > 0;) {
+      if (done[i]) conns.erase(conns.begin() + static_cast<std::ptrdiff_t>(i));
     }
     if ((fds[0].revents & POLLIN) != 0) {
-      Fd conn(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+      Fd conn(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
       if (conn) {
         auto uid = peer_uid(conn.get());
         if (!uid || *uid != me) {
@@ -483,31 +618,14 @@ Status serve(const AgentOptions& opts) {
               ": this agent serves uid " + std::to_string(me) + " only");
           conn = Fd();  // closed without a word
         } else {
-          if (pending.size() >= kMaxPending) pending.erase(pending.begin());  // the oldest waiter
-          pid_t pid = peer_pid(conn.get());
-          pending.push_back(Pending{std::move(conn), pid, now_ms() + kRequestWaitMs});
+          if (conns.size() >= kMaxConns) conns.erase(conns.begin());  // the oldest waiter
+          Conn c;
+          c.fd = std::move(conn);
+          c.pid = peer_pid(c.fd.get());
+          c.deadline = now_ms() + kRequestWaitMs;
+          conns.push_back(std::move(c));
         }
       }
-    }
-    for (auto& c : ready) {
-      agent.set_peer(c.pid);
-      // The request has started to arrive: the rest of it must follow within the timeout.
-      set_timeouts(c.conn.get(), 5000);
-      auto frame = read_frame(c.conn.get());
-      if (!frame) continue;
-      Response resp;
-      auto req = decode_request(frame->cbor, std::move(frame->secret));
-      if (!req) {
-        resp = error_response(req.error());
-      } else {
-        resp = agent.handle(*req, now_ms());
-      }
-      Bytes out = encode_response(resp);
-      (void)write_frame(c.conn.get(), out, resp.secret);
-      c.conn = Fd();
-      resp.secret.clear();
-      // The entries are in the log file (written before the answer); now make them durable.
-      agent.settle();
     }
   }
   agent.wipe_all();

@@ -35,17 +35,19 @@ std::uint64_t env_duration(const char* name, std::uint64_t dflt) {
   return d ? *d : dflt;
 }
 
-// Environment for the agent: ours minus every KEYWARD_* credential variable (passphrase,
-// identity, recovery code, PINs), so the agent never holds one.
+// Environment for the agent: ours minus every credential variable (core policy: passphrases,
+// identities, recovery codes, PINs, SEALED_ENV_*) and every other KEYWARD_* setting but the
+// agent's own and the lock timeout, so the agent never holds a credential.
 std::vector<char*> agent_environment() {
   std::vector<char*> out;
-  for (char** e = environ; *e != nullptr; ++e) {
-    std::string_view kv(*e);
+  for (char* e : vault::policy::child_environment(environ)) {
+    if (e == nullptr) break;
+    std::string_view kv(e);
     if (kv.rfind("KEYWARD_", 0) == 0 && kv.rfind("KEYWARD_AGENT_", 0) != 0 &&
         kv.rfind("KEYWARD_LOCK_TIMEOUT_MS=", 0) != 0) {
       continue;
     }
-    out.push_back(*e);
+    out.push_back(e);
   }
   out.push_back(nullptr);
   return out;
@@ -106,8 +108,19 @@ Result<std::optional<agent::Response>> ask_agent(const Context& ctx, const Unloc
     info(ctx, "keyward: not using the agent: " + sock.error().message);
     return std::nullopt;
   }
-  auto resp = agent::call(*sock, req, agent::client_timeout_ms());
+  bool delivered = false;
+  auto resp = agent::call(*sock, req, agent::client_timeout_ms(), &delivered);
+  const bool changes = req.op == agent::Op::set || req.op == agent::Op::rm;
   if (!resp) {
+    if (changes && delivered) {
+      // The agent has the request and may still apply it (it applies nothing after the
+      // request's deadline, but it may have started before). Doing the change directly now
+      // could be overtaken by it: say so instead (issue: an abandoned request applied later).
+      return fail(Errc::unavailable,
+                  "the agent did not answer in time (" + resp.error().message +
+                      "); the change may or may not have been applied: check with `keyward get` "
+                      "or `keyward list` before trying again");
+    }
     if (resp.error().code != Errc::not_found) {
       info(ctx, "keyward: the agent did not answer (" + resp.error().message +
                     "); unlocking directly");
@@ -116,6 +129,8 @@ Result<std::optional<agent::Response>> ask_agent(const Context& ctx, const Unloc
   }
   if (!resp->ok) {
     if (resp->locked) return std::nullopt;
+    // Nothing was applied; the presence gate runs on the direct path.
+    if (resp->needs_grant) return std::nullopt;
     return tl::unexpected(Error{resp->code, resp->message});
   }
   return std::optional<agent::Response>(std::move(*resp));
@@ -202,7 +217,8 @@ void hand_to_agent(const Context& ctx, const vault::Vault& v) {
 
 Result<std::vector<vault::Record>> open_sealed_high(const Context& ctx, const std::string& vault_path_abs,
                                                     const std::string& purpose,
-                                                    const agent::HighWire& high) {
+                                                    const agent::HighWire& high,
+                                                    const std::vector<std::string>& also) {
   KW_TRY(auto header, vault::parse_header(high.header));
   std::vector<vault::Slot> slots;
   for (const auto& row : high.slots) {
@@ -212,7 +228,8 @@ Result<std::vector<vault::Record>> open_sealed_high(const Context& ctx, const st
   }
   std::vector<std::string> coords;
   for (const auto& r : high.rows) coords.push_back(r.meta.coordinate);
-  auto grant = presence_gate(ctx, vault_path_abs, purpose, coords, gate::Level::touch, header, slots);
+  auto grant = presence_gate(ctx, vault_path_abs, purpose, coords, gate::Level::touch, header, slots,
+                             0, also);
   // The outcome is recorded by the agent (it holds the audit key); a pass that cannot be
   // recorded releases nothing, as on the direct path (vault_gate).
   agent::GateReport report;

@@ -36,9 +36,11 @@ Result<std::uint64_t> start_agent(const std::string& socket, std::uint64_t idle_
 
 // High records the agent returned sealed: one presence gate for the whole displayed list, then
 // each row opened here with the released high key (which never reaches the agent).
+// `also`: the normal records the command receives too, listed in the prompt.
 Result<std::vector<vault::Record>> open_sealed_high(const Context& ctx, const std::string& vault,
                                                     const std::string& purpose,
-                                                    const agent::HighWire& high);
+                                                    const agent::HighWire& high,
+                                                    const std::vector<std::string>& also = {});
 
 // A record of an agent response: coordinate and a view of its value in the response's secret.
 struct ValueView {

@@ -1,5 +1,6 @@
 // `keyward export --env E [--component C]`: print an environment as a .env document on stdout.
-// Refuses prod (production secrets never leave the vault in plaintext files). High secrets of
+// Refuses the vault's high environments (default prod and production: their secrets never
+// leave the vault in plaintext files; core policy). High secrets of
 // other environments are released by one pass of the presence gate showing their list.
 // The same KEY in two components is refused; choose one with --component.
 #include <cstdio>
@@ -28,10 +29,6 @@ Status run_export(const Context& ctx, const ExportOptions& o) {
     return fail(Errc::invalid_argument, "--env must be an environment name like dev");
   }
   KW_TRY_STATUS(refuse_reserved_env(o.env));
-  if (o.env == "prod") {
-    return fail(Errc::policy, "refusing to export prod: production secrets are never written "
-                              "to plaintext files; use `keyward run --env prod -- CMD`");
-  }
   std::vector<DotenvEntry> entries;
   std::set<std::string> keys;
   auto add = [&](const vault::RecordMeta& meta, SecretBytes value) -> Status {
@@ -47,6 +44,7 @@ Status run_export(const Context& ctx, const ExportOptions& o) {
   req.op = agent::Op::env;
   req.env = o.env;
   req.component = o.component;
+  req.exporting = true;  // high environments refuse (core policy, in the agent too)
   KW_TRY(auto answer, ask_agent(ctx, o.unlock, req));
   if (answer) {
     for (const auto& vv : record_views(*answer)) {
@@ -59,8 +57,11 @@ Status run_export(const Context& ctx, const ExportOptions& o) {
     }
   } else {
     KW_TRY(auto v, open_vault(ctx, o.unlock));
+    // A high environment is refused before any gate (the read below refuses it as well).
+    if (auto m = v.may_export(o.env); !m) return audited(v, "export", m);
     KW_TRY(auto grant, high_grant(ctx, v, "export", o.env, o.component));
-    KW_TRY(auto records, v.read_env(o.env, o.component, grant ? &*grant : nullptr));
+    KW_TRY(auto records, v.read_env(o.env, o.component, grant ? &*grant : nullptr,
+                                    vault::ReadPurpose::exporting));
     auto items = audit_items(records);
     for (auto& r : records) KW_TRY_STATUS(add(r.meta, std::move(r.value)));
     KW_TRY(auto text, dotenv_write(entries));
@@ -80,7 +81,7 @@ Status write_out(const SecretBytes& text) {
 
 void add_export_command(CLI::App& app, Context& ctx) {
   static ExportOptions o;
-  auto* cmd = app.add_subcommand("export", "Print an environment as .env (refuses prod)");
+  auto* cmd = app.add_subcommand("export", "Print an environment as .env (refuses high environments such as prod)");
   cmd->add_option("--env", o.env, "Environment, e.g. dev")->required();
   cmd->add_option("--component", o.component, "Only this component");
   add_unlock_options(cmd, o.unlock);

@@ -44,7 +44,7 @@ Status run_import(const Context& ctx, const ImportOptions& o) {
   if (!vault::valid_env_name(o.component)) {
     return fail(Errc::invalid_argument, "--component must be a component name like api");
   }
-  vault::Tier tier = o.env == "prod" ? vault::Tier::high : vault::Tier::normal;
+  vault::Tier tier = vault::Tier::normal;  // no --tier: the vault's policy decides (below)
   if (o.tier == "normal") tier = vault::Tier::normal;
   else if (o.tier == "high") tier = vault::Tier::high;
   else if (!o.tier.empty()) return fail(Errc::invalid_argument, "--tier is normal or high");
@@ -61,18 +61,25 @@ Status run_import(const Context& ctx, const ImportOptions& o) {
     items.push_back(std::move(item));
   }
   KW_TRY(auto v, open_vault(ctx, o.unlock));
+  KW_TRY(bool high_env, v.is_high_env(o.env));
+  if (o.tier.empty() && high_env) {
+    tier = vault::Tier::high;
+    for (auto& i : items) i.tier = tier;
+  }
   if (tier == vault::Tier::high && !v.has_presence_slot()) {
     return fail(Errc::policy, "importing into " + o.env + " makes high secrets" +
-                                  (o.env == "prod" ? " (prod is high by default)" : "") +
+                                  (o.tier.empty() ? " (" + o.env + " is a high environment)" : "") +
                                   ", which need a presence-capable slot: enrol one with "
                                   "`keyward slot add piv` or `keyward slot add fido2`");
   }
+  // The policy (core) says which entries need the presence gate (high ones, those replacing a
+  // high record, any in a high environment) and refuses loader variables there: one gate pass
+  // for the whole list.
+  auto need = v.grant_needed(items);
+  if (!need) return audited(v, "import", Status(tl::unexpected(need.error())), audit_items(items));
   std::optional<gate::Grant> grant;
-  if (tier == vault::Tier::high && !items.empty() && !v.high_unlocked()) {
-    // Sealing high secrets needs the high key: one pass of the presence gate for the whole list.
-    std::vector<std::string> coords;
-    for (const auto& i : items) coords.push_back(i.coordinate);
-    KW_TRY(grant, vault_gate(ctx, v, "import", coords, gate::Level::touch));
+  if (!need->empty()) {
+    KW_TRY(grant, vault_gate(ctx, v, "import", *need, gate::Level::touch));
   }
   KW_TRY_STATUS(audited(v, "import", v.set(items, grant ? &*grant : nullptr), audit_items(items)));
   info(ctx, "Imported " + std::to_string(items.size()) + " secret(s) into " + o.env + "/" +

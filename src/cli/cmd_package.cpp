@@ -62,6 +62,13 @@ Status run_package(const Context& ctx, const PackageOptions& o) {
   if (recipients.all.empty()) return fail(Errc::invalid_argument, "--recipient is required");
 
   KW_TRY(auto v, open_vault(ctx, o.unlock));
+  // The vault's own high environments (core policy) are never packaged either.
+  KW_TRY(bool high_env, v.is_high_env(o.env));
+  if (high_env) {
+    return fail(Errc::policy, "'" + o.env + "' is a high environment of this vault: its secrets "
+                              "are never packaged. Share dev or staging; production access goes "
+                              "through your deployment pipeline");
+  }
   KW_TRY(auto index, v.list());
   std::set<std::string> wanted(o.components.begin(), o.components.end());
   std::vector<std::string> high_coords;

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -29,8 +30,24 @@ struct RunOptions {
   std::string env;
   std::string component;
   std::vector<std::string> command;
+  std::vector<std::string> allow_vars;  // loader variables the user lets through by name
   UnlockOptions unlock;
 };
+
+// A record whose KEY changes how the command loads code (core policy) is not passed unless the
+// user named it with --allow-var: a same-user process that can write a normal record must not
+// be able to run code inside the command (and read the high secrets it receives).
+bool withheld(const RunOptions& o, std::string_view key) {
+  if (!vault::policy::is_loader_variable(key)) return false;
+  return std::find(o.allow_vars.begin(), o.allow_vars.end(), key) == o.allow_vars.end();
+}
+
+void say_withheld(std::string_view coordinate, std::string_view key) {
+  std::fprintf(stderr, "keyward: not passing %.*s (%.*s): it changes how programs load code; "
+                       "`keyward run --allow-var %.*s` passes it\n",
+               static_cast<int>(key.size()), key.data(), static_cast<int>(coordinate.size()),
+               coordinate.data(), static_cast<int>(key.size()), key.data());
+}
 
 // All "KEY=value\0" strings in one locked buffer, with pointers for execvpe.
 struct SecretEnv {
@@ -76,12 +93,14 @@ Result<SecretEnv> build_env(const std::vector<EnvValue>& records) {
     pos += rec->value.size();
     out.block.data()[pos++] = '\0';
   }
-  // Inherited variables first, minus the ones the secrets replace.
-  for (char** e = environ; *e != nullptr; ++e) {
-    std::string_view kv(*e);
+  // Inherited variables first, minus the ones the secrets replace and minus keyward's own
+  // credentials (passphrase, PINs, recovery code, SEALED_ENV_*): they stay with keyward.
+  for (char* e : vault::policy::child_environment(environ)) {
+    if (e == nullptr) break;
+    std::string_view kv(e);
     auto eq = kv.find('=');
     if (eq != std::string_view::npos && by_key.count(std::string(kv.substr(0, eq))) != 0) continue;
-    out.envp.push_back(*e);
+    out.envp.push_back(e);
   }
   for (auto off : offsets) out.envp.push_back(reinterpret_cast<char*>(out.block.data() + off));
   out.envp.push_back(nullptr);
@@ -103,16 +122,57 @@ Result<int> run_command(const Context& ctx, const RunOptions& o) {
   req.op = agent::Op::env;
   req.env = o.env;
   req.component = o.component;
+  auto key_of = [](std::string_view coordinate) -> std::string_view {
+    return coordinate.substr(coordinate.rfind('/') + 1);
+  };
   KW_TRY(answer, ask_agent(ctx, o.unlock, req));
   if (answer) {
-    for (const auto& vv : record_views(*answer)) values.push_back(EnvValue{vv.meta->coordinate, vv.value});
+    std::vector<std::string> normal;
+    for (const auto& vv : record_views(*answer)) {
+      if (withheld(o, key_of(vv.meta->coordinate))) {
+        say_withheld(vv.meta->coordinate, key_of(vv.meta->coordinate));
+        continue;
+      }
+      values.push_back(EnvValue{vv.meta->coordinate, vv.value});
+      normal.push_back(vv.meta->coordinate);
+    }
     if (answer->high) {
-      KW_TRY(records, open_sealed_high(ctx, req.vault, "run", *answer->high));
+      std::erase_if(answer->high->rows, [&](const vault::SealedHigh& r) {
+        if (!withheld(o, key_of(r.meta.coordinate))) return false;
+        say_withheld(r.meta.coordinate, key_of(r.meta.coordinate));
+        return true;
+      });
+      if (!answer->high->rows.empty()) {
+        KW_TRY(records, open_sealed_high(ctx, req.vault, "run", *answer->high, normal));
+      }
     }
   } else {
     KW_TRY(auto v, open_vault(ctx, o.unlock));
-    KW_TRY(auto grant, high_grant(ctx, v, "run", o.env, o.component));
-    KW_TRY(records, audited(v, "run", v.read_env(o.env, o.component, grant ? &*grant : nullptr), {},
+    auto skip = [&](std::string_view key) { return withheld(o, key); };
+    KW_TRY(auto grant, high_grant(ctx, v, "run", o.env, o.component, skip));
+    // Withheld variables are dropped before anything is released or recorded: the audit entry
+    // lists exactly what the command receives.
+    auto split = v.read_env_split(o.env, o.component, grant ? &*grant : nullptr);
+    Result<std::vector<vault::Record>> released = [&]() -> Result<std::vector<vault::Record>> {
+      if (!split) return tl::unexpected(split.error());
+      std::erase_if(split->records, [&](const vault::Record& r) {
+        if (!withheld(o, key_of(r.meta.coordinate))) return false;
+        say_withheld(r.meta.coordinate, key_of(r.meta.coordinate));
+        return true;
+      });
+      std::erase_if(split->sealed_high, [&](const vault::SealedHigh& r) {
+        if (!withheld(o, key_of(r.meta.coordinate))) return false;
+        say_withheld(r.meta.coordinate, key_of(r.meta.coordinate));
+        return true;
+      });
+      if (!split->sealed_high.empty()) {
+        return fail(Errc::policy, split->sealed_high.front().meta.coordinate +
+                                      " is a high secret that was not released through the "
+                                      "presence gate for this command");
+      }
+      return std::move(split->records);
+    }();
+    KW_TRY(records, audited(v, "run", std::move(released), {},
                             grant ? "high secrets released through the presence gate by " + grant->device
                                   : std::string()));
   }
@@ -148,6 +208,11 @@ void add_run_command(CLI::App& app, Context& ctx) {
              "(keyward run --env dev -- CMD ARGS...)");
   cmd->add_option("--env", o.env, "Environment whose secrets to pass, e.g. dev")->required();
   cmd->add_option("--component", o.component, "Only this component's secrets");
+  cmd->add_option("--allow-var", o.allow_vars,
+                  "Pass this loader variable (LD_PRELOAD, BASH_ENV, NODE_OPTIONS, ...; see "
+                  "docs/policy.md) if the environment defines it; repeatable. Without it such "
+                  "variables are never passed")
+      ->allow_extra_args(false);
   cmd->add_option("command", o.command, "CMD ARGS... (after --)");
   add_unlock_options(cmd, o.unlock);
   cmd->callback([&ctx] {

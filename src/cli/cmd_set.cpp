@@ -32,11 +32,13 @@ Status run_set(const Context& ctx, const SetOptions& o) {
   KW_TRY_STATUS(refuse_reserved_env(coord.env));
   vault::SetItem item;
   item.coordinate = coord.str();
-  // prod/... is high by default; --tier normal is an explicit, visible downgrade.
-  item.tier = coord.env == "prod" ? vault::Tier::high : vault::Tier::normal;
+  // No --tier: the vault's policy decides (its high environments, default prod and production,
+  // are high); --tier normal there is an explicit, visible choice, still gated (core policy).
+  const bool explicit_tier = o.high || !o.tier.empty();
   if (o.high || o.tier == "high") item.tier = vault::Tier::high;
   else if (o.tier == "normal") item.tier = vault::Tier::normal;
   else if (!o.tier.empty()) return fail(Errc::invalid_argument, "--tier is normal or high");
+  item.default_tier = !explicit_tier;
   item.kind = o.cloud_ref ? vault::Kind::cloud_ref : vault::Kind::value;
 
   auto read_value = [&]() -> Status {
@@ -52,28 +54,37 @@ Status run_set(const Context& ctx, const SetOptions& o) {
     }
     return ok();
   };
-  auto stored = [&] {
-    info(ctx, "Stored " + coord.str() + " (" + std::string(vault::tier_name(item.tier)) + ")");
+  auto stored = [&](vault::Tier tier) {
+    info(ctx, "Stored " + coord.str() + " (" + std::string(vault::tier_name(tier)) + ")");
   };
-  // Normal records can be written through the agent; high ones need the high key, which only a
-  // direct unlock with a presence-capable slot (or the recovery code) gives.
+  // Through the agent when the user did not ask for a high record: the policy (core, in the
+  // agent) answers "needs the presence gate" for anything gated, and then the direct path runs
+  // the gate. High records need the high key, which the agent never holds.
   const bool via_agent = item.tier == vault::Tier::normal && agent_enabled(ctx) &&
                          !credential_given(o.unlock);
   if (via_agent) {
     KW_TRY_STATUS(read_value());
     agent::Request req;
     req.op = agent::Op::set;
-    req.items.push_back(agent::ItemWire{item.coordinate, item.tier, item.kind, item.value.size()});
+    agent::ItemWire w{item.coordinate, item.tier, item.kind, item.value.size()};
+    w.default_tier = item.default_tier;
+    req.items.push_back(std::move(w));
     req.secret = item.value.clone();
     KW_TRY(auto answer, ask_agent(ctx, o.unlock, req));
     if (answer) {
-      stored();
+      stored(vault::Tier::normal);  // the agent writes normal records only
       return ok();
     }
   }
   KW_TRY(auto v, open_vault(ctx, o.unlock));
+  if (item.default_tier) {
+    KW_TRY(bool high_env, v.is_high_env(coord.env));
+    item.tier = high_env ? vault::Tier::high : vault::Tier::normal;
+    item.default_tier = false;
+  }
   if (item.tier == vault::Tier::high && !v.has_presence_slot()) {
-    std::string why = o.high || o.tier == "high" ? "" : " (prod/ coordinates are high by default)";
+    std::string why = explicit_tier ? "" : " (" + coord.env + " is a high environment: its "
+                                           "records are high by default)";
     return fail(Errc::policy,
                 item.coordinate + " would be a high secret" + why +
                     ", and high secrets need a presence-capable slot that this vault does not "
@@ -81,16 +92,17 @@ Status run_set(const Context& ctx, const SetOptions& o) {
                     + (why.empty() ? "" : ", or store it with --tier normal"));
   }
   if (!via_agent) KW_TRY_STATUS(read_value());
-  std::optional<gate::Grant> grant;
-  if (item.tier == vault::Tier::high && !v.high_unlocked()) {
-    // Writing a high record seals it under the high key: one pass of the presence gate.
-    KW_TRY(grant, vault_gate(ctx, v, "set", {item.coordinate}, gate::Level::touch));
-  }
   std::vector<vault::SetItem> items;
   items.push_back(std::move(item));
+  // The policy (core) says which coordinates need the presence gate; one pass for them.
+  auto need = v.grant_needed(items);
+  if (!need) return audited(v, "set", Status(tl::unexpected(need.error())), audit_items(items));
+  std::optional<gate::Grant> grant;
+  if (!need->empty()) {
+    KW_TRY(grant, vault_gate(ctx, v, "set", *need, gate::Level::touch));
+  }
   KW_TRY_STATUS(audited(v, "set", v.set(items, grant ? &*grant : nullptr), audit_items(items)));
-  item.tier = items[0].tier;
-  stored();
+  stored(items[0].tier);
   return ok();
 }
 

@@ -22,19 +22,11 @@ namespace keyward::cli::pkg {
 namespace {
 
 Result<std::optional<SecretBytes>> read_reserved(vault::Vault& v, const char* coordinate) {
-  auto rec = v.get(coordinate);
-  if (!rec) {
-    if (rec.error().code == Errc::not_found) return std::optional<SecretBytes>();
-    return tl::unexpected(rec.error());
-  }
-  return std::optional<SecretBytes>(std::move(rec->value));
+  return v.get_internal(coordinate);
 }
 
 Status store_reserved(vault::Vault& v, const char* coordinate, SecretBytes value) {
-  std::vector<vault::SetItem> items(1);
-  items[0].coordinate = coordinate;
-  items[0].value = std::move(value);
-  return v.set(items);
+  return v.set_internal(coordinate, std::move(value));
 }
 
 struct CardState {

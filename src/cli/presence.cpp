@@ -2,6 +2,7 @@
 
 #include "cli/audit_hook.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "cli/hw_fido2.h"
@@ -13,9 +14,17 @@ namespace {
 
 // "release 2 high secret(s) for `keyward run --env dev -- ./app` (parent: bash (pid 41),
 // terminal: /dev/pts/3):\n    dev/api/A\n    dev/api/B"
-std::string prompt_text(const gate::Request& req) {
+bool is_change(const std::string& purpose) {
+  return purpose == "set" || purpose == "import" || purpose == "rm" || purpose == "unpack" ||
+         purpose == "vault high-envs";
+}
+
+std::string prompt_text(const gate::Request& req, const std::vector<std::string>& also) {
   std::string what;
-  if (!req.coordinates.empty()) {
+  if (!req.coordinates.empty() && is_change(req.purpose)) {
+    what = "authorise `" + req.purpose + "` of " + std::to_string(req.coordinates.size()) +
+           " gated record(s)";
+  } else if (!req.coordinates.empty()) {
     what = "release " + std::to_string(req.coordinates.size()) + " high secret(s)";
   } else {
     what = "authorise `" + req.purpose + "`";
@@ -25,12 +34,16 @@ std::string prompt_text(const gate::Request& req) {
   if (req.coordinates.empty()) return what;
   what += ":";
   for (const auto& c : req.coordinates) what += "\n    " + c;
+  if (!also.empty()) {
+    what += "\n  and, without a touch, " + std::to_string(also.size()) + " normal secret(s):";
+    for (const auto& c : also) what += "\n    " + c;
+  }
   return what;
 }
 
 gate::Request make_request(const std::string& vault_label, const vault::VaultId& vid,
                            const std::string& purpose, const std::vector<std::string>& coords,
-                           gate::Level level) {
+                           gate::Level level, const std::vector<std::string>& also = {}) {
   gate::Request req;
   req.vault_label = vault_label;
   req.vault_id = vid;
@@ -38,7 +51,7 @@ gate::Request make_request(const std::string& vault_label, const vault::VaultId&
   req.coordinates = coords;
   req.level = level;
   gate::describe_requester(req);
-  req.prompt = prompt_text(req);
+  req.prompt = prompt_text(req, also);
   return req;
 }
 
@@ -55,9 +68,10 @@ Result<gate::Grant> presence_gate(const Context& ctx, const std::string& vault_l
                                   const std::vector<std::string>& coordinates, gate::Level level,
                                   const vault::HeaderBody& header,
                                   const std::vector<vault::Slot>& slots,
-                                  std::uint32_t prefer_slot) {
+                                  std::uint32_t prefer_slot,
+                                  const std::vector<std::string>& also) {
   (void)ctx;  // the prompt is shown even with -q: it is what the touch authorises
-  gate::Request req = make_request(vault_label, header.vault_id, purpose, coordinates, level);
+  gate::Request req = make_request(vault_label, header.vault_id, purpose, coordinates, level, also);
   ensure_gate_agents(vault_label);
   auto grant = gate::pass(req, header, slots, {}, prefer_slot);
   if (grant) {
@@ -75,31 +89,33 @@ Result<gate::Grant> presence_gate(const Context& ctx, const std::string& vault_l
 
 Result<std::optional<gate::Grant>> high_grant(const Context& ctx, vault::Vault& v,
                                               const std::string& purpose, const std::string& env,
-                                              const std::string& component) {
+                                              const std::string& component,
+                                              const std::function<bool(std::string_view)>& skip) {
   KW_TRY(auto metas, v.list());
-  std::vector<std::string> coords;
+  std::vector<std::string> coords, also;
   for (const auto& m : metas) {
-    if (m.tier != vault::Tier::high) continue;
     KW_TRY(auto c, vault::parse_coordinate(m.coordinate));
     if (c.env != env || (!component.empty() && c.component != component)) continue;
-    coords.push_back(m.coordinate);
+    if (skip && skip(c.key)) continue;
+    (m.tier == vault::Tier::high ? coords : also).push_back(m.coordinate);
   }
   if (coords.empty()) return std::optional<gate::Grant>{};
-  KW_TRY(auto g, vault_gate(ctx, v, purpose, coords, gate::Level::touch));
+  KW_TRY(auto g, vault_gate(ctx, v, purpose, coords, gate::Level::touch, also));
   return std::optional<gate::Grant>(std::move(g));
 }
 
 Result<gate::Grant> vault_gate(const Context& ctx, vault::Vault& v, const std::string& purpose,
-                               const std::vector<std::string>& coordinates, gate::Level level) {
+                               const std::vector<std::string>& coordinates, gate::Level level,
+                               const std::vector<std::string>& also) {
   if (v.unlocked_with_recovery()) {
-    gate::Request req = make_request(v.path(), v.header().vault_id, purpose, coordinates, level);
+    gate::Request req = make_request(v.path(), v.header().vault_id, purpose, coordinates, level, also);
     std::fprintf(stderr, "keyward: the recovery code was used to unlock: it releases, without a "
                          "device, %s\n", req.prompt.c_str());
     std::fflush(stderr);
     return v.recovery_grant(req);
   }
   auto grant = presence_gate(ctx, v.path(), purpose, coordinates, level, v.header(), v.slots(),
-                             v.unlocked_slot());
+                             v.unlocked_slot(), also);
   // Every gate outcome is recorded (what for, which coordinates, which device, or why it was
   // refused); a grant that cannot be recorded is not used.
   std::vector<audit::Item> items;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,19 +29,26 @@ Result<gate::Grant> presence_gate(const Context& ctx, const std::string& vault_l
                                   const std::vector<std::string>& coordinates, gate::Level level,
                                   const vault::HeaderBody& header,
                                   const std::vector<vault::Slot>& slots,
-                                  std::uint32_t prefer_slot = 0);
+                                  std::uint32_t prefer_slot = 0,
+                                  const std::vector<std::string>& also = {});
 
 // The direct path: a grant for an unlocked vault. After a recovery-code unlock the code itself
 // is the grant (it unwraps the high key without a device; the list is still shown); otherwise
 // presence_gate over the vault's slots.
+// `also`: the normal records the command receives as well, listed in the prompt after the gated
+// ones (`run` shows every variable its command will get).
 Result<gate::Grant> vault_gate(const Context& ctx, vault::Vault& v, const std::string& purpose,
-                               const std::vector<std::string>& coordinates, gate::Level level);
+                               const std::vector<std::string>& coordinates, gate::Level level,
+                               const std::vector<std::string>& also = {});
 
 // For `run`/`export`: the high records of env (and component) as listed by the vault's index;
-// none: nullopt without a gate; else one gate pass for the whole list.
+// none: nullopt without a gate; else one gate pass for the whole list, whose prompt also lists
+// the normal records the command receives. Records whose KEY is in `skip` are not counted
+// (run leaves loader variables out).
 Result<std::optional<gate::Grant>> high_grant(const Context& ctx, vault::Vault& v,
                                               const std::string& purpose, const std::string& env,
-                                              const std::string& component);
+                                              const std::string& component,
+                                              const std::function<bool(std::string_view)>& skip = {});
 
 // A FIDO2 slot that holds the high key although its authenticator does not require user
 // verification (vault::fido2_legacy_high): the problem and its fix in one sentence, for

@@ -31,7 +31,7 @@ void add_kdf_options(CLI::App* cmd, KdfOptions& k) {
 vault::PassphraseParams kdf_params(const KdfOptions& k) {
   vault::PassphraseParams p;
   p.t = k.time;
-  p.m_kib = k.memory_mib > 4096 ? 0 : k.memory_mib * 1024;  // > 4 GiB fails the range check
+  p.m_kib = k.memory_mib > 1024 ? 0 : k.memory_mib * 1024;  // > 1 GiB fails the range check
   p.p = k.parallelism;
   return p;
 }
@@ -119,12 +119,7 @@ Result<vault::Vault> open_vault(const Context& ctx, const UnlockOptions& o) {
   return v;
 }
 
-Status refuse_reserved_env(std::string_view env) {
-  if (env != kReservedEnv) return ok();
-  return fail(Errc::policy, std::string(kReservedEnv) + " holds keyward's own keys (package identity "
-                            "and sender key); it is not for secrets: use `keyward pubkey` to see "
-                            "the public halves");
-}
+Status refuse_reserved_env(std::string_view env) { return vault::policy::refuse_reserved(env); }
 
 Result<SecretBytes> new_passphrase(const std::string& file, const char* env_name) {
   if (!file.empty()) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/sealed_env/common.h"
+#include "core/vault/policy.h"
 
 namespace keyward::cli::sealed_env {
 
@@ -26,10 +27,9 @@ void add_exec(CLI::App& parent, Context& ctx) {
       pid_t pid = ::fork();
       if (pid < 0) return fail(Errc::io, std::string("fork: ") + std::strerror(errno));
       if (pid == 0) {
-        // The child gets the values; the credentials are not passed on.
-        for (const char* v : {"SEALED_ENV_TOKEN", "SEALED_ENV_DEPLOY_TOKEN", "SEALED_ENV_UNSEAL_TOKEN",
-                              "SEALED_ENV_KEY", "SEALED_ENV_SIGNING_KEY", "SEALED_ENV_TOTP_SECRET"})
-          ::unsetenv(v);
+        // The child gets the values; the credentials (SEALED_ENV_*, KEYWARD_PASSPHRASE, PINs,
+        // recovery code: core policy) are not passed on.
+        vault::policy::scrub_credential_environment();
         for (const auto& e : d.entries) ::setenv(e.key.c_str(), std::string(e.value.reveal_string()).c_str(), 1);
         std::vector<char*> argv;
         for (auto& a : o->cmd) argv.push_back(a.data());

@@ -104,6 +104,11 @@ struct PassphraseParams {
   std::uint32_t p = 4;
 };
 inline constexpr std::uint32_t kMinArgonMemoryKib = 8192;
+// keyward's strongest passphrase-slot setting, and the most a stored slot may ask for (its
+// parameters are not authenticated before the KDF runs): docs/format-vault.md.
+inline constexpr std::uint32_t kMaxArgonTime = 10;
+inline constexpr std::uint32_t kMaxArgonMemoryKib = 1024 * 1024;  // 1 GiB
+inline constexpr std::uint32_t kMaxArgonLanes = 16;
 Status check_passphrase_params(const PassphraseParams& p);
 Result<Slot> new_passphrase_slot(std::string label, const SecretBytes& passphrase,
                                  const PassphraseParams& params, const VaultId& vid);

@@ -12,7 +12,24 @@ namespace {
 constexpr std::size_t kSaltSize = 16;
 constexpr std::size_t kPrefixSize = 12 + kSaltSize;
 constexpr std::size_t kSealedSize = 72;
-constexpr std::uint32_t kMaxT = 16, kMaxLanes = 16, kMaxMemoryKib = 4u * 1024 * 1024;
+constexpr std::uint32_t kMaxT = kMaxArgonTime, kMaxLanes = kMaxArgonLanes,
+                        kMaxMemoryKib = kMaxArgonMemoryKib;
+
+// The slot's parameters are read before anything about the slot can be authenticated (the KDF
+// is what yields the key): whoever can write the file chooses them. Above keyward's own maxima
+// they are refused before any work, with a message that says so.
+Status check_stored_params(const PassphraseParams& p) {
+  if (auto c = check_passphrase_params(p); !c) {
+    return fail(Errc::malformed,
+                "a passphrase slot asks for Argon2id t=" + std::to_string(p.t) + ", " +
+                    std::to_string(p.m_kib) + " KiB, " + std::to_string(p.p) +
+                    " lanes, outside what keyward ever writes (t <= " + std::to_string(kMaxT) +
+                    ", 8 MiB..1 GiB, <= " + std::to_string(kMaxLanes) +
+                    " lanes): refusing to run it (the slot data is not authenticated before "
+                    "its KDF; the vault file was damaged or tampered with)");
+  }
+  return ok();
+}
 
 struct Params {
   PassphraseParams kdf;
@@ -47,8 +64,7 @@ class PassphraseHandler final : public SlotHandler {
   Status validate(const Slot& slot) const override {
     auto p = decode(slot.params);
     if (!p || slot.flags != 0 || !slot.wrapped_high.empty()) return opaque();
-    if (!check_passphrase_params(p->kdf)) return opaque();
-    return ok();
+    return check_stored_params(p->kdf);
   }
 
   Result<SecretBytes> unlock(const Slot& slot, const VaultId& vid,
@@ -56,6 +72,7 @@ class PassphraseHandler final : public SlotHandler {
     if (cred.type != SlotType::passphrase) return fail(Errc::auth_failed, "credential rejected");
     auto p = decode(slot.params);
     if (!p) return opaque();
+    KW_TRY_STATUS(check_stored_params(p->kdf));
     KW_TRY(auto kek, stretch(cred.secret, p->salt, p->kdf));
     return open_slot_secret(kek, p->sealed, slot.type, vid, slot.public_key,
                             ByteView(slot.params).subspan(0, kPrefixSize));
@@ -75,11 +92,11 @@ Status check_passphrase_params(const PassphraseParams& p) {
   }
   if (p.m_kib < kMinArgonMemoryKib || p.m_kib > kMaxMemoryKib) {
     return fail(Errc::invalid_argument,
-                "Argon2id memory must be between 8 MiB (8192 KiB) and 4 GiB; got " +
+                "Argon2id memory must be between 8 MiB (8192 KiB) and 1 GiB; got " +
                     std::to_string(p.m_kib) + " KiB");
   }
   if (p.p < 1 || p.p > kMaxLanes) {
-    return fail(Errc::invalid_argument, "Argon2id parallelism must be 1..16");
+    return fail(Errc::invalid_argument, "Argon2id parallelism must be 1.." + std::to_string(kMaxLanes));
   }
   return ok();
 }

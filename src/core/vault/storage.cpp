@@ -144,6 +144,10 @@ static Result<sqlite3*> open_db(const std::string& path, int flags) {
   return db;
 }
 
+void Storage::set_busy_timeout(int ms) noexcept {
+  if (db_ != nullptr) sqlite3_busy_timeout(db_, ms < 0 ? 0 : ms);
+}
+
 Result<Storage> Storage::open(const std::string& path) {
   if (!file_exists(path)) {
     return fail(Errc::not_found, "no vault at " + path +

@@ -65,6 +65,10 @@ class Storage {
   Status delete_all_records();
   Status add_transition(ByteView body);
 
+  // How long the next statements wait for another writer's lock (ms; lock_timeout_ms() by
+  // default): the agent bounds it by a request's deadline.
+  void set_busy_timeout(int ms) noexcept;
+
   // SQLite online backup to a new file.
   Status backup_to(const std::string& dest);
 

@@ -82,6 +82,13 @@ Status publish_file(const std::string& tmp, const std::string& path) {
   return ok();
 }
 
+Status refuse_export(std::string_view env) {
+  return fail(Errc::policy, "refusing to export " + std::string(env) +
+                                ": it is a high environment, whose secrets are never written to "
+                                "plaintext files; use `keyward run --env " + std::string(env) +
+                                " -- CMD`");
+}
+
 std::string no_slot_message(SlotType t) {
   switch (t) {
     case SlotType::passphrase:
@@ -234,6 +241,10 @@ Result<Vault> Vault::create(const std::string& path_in, const SlotMaker& make_sl
                                            reopened.error().message);
   }
   v.storage_ = std::move(*reopened);
+  if (auto noted = v.note_identity(); !noted) {
+    return fail(Errc::followup_failed, "the vault was created at " + path + ", but " +
+                                           noted.error().message);
+  }
   v.unlocked_slot_ = 1;
   auto pinned = v.raise_pin();
   if (!pinned) {
@@ -250,6 +261,7 @@ Result<Vault> Vault::open(const std::string& path_in, const Credential& cred,
   std::string path = absolute_vault_path(path_in);
   KW_TRY(auto storage, Storage::open(path));
   Vault v(std::move(storage), path, opts);
+  KW_TRY_STATUS(v.note_identity());
   KW_TRY_STATUS(v.storage_.begin_read());
   KW_TRY(auto stored, v.storage_.read_header());
   KW_TRY(v.header_, parse_header(stored.body));
@@ -302,9 +314,10 @@ Result<Vault> Vault::open(const std::string& path_in, const Credential& cred,
     KW_TRY(auto hk, derive_high_keys(*v.high_, v.header_.vault_id));
     v.high_keys_ = std::move(hk);
   }
-  // Unlocking took a while: verify against a fresh snapshot taken after reading the pin.
+  // Unlocking took a while: verify against a fresh snapshot taken after reading the pin (of the
+  // file the path names now).
   v.storage_.rollback();
-  KW_TRY_STATUS(v.storage_.begin_read());
+  KW_TRY_STATUS(v.begin(false));
   KW_TRY_STATUS(v.reload());
   v.storage_.rollback();  // end the read transaction
   KW_TRY_STATUS(v.raise_pin());
@@ -317,6 +330,7 @@ Result<Vault> Vault::open_with_master(const std::string& path_in, SecretBytes ma
   std::string path = absolute_vault_path(path_in);
   KW_TRY(auto storage, Storage::open(path));
   Vault v(std::move(storage), path, opts);
+  KW_TRY_STATUS(v.note_identity());
   KW_TRY_STATUS(v.storage_.begin_read());
   auto opened = [&]() -> Status {
     KW_TRY(auto stored, v.storage_.read_header());
@@ -339,8 +353,23 @@ Status Vault::reload() {
   KW_TRY(auto stored, storage_.read_header());
   KW_TRY(auto header, parse_header(stored.body));
   KW_TRY(auto rows, storage_.read_slots());
+  if (header.vault_id != header_.vault_id) {
+    // The path names another vault now (swapped while this object held it): what the pin
+    // check of a fresh open says.
+    stale_ = true;
+    HeaderBody mine = header_;
+    header_ = header;
+    auto pinned = check_pin(pin);
+    header_ = mine;
+    if (!pinned) return pinned;
+    return fail(Errc::integrity, "the vault at " + path_ + " is a different vault (id " +
+                                     encoding::hex_encode(header.vault_id) + ") than the one "
+                                     "unlocked (id " + encoding::hex_encode(header_.vault_id) +
+                                     "); unlock it again");
+  }
   if (header.key_id != keys_->key_id) {
     // Either the vault was re-keyed since we unlocked it, or someone swapped the header.
+    stale_ = true;
     auto followed = verify_transitions(keys_->key_id, header.key_id);
     if (!followed) return opaque();
     // A software slot's secret opens the rewrapped master again: follow the rotation instead of
@@ -448,7 +477,7 @@ Status Vault::write_header() {
 Status Vault::mutate(const std::function<Status()>& fn) {
   pending_rekey_.reset();
   written_header_.clear();
-  KW_TRY_STATUS(storage_.begin_write());
+  KW_TRY_STATUS(begin(true));
   // What this object held when the transaction began: restored if it does not commit, so the
   // next operation (and the audit entry recording the failure) sees what the vault still holds.
   std::optional<HeaderBody> saved_header;
@@ -463,6 +492,9 @@ Status Vault::mutate(const std::function<Status()>& fn) {
     KW_TRY_STATUS(fn());
     ++header_.revision;
     KW_TRY_STATUS(write_header());
+    // Under the write lock: still the file the path names (else the commit would land in a
+    // file nobody reads).
+    KW_TRY_STATUS(check_identity());
     auto c = storage_.commit();
     if (!c) {
       // A failed COMMIT is not always a transaction that did not happen (an fsync error after
@@ -499,6 +531,13 @@ Status Vault::mutate(const std::function<Status()>& fn) {
     high_keys_ = std::move(pending_rekey_->high_keys);
     pending_rekey_.reset();
   }
+  if (auto same = check_identity(); !same) {
+    stale_ = true;
+    return fail(Errc::integrity, "the vault file at " + path_ + " was replaced while this change "
+                                 "was being written: the change went into the old file and is "
+                                 "NOT in the vault that path names now; check the file and run "
+                                 "the command again");
+  }
   auto pinned = raise_pin();
   if (!pinned) {
     return fail(Errc::followup_failed,
@@ -509,6 +548,41 @@ Status Vault::mutate(const std::function<Status()>& fn) {
                     "it (free space or fix the permissions of the state directory)");
   }
   return ok();
+}
+
+Status Vault::note_identity() {
+  struct stat st {};
+  if (::stat(path_.c_str(), &st) != 0) {
+    return fail(Errc::io, "cannot stat " + path_ + ": " + std::strerror(errno));
+  }
+  dev_ = static_cast<std::uint64_t>(st.st_dev);
+  ino_ = static_cast<std::uint64_t>(st.st_ino);
+  return ok();
+}
+
+Status Vault::check_identity() const {
+  struct stat st {};
+  if (::stat(path_.c_str(), &st) != 0) {
+    return fail(errno == ENOENT ? Errc::integrity : Errc::io,
+                "the vault file at " + path_ + " is gone (" + std::strerror(errno) +
+                    "): it was removed or renamed while in use");
+  }
+  if (static_cast<std::uint64_t>(st.st_dev) != dev_ || static_cast<std::uint64_t>(st.st_ino) != ino_) {
+    return fail(Errc::integrity, "the vault file at " + path_ + " was replaced while in use");
+  }
+  return ok();
+}
+
+Status Vault::begin(bool write) {
+  if (!check_identity()) {
+    // Replaced (restored, copied over, renamed over): open what the path names now; reload()
+    // then checks it exactly as a fresh open does (vault id, key, header MAC, pin).
+    KW_TRY(auto fresh, Storage::open(path_));
+    storage_ = std::move(fresh);
+    if (lock_wait_ >= 0) storage_.set_busy_timeout(lock_wait_);
+    KW_TRY_STATUS(note_identity());
+  }
+  return write ? storage_.begin_write() : storage_.begin_read();
 }
 
 Result<Record> Vault::open_row(const RecordRow& row, const HighKeys* high) {
@@ -594,7 +668,8 @@ Result<Record> Vault::get(std::string_view coordinate, const gate::Grant* grant)
 
 Result<SplitRead> Vault::get_split(std::string_view coordinate, const gate::Grant* grant) {
   KW_TRY(auto coord, parse_coordinate(coordinate));
-  KW_TRY_STATUS(storage_.begin_read());
+  KW_TRY_STATUS(policy::refuse_reserved(coord.env));
+  KW_TRY_STATUS(begin(false));
   auto result = [&]() -> Result<SplitRead> {
     KW_TRY_STATUS(reload());
     KW_TRY(auto row, find_row(coord));
@@ -621,7 +696,8 @@ Result<SplitRead> Vault::get_split(std::string_view coordinate, const gate::Gran
 
 Result<Tier> Vault::tier_of(std::string_view coordinate) {
   KW_TRY(auto coord, parse_coordinate(coordinate));
-  KW_TRY_STATUS(storage_.begin_read());
+  KW_TRY_STATUS(policy::refuse_reserved(coord.env));
+  KW_TRY_STATUS(begin(false));
   auto result = [&]() -> Result<Tier> {
     KW_TRY_STATUS(reload());
     KW_TRY(auto row, find_row(coord));
@@ -685,10 +761,12 @@ Result<std::vector<RecordMeta>> Vault::scan_index() {
 }
 
 Result<std::vector<RecordMeta>> Vault::list() {
-  KW_TRY_STATUS(storage_.begin_read());
+  KW_TRY_STATUS(begin(false));
   auto result = [&]() -> Result<std::vector<RecordMeta>> {
     KW_TRY_STATUS(reload());
     KW_TRY(auto out, scan_index());
+    // keyward's own records are not listed (metadata included).
+    std::erase_if(out, [](const RecordMeta& m) { return policy::is_reserved_coordinate(m.coordinate); });
     std::sort(out.begin(), out.end(),
               [](const RecordMeta& a, const RecordMeta& b) { return a.coordinate < b.coordinate; });
     return out;
@@ -698,8 +776,8 @@ Result<std::vector<RecordMeta>> Vault::list() {
 }
 
 Result<std::vector<Record>> Vault::read_env(std::string_view env, std::string_view component,
-                                            const gate::Grant* grant) {
-  KW_TRY(auto r, read_env_split(env, component, grant));
+                                            const gate::Grant* grant, ReadPurpose purpose) {
+  KW_TRY(auto r, read_env_split(env, component, grant, purpose));
   if (!r.sealed_high.empty()) {
     return fail(Errc::policy, r.sealed_high.front().meta.coordinate +
                                   " is a high secret that was not released through the presence "
@@ -709,10 +787,15 @@ Result<std::vector<Record>> Vault::read_env(std::string_view env, std::string_vi
 }
 
 Result<SplitRead> Vault::read_env_split(std::string_view env, std::string_view component,
-                                        const gate::Grant* grant) {
-  KW_TRY_STATUS(storage_.begin_read());
+                                        const gate::Grant* grant, ReadPurpose purpose) {
+  KW_TRY_STATUS(policy::refuse_reserved(env));
+  KW_TRY_STATUS(begin(false));
   auto result = [&]() -> Result<SplitRead> {
     KW_TRY_STATUS(reload());
+    if (purpose == ReadPurpose::exporting) {
+      KW_TRY(auto envs, load_high_envs());
+      if (std::find(envs.begin(), envs.end(), env) != envs.end()) return tl::unexpected(refuse_export(env).error());
+    }
     KW_TRY(auto hk, grant_keys(grant));
     SplitRead out;
     KW_TRY_STATUS(walk_env(env, component, [&](RecordMeta&& meta, RecordRow&& row) -> Status {
@@ -739,10 +822,16 @@ Result<SplitRead> Vault::read_env_split(std::string_view env, std::string_view c
   return result;
 }
 
-Result<PackedRead> Vault::read_env_packed(std::string_view env, std::string_view component) {
-  KW_TRY_STATUS(storage_.begin_read());
+Result<PackedRead> Vault::read_env_packed(std::string_view env, std::string_view component,
+                                          ReadPurpose purpose) {
+  KW_TRY_STATUS(policy::refuse_reserved(env));
+  KW_TRY_STATUS(begin(false));
   auto result = [&]() -> Result<PackedRead> {
     KW_TRY_STATUS(reload());
+    if (purpose == ReadPurpose::exporting) {
+      KW_TRY(auto envs, load_high_envs());
+      if (std::find(envs.begin(), envs.end(), env) != envs.end()) return tl::unexpected(refuse_export(env).error());
+    }
     PackedRead out;
     std::vector<std::pair<RecordMeta, RecordRow>> wanted;
     KW_TRY_STATUS(walk_env(env, component, [&](RecordMeta&& meta, RecordRow&& row) -> Status {
@@ -800,10 +889,207 @@ struct HighScope {
 };
 }  // namespace
 
+bool Vault::granted(const gate::Grant* grant, std::string_view coordinate, bool held_high) const {
+  if (held_high || (unlocked_with_recovery() && high_keys_)) return true;
+  if (grant == nullptr || !grant->covers(std::string(coordinate))) return false;
+  return grant_keys(grant).has_value();
+}
+
+Result<std::vector<std::string>> Vault::load_high_envs() {
+  KW_TRY(auto id, record_id(*keys_, policy::kHighEnvsCoordinate));
+  KW_TRY(auto row, storage_.read_record(id));
+  if (!row) {
+    // Believed absent only if the number of rows matches the header (a deleted row is
+    // tampering). Cheap (no decryption): every write asks. A row replaced by a copy of another
+    // is caught by the manifest check of the next full walk (list, run, export, a miss).
+    KW_TRY(auto normal, storage_.count_tier(Tier::normal));
+    KW_TRY(auto high, storage_.count_tier(Tier::high));
+    if (normal + high != header_.record_count) {
+      return fail(Errc::integrity,
+                  "the records of the vault at " + path_ +
+                      " do not match its header's manifest: a record was removed, added or "
+                      "rolled back outside keyward");
+    }
+    return policy::default_high_envs();
+  }
+  if (row->tier != Tier::normal) return opaque();
+  KW_TRY(auto rec, open_row(*row, nullptr));
+  if (rec.meta.coordinate != policy::kHighEnvsCoordinate) return opaque();
+  auto envs = policy::parse_high_envs(rec.value.reveal_string());
+  if (!envs) return opaque();
+  return envs;
+}
+
+// Checks every item against the policy (refusals are errors) and returns the coordinates that
+// need a grant, with the reason.
+Result<std::vector<std::string>> Vault::needs_of(const std::vector<SetItem>& items, bool) {
+  KW_TRY(auto high_envs, load_high_envs());
+  std::vector<std::string> out;
+  for (const auto& item : items) {
+    KW_TRY(auto coord, parse_coordinate(item.coordinate));
+    KW_TRY_STATUS(policy::refuse_reserved(coord.env));
+    const bool high_env =
+        std::find(high_envs.begin(), high_envs.end(), coord.env) != high_envs.end();
+    KW_TRY(auto id, record_id(*keys_, coord.str()));
+    KW_TRY(auto row, storage_.read_record(id));
+    std::optional<RecordMeta> old;
+    if (row) {
+      KW_TRY(auto m, open_index(*row, header_.vault_id, keys_->record));
+      if (m.coordinate != coord.str() || m.tier != row->tier) return opaque();
+      old = std::move(m);
+    }
+    const Tier tier = item.default_tier ? (high_env ? Tier::high : Tier::normal) : item.tier;
+    KW_TRY(auto need, policy::may_replace(coord.str(), high_env, old, tier));
+    if (!need.grant) continue;
+    // A normal record of a high environment on a vault without a presence-capable slot: there
+    // is no device to ask; the unlock credential is the only protection (docs/policy.md).
+    const bool high_involved = tier == Tier::high || (old && old->tier == Tier::high);
+    if (!high_involved && !has_presence_slot()) continue;
+    out.push_back(coord.str());
+  }
+  return out;
+}
+
+Result<std::vector<std::string>> Vault::grant_needed(const std::vector<SetItem>& items) {
+  KW_TRY_STATUS(begin(false));
+  auto result = [&]() -> Result<std::vector<std::string>> {
+    KW_TRY_STATUS(reload());
+    return needs_of(items, true);
+  }();
+  storage_.rollback();
+  return result;
+}
+
+Result<std::vector<std::string>> Vault::grant_needed_remove(std::string_view coordinate) {
+  KW_TRY(auto coord, parse_coordinate(coordinate));
+  KW_TRY_STATUS(policy::refuse_reserved(coord.env));
+  KW_TRY_STATUS(begin(false));
+  auto result = [&]() -> Result<std::vector<std::string>> {
+    KW_TRY_STATUS(reload());
+    KW_TRY(auto row, find_row(coord));
+    KW_TRY(auto meta, open_index(*row, header_.vault_id, keys_->record));
+    if (meta.coordinate != coord.str()) return opaque();
+    KW_TRY(auto envs, load_high_envs());
+    const bool high_env = std::find(envs.begin(), envs.end(), coord.env) != envs.end();
+    auto need = policy::may_remove(coord.str(), high_env, meta);
+    std::vector<std::string> out;
+    if (need.grant && (meta.tier == Tier::high || has_presence_slot())) out.push_back(coord.str());
+    return out;
+  }();
+  storage_.rollback();
+  return result;
+}
+
+Result<std::vector<std::string>> Vault::high_envs() {
+  KW_TRY_STATUS(begin(false));
+  auto result = [&]() -> Result<std::vector<std::string>> {
+    KW_TRY_STATUS(reload());
+    return load_high_envs();
+  }();
+  storage_.rollback();
+  return result;
+}
+
+Result<bool> Vault::is_high_env(std::string_view env) {
+  KW_TRY(auto envs, high_envs());
+  return std::find(envs.begin(), envs.end(), env) != envs.end();
+}
+
+Status Vault::may_export(std::string_view env) {
+  KW_TRY(bool high, is_high_env(env));
+  if (high) return refuse_export(env);
+  return ok();
+}
+
+Status Vault::set_high_envs(const std::vector<std::string>& envs, const gate::Grant* grant) {
+  std::string text = policy::format_high_envs(envs);
+  KW_TRY_STATUS(policy::parse_high_envs(text));
+  std::vector<SetItem> items(1);
+  items[0].coordinate = std::string(policy::kHighEnvsCoordinate);
+  items[0].value = SecretBytes::copy_of(std::string_view(text));
+  return set_items(items, grant, true);
+}
+
+Result<std::optional<SecretBytes>> Vault::get_internal(std::string_view coordinate) {
+  if (!policy::is_reserved_coordinate(coordinate)) {
+    return fail(Errc::internal, "get_internal is for keyward's own records only");
+  }
+  KW_TRY(auto coord, parse_coordinate(coordinate));
+  KW_TRY_STATUS(begin(false));
+  auto result = [&]() -> Result<std::optional<SecretBytes>> {
+    KW_TRY_STATUS(reload());
+    auto row = find_row(coord);
+    if (!row) {
+      if (row.error().code == Errc::not_found) return std::optional<SecretBytes>();
+      return tl::unexpected(row.error());
+    }
+    KW_TRY(auto rec, open_row(**row, nullptr));
+    if (rec.meta.coordinate != coord.str()) return opaque();
+    return std::optional<SecretBytes>(std::move(rec.value));
+  }();
+  storage_.rollback();
+  return result;
+}
+
+Status Vault::set_internal(std::string_view coordinate, SecretBytes value) {
+  if (!policy::is_reserved_coordinate(coordinate) || coordinate == policy::kHighEnvsCoordinate) {
+    return fail(Errc::internal, "set_internal is for keyward's own keys only");
+  }
+  std::vector<SetItem> items(1);
+  items[0].coordinate = std::string(coordinate);
+  items[0].value = std::move(value);
+  return set_items(items, nullptr, true);
+}
+
 Status Vault::set(std::vector<SetItem>& items, const gate::Grant* grant) {
+  return set_items(items, grant, false);
+}
+
+Status Vault::set_items(std::vector<SetItem>& items, const gate::Grant* grant, bool internal) {
+  for (const auto& item : items) {
+    KW_TRY(auto coord, parse_coordinate(item.coordinate));
+    if (internal != policy::is_reserved_env(coord.env)) {
+      if (!internal) KW_TRY_STATUS(policy::refuse_reserved(coord.env));
+      return fail(Errc::internal, "an internal write outside the reserved environment");
+    }
+    if (internal && item.tier != Tier::normal) return fail(Errc::internal, "internal records are normal");
+  }
+  const bool held_high = high_.has_value();
   HighScope scope{high_, high_keys_, high_.has_value()};
   return mutate([&]() -> Status {
     KW_TRY_STATUS(take_high(grant));
+    if (!internal) {
+      KW_TRY(auto envs, load_high_envs());
+      for (auto& item : items) {
+        if (!item.default_tier) continue;
+        KW_TRY(auto c, parse_coordinate(item.coordinate));
+        item.tier = std::find(envs.begin(), envs.end(), c.env) != envs.end() ? Tier::high : Tier::normal;
+        item.default_tier = false;
+      }
+      KW_TRY(auto need, needs_of(items, true));
+      for (const auto& c : need) {
+        if (granted(grant, c, held_high)) continue;
+        const SetItem* it = nullptr;
+        for (const auto& i : items) {
+          if (i.coordinate == c) it = &i;
+        }
+        std::string why = c + " needs the presence gate (a touch on a FIDO2/PIV slot) or the "
+                              "recovery code: ";
+        KW_TRY(auto parsed, parse_coordinate(c));
+        if (std::find(envs.begin(), envs.end(), parsed.env) != envs.end()) {
+          why += parsed.env + " is a high environment, where every change is gated";
+        } else if (it != nullptr && it->tier == Tier::high) {
+          why += "writing a high secret needs the high key";
+        } else {
+          why += "it replaces a high secret (overwriting or downgrading one is gated)";
+        }
+        return fail(Errc::policy, why);
+      }
+    } else if (items.size() == 1 && items[0].coordinate == policy::kHighEnvsCoordinate &&
+               has_presence_slot() && !granted(grant, policy::kHighEnvsCoordinate, held_high)) {
+      return fail(Errc::policy, "changing the vault's high environments needs the presence gate "
+                                "(a touch on a FIDO2/PIV slot) or the recovery code");
+    }
     for (auto& item : items) {
       KW_TRY(auto coord, parse_coordinate(item.coordinate));
       if (item.tier == Tier::high) {
@@ -843,13 +1129,24 @@ Status Vault::set(std::vector<SetItem>& items, const gate::Grant* grant) {
   });
 }
 
-Status Vault::remove(std::string_view coordinate) {
+Status Vault::remove(std::string_view coordinate, const gate::Grant* grant) {
   KW_TRY(auto coord, parse_coordinate(coordinate));
+  KW_TRY_STATUS(policy::refuse_reserved(coord.env));
+  const bool held_high = high_.has_value();
   return mutate([&]() -> Status {
     KW_TRY(auto id, record_id(*keys_, coord.str()));
     KW_TRY(auto old, storage_.read_record(id));
     if (!old) return fail(Errc::not_found, "no secret at " + coord.str());
     if (header_.record_count == 0) return opaque();
+    KW_TRY(auto meta, open_index(*old, header_.vault_id, keys_->record));
+    if (meta.coordinate != coord.str() || meta.tier != old->tier) return opaque();
+    KW_TRY(auto envs, load_high_envs());
+    const bool high_env = std::find(envs.begin(), envs.end(), coord.env) != envs.end();
+    auto need = policy::may_remove(coord.str(), high_env, meta);
+    if (need.grant && (meta.tier == Tier::high || has_presence_slot()) &&
+        !granted(grant, coord.str(), held_high)) {
+      return fail(Errc::policy, need.why + " (a touch on a FIDO2/PIV slot) or the recovery code");
+    }
     xor_into(header_.manifest, manifest_entry(keys_->manifest, *old));
     --header_.record_count;
     return storage_.delete_record(id);

@@ -19,6 +19,7 @@
 #include "core/secret.h"
 #include "core/vault/format.h"
 #include "core/vault/pin.h"
+#include "core/vault/policy.h"
 #include "core/vault/records.h"
 #include "core/vault/slot.h"
 #include "core/vault/storage.h"
@@ -62,11 +63,18 @@ struct PackedRead {
   std::vector<SealedHigh> sealed_high;
 };
 
+// What a read of a whole environment is for: `run` (into a child's environment) or `export`
+// (a .env document on stdout), which high environments refuse.
+enum class ReadPurpose : std::uint8_t { run, exporting };
+
 struct SetItem {
   std::string coordinate;
   Tier tier = Tier::normal;
   Kind kind = Kind::value;
   SecretBytes value;
+  // No tier chosen by the user: high in the vault's high environments, else normal (resolved
+  // by set, inside its transaction; `tier` holds the result afterwards).
+  bool default_tier = false;
 };
 
 class Vault {
@@ -100,20 +108,54 @@ class Vault {
   // them (the agent path: the client passes the gate and opens them).
   Result<SplitRead> get_split(std::string_view coordinate, const gate::Grant* grant = nullptr);
   Result<SplitRead> read_env_split(std::string_view env, std::string_view component,
-                                   const gate::Grant* grant = nullptr);
-  Result<PackedRead> read_env_packed(std::string_view env, std::string_view component);
+                                   const gate::Grant* grant = nullptr,
+                                   ReadPurpose purpose = ReadPurpose::run);
+  Result<PackedRead> read_env_packed(std::string_view env, std::string_view component,
+                                     ReadPurpose purpose = ReadPurpose::run);
   // Index of every record, sorted by coordinate; verifies the manifest.
   Result<std::vector<RecordMeta>> list();
   // Every record of env (and component, if non-empty), sorted; verifies the manifest. High
   // records of the selection need a grant listing each of them (Errc::policy otherwise).
+  // ReadPurpose::exporting refuses high environments (their secrets never go to a plaintext file).
   Result<std::vector<Record>> read_env(std::string_view env, std::string_view component,
-                                       const gate::Grant* grant = nullptr);
+                                       const gate::Grant* grant = nullptr,
+                                       ReadPurpose purpose = ReadPurpose::run);
 
-  // Stores items in one transaction (all or nothing). High items need the high key: a grant (or
-  // a recovery-code unlock).
+  // Stores items in one transaction (all or nothing). The rules of core/vault/policy.h apply
+  // (checked inside the transaction): an item in a high environment, a high item, and an item
+  // that replaces a high record each need a grant covering its coordinate (or a recovery-code
+  // unlock); loader variables are refused in high environments; the reserved environment is
+  // refused. Errc::policy names what is missing; grant_needed() tells beforehand.
   Status set(std::vector<SetItem>& items, const gate::Grant* grant = nullptr);
-  // Removes a record; not_found if absent.
-  Status remove(std::string_view coordinate);
+  // Removes a record; not_found if absent. A high record, or any record of a high environment,
+  // needs a grant covering it.
+  Status remove(std::string_view coordinate, const gate::Grant* grant = nullptr);
+  // The coordinates of items (or of the record to remove) whose write needs a grant under the
+  // current records and high-environment list; empty: none (or no presence-capable slot, for
+  // normal records of a high environment: there is no device to ask). The write re-checks.
+  Result<std::vector<std::string>> grant_needed(const std::vector<SetItem>& items);
+  Result<std::vector<std::string>> grant_needed_remove(std::string_view coordinate);
+
+  // The vault's high environments (policy::kHighEnvsCoordinate, else the default list).
+  Result<std::vector<std::string>> high_envs();
+  Result<bool> is_high_env(std::string_view env);
+  // Errc::policy for a high environment (never exported), ok otherwise.
+  Status may_export(std::string_view env);
+  // Replaces the list; needs a grant covering policy::kHighEnvsCoordinate (or a recovery-code
+  // unlock) when the vault has a presence-capable slot.
+  Status set_high_envs(const std::vector<std::string>& envs, const gate::Grant* grant = nullptr);
+
+  // keyward's own records in the reserved environment (package identity, sender key). Never
+  // reachable through get/set/remove/read_env/list, nor through the agent.
+  Result<std::optional<SecretBytes>> get_internal(std::string_view coordinate);
+  Status set_internal(std::string_view coordinate, SecretBytes value);
+
+  // True once this object's view can no longer be trusted (the vault was re-keyed by another
+  // process or its file replaced): the holder (the agent) drops it.
+  bool stale() const { return stale_; }
+  // Bounds how long the following operations wait for another writer's lock (ms; negative:
+  // back to the default, lock_timeout_ms()). The agent uses its request's deadline.
+  void set_lock_wait(int ms) noexcept { lock_wait_ = ms; storage_.set_busy_timeout(ms < 0 ? lock_timeout_ms() : ms); }
 
   // Adds a slot (wraps the master, and the high key for slots that hold it). Cost is independent
   // of the number of records. Returns the slot number. A slot that must hold an existing high
@@ -181,6 +223,17 @@ class Vault {
   Status raise_pin();
   Status write_header();
   Status mutate(const std::function<Status()>& fn);
+  // Starts a transaction on the file the vault path names now: if that is no longer the file
+  // this object opened (replaced, restored, renamed over), the new file is opened and checked
+  // like a fresh open (pin, key, MAC) by the reload() that follows.
+  Status begin(bool write);
+  Status check_identity() const;
+  Status note_identity();
+  // Inside a transaction: the high environments, and whether a grant covers a coordinate.
+  Result<std::vector<std::string>> load_high_envs();
+  bool granted(const gate::Grant* grant, std::string_view coordinate, bool held_high) const;
+  Result<std::vector<std::string>> needs_of(const std::vector<SetItem>& items, bool refuse);
+  Status set_items(std::vector<SetItem>& items, const gate::Grant* grant, bool internal);
   Result<Record> open_row(const RecordRow& row, const HighKeys* high);
   // High keys from a grant, checked against this vault's id and header commitment.
   Result<std::optional<HighKeys>> grant_keys(const gate::Grant* grant) const;
@@ -235,6 +288,10 @@ class Vault {
   // The MAC keys the header written in this transaction is under (the pending ones after a
   // re-key).
   const MasterKeys& write_keys() const { return pending_rekey_ ? pending_rekey_->keys : *keys_; }
+  // The file this object has open (device, inode), checked against the vault path per request.
+  std::uint64_t dev_ = 0, ino_ = 0;
+  bool stale_ = false;
+  int lock_wait_ = -1;
 };
 
 // Transition record (section 8).

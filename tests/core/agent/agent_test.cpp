@@ -236,6 +236,19 @@ TEST_CASE("agent: high records come back sealed, never opened, the gate is requi
   gr.vault_id = hv->header().vault_id;
   gr.purpose = "set";
   gr.coordinates = {"prod/api/HIGH"};
+  {
+    // prod is a high environment: the normal record there needs the grant as well (core policy).
+    auto partial = gate::pass(gr, hv->header(), hv->slots(), f.dir.path + "/gate-partial");
+    REQUIRE(partial);
+    auto refused = hv->set(items, &*partial);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code == Errc::policy);
+    CHECK(refused.error().message.find("prod/api/LOW") != std::string::npos);
+  }
+  gr.coordinates = {"prod/api/HIGH", "prod/api/LOW"};
+  auto needed = hv->grant_needed(items);
+  REQUIRE(needed);
+  CHECK(*needed == gr.coordinates);
   auto grant = gate::pass(gr, hv->header(), hv->slots(), f.dir.path + "/gate");
   REQUIRE(grant);
   REQUIRE(hv->set(items, &*grant));
@@ -280,6 +293,81 @@ TEST_CASE("agent: high records come back sealed, never opened, the gate is requi
   auto sr = a.handle(s, 3);
   CHECK(!sr.ok);
   CHECK(sr.code == Errc::policy);
+  CHECK(sr.needs_grant);
+
+  // Issue 13: no write around the rules through the agent (no touch, warm agent). Overwriting
+  // and downgrading a high record, removing it, adding a normal record to a high environment:
+  // each refused with needs_grant, nothing applied.
+  auto refused = [&](Request r, std::uint64_t now) {
+    auto resp = wire(a.handle(r, now));
+    CHECK(!resp.ok);
+    CHECK(!resp.locked);
+    CHECK(resp.code == Errc::policy);
+    CHECK(resp.needs_grant);
+  };
+  REQUIRE(hv->list());  // re-reads the header
+  const auto revision = hv->header().revision;
+  {
+    Request w = req(Op::set, hv->path());
+    w.items.push_back(agent::ItemWire{"prod/api/HIGH", Tier::normal, Kind::value, 1});
+    w.secret = SecretBytes::copy_of(std::string_view("x"));
+    refused(std::move(w), 4);
+  }
+  {
+    Request w = req(Op::set, hv->path());
+    w.items.push_back(agent::ItemWire{"prod/api/OTHER", Tier::normal, Kind::value, 1});
+    w.secret = SecretBytes::copy_of(std::string_view("x"));
+    refused(std::move(w), 5);
+  }
+  {
+    Request w = req(Op::rm, hv->path());
+    w.coordinate = "prod/api/HIGH";
+    refused(std::move(w), 6);
+    Request w2 = req(Op::rm, hv->path());
+    w2.coordinate = "prod/api/LOW";
+    refused(std::move(w2), 7);
+  }
+  {
+    // A loader variable in a high environment: refused outright (no grant lifts it).
+    Request w = req(Op::set, hv->path());
+    w.items.push_back(agent::ItemWire{"prod/api/LD_PRELOAD", Tier::normal, Kind::value, 1});
+    w.secret = SecretBytes::copy_of(std::string_view("x"));
+    auto resp = wire(a.handle(w, 8));
+    CHECK(!resp.ok);
+    CHECK(resp.code == Errc::policy);
+  }
+  {
+    // The reserved environment, whatever the client: refused.
+    Request w = req(Op::get, hv->path());
+    w.coordinate = "keyward.internal/package/IDENTITY";
+    auto resp = wire(a.handle(w, 9));
+    CHECK(!resp.ok);
+    CHECK(resp.code == Errc::policy);
+  }
+  {
+    // A request whose deadline has passed is not applied.
+    Request w = req(Op::set, hv->path());
+    w.items.push_back(agent::ItemWire{"dev/api/LATE", Tier::normal, Kind::value, 1});
+    w.secret = SecretBytes::copy_of(std::string_view("x"));
+    w.deadline_ms = 1;
+    auto resp = wire(a.handle(w, 10));
+    CHECK(!resp.ok);
+    CHECK(resp.code == Errc::unavailable);
+    CHECK(hv->get("dev/api/LATE").error().code == Errc::not_found);
+  }
+  auto still = hv->tier_of("prod/api/HIGH");
+  REQUIRE(still);
+  CHECK(*still == Tier::high);
+  REQUIRE(hv->tier_of("prod/api/LOW"));
+  CHECK(hv->get("prod/api/OTHER").error().code == Errc::not_found);
+  CHECK(hv->header().revision == revision);
+  {
+    // Normal records outside high environments still go through.
+    Request w = req(Op::set, hv->path());
+    w.items.push_back(agent::ItemWire{"dev/api/OK", Tier::normal, Kind::value, 1});
+    w.secret = SecretBytes::copy_of(std::string_view("x"));
+    CHECK(a.handle(w, 11).ok);
+  }
 
   // Opening needs a grant from the presence gate; a grant that did not come from the gate
   // (no high key) opens nothing.
@@ -396,6 +484,17 @@ TEST_CASE("agent: the client's gate outcome is recorded, for rows just served to
   CHECK(presence[0]->event.detail.find("get (touch) by FIDO2 soft") == 0);
   CHECK(presence[1]->event.outcome == audit::Outcome::denied);
   CHECK(presence[1]->event.detail.find("the touch was refused") != std::string::npos);
+  // Issue 13: serving the high row sealed is itself recorded (get and read-env name it), so a
+  // client that never reports its gate still leaves a trace.
+  bool sealed_get = false, sealed_env = false;
+  for (const auto& en : log->entries) {
+    bool names = std::find(en.event.items.begin(), en.event.items.end(),
+                           audit::Item{"prod/api/HIGH", "high"}) != en.event.items.end();
+    if (en.event.op == "get" && names) sealed_get = true;
+    if (en.event.op == "read-env" && names) sealed_env = true;
+  }
+  CHECK(sealed_get);
+  CHECK(sealed_env);
   // settle() moved the head to the last entry (written before each answer, synced after).
   CHECK(log->head_seq == log->entries.back().seq);
   CHECK(log->notes.empty());

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The layers of docs/architecture.md, checked on every #include of the sources: core includes
+# no hw/, cli/ or agent/ header; hw includes no cli/ header; agent includes no cli/ or hw/
+# header. A violation names the file and line.
+set -euo pipefail
+SRC=${KEYWARD_SOURCE_DIR:?}/src
+bad=0
+check() {  # check LAYER FORBIDDEN...
+  local layer=$1
+  shift
+  for dep in "$@"; do
+    while IFS= read -r hit; do
+      echo "layering: $hit (src/$layer must not include $dep/)" >&2
+      bad=1
+    done < <(grep -rnE "^[[:space:]]*#[[:space:]]*include[[:space:]]*[\"<]$dep/" "$SRC/$layer" || true)
+  done
+}
+check core hw cli agent
+check hw cli agent
+check agent cli hw
+# The check itself works: a planted violation is found.
+PLANT=$(mktemp -d)
+trap 'rm -rf "$PLANT"' EXIT
+mkdir -p "$PLANT/core"
+printf '#include "cli/cli.h"\n' >"$PLANT/core/x.cpp"
+grep -rqE '^[[:space:]]*#[[:space:]]*include[[:space:]]*["<]cli/' "$PLANT/core" || { echo "layering: the check finds nothing" >&2; exit 1; }
+[[ $bad == 0 ]] || exit 1
+echo "layering: ok"
