@@ -163,8 +163,9 @@ Status Vault::rekey_locked() {
   header_.has_high = keep_high;
   header_.high_check = keep_high ? new_high_keys->check : Digest{};
   master_ = std::move(new_master);
-  prev_audit_ = keys_->audit.clone();
-  prev_audit_id_ = audit::key_prefix(keys_->key_id);
+  // The outgoing master's K_audit joins the audit keyring (sealed under the new master by
+  // write_header), so its entries and heads stay verifiable (docs/format-audit.md section 2).
+  remember_audit_key(*keys_);
   keys_ = std::move(new_keys);
   high_ = std::move(new_high);
   high_keys_ = std::move(new_high_keys);

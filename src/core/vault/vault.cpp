@@ -253,6 +253,7 @@ Status Vault::reload() {
     }
   }
   if (high_keys_ && !ct_equal(high_keys_->check, header.high_check)) return opaque();
+  KW_TRY_STATUS(open_audit_keyring(header));
   header_ = header;
   slots_ = std::move(slots);
   slot_rows_ = std::move(rows);
@@ -299,6 +300,10 @@ Status Vault::raise_pin() {
 
 Status Vault::write_header() {
   header_.slot_count = static_cast<std::uint32_t>(slot_rows_.size());
+  // The extension: where this machine's audit log ends now, and the earlier masters' K_audit
+  // sealed under the key this header is written with (docs/format-audit.md section 9).
+  update_audit_anchor();
+  KW_TRY_STATUS(seal_audit_keyring());
   Bytes body = encode_header(header_);
   Digest mac = header_mac(*keys_, body, slot_rows_);
   return storage_.write_header(body, mac);
