@@ -19,10 +19,15 @@ PACKAGES=(
   # hardware: PIV over PC/SC, FIDO2
   libykpiv-dev yubico-piv-tool libpcsclite-dev pcscd vsmartcard-vpcd
   libfido2-dev fido2-tools python3-fido2
+  # the vendor's own tools against the simulated YubiKey (tests/hwsim ykman/pkcs11 tests):
+  # ykman + yubikit, OpenSC's pkcs11-tool/pkcs15-tool and PKCS#11 module, Yubico's libykcs11
+  yubikey-manager python3-cryptography opensc opensc-pkcs11 ykcs11
   # peers and services used by tests
   age redis-server libhiredis-dev openssh-client
   # tools used by scripts
   procps psmisc util-linux
+  # tests: ss (agent accept queue), systemd-socket-activate (agent socket activation)
+  iproute2 systemd
   # device simulator tests (tests/hwsim): openssl CLI checks certificates
   openssl
   # benchmarks (bench/run_overhead.sh)

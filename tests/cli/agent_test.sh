@@ -4,6 +4,10 @@
 # clients fall back to a direct unlock cleanly; another uid is refused (socket directory
 # permissions, and the agent's own SO_PEERCRED check on a socket made reachable on purpose).
 . "$(dirname "$0")/lib.sh"
+# systemd-socket-activate: the socket-activation check; setpriv + root: the other-uid checks;
+# ss: the accept-queue wait below.
+require_tools systemd-socket-activate setpriv ss
+require_root "the other-uid checks run as uid 65534"
 unset KEYWARD_NO_AGENT
 # Every agent of this test is stopped at the end, whatever happens.
 AGENT_PIDS=()
@@ -126,11 +130,20 @@ expect_contains "$ERR" "the agent did not answer"
 KEYWARD_AGENT_TIMEOUT_MS=20000 KEYWARD_PASSPHRASE='correct horse battery' \
   setsid -w "$KEYWARD_BIN" get dev/api/A >"$TMP/bg.out" 2>"$TMP/bg.err" &
 BGC=$!
-sleep 0.5
+# The stopped agent accepts nothing: the client's connection waits in its accept queue (the
+# listening socket's Recv-Q in ss). Kill only once it is there.
+queued=0
+for _ in $(seq 1 400); do
+  [[ $(ss -xlnH src "$SOCK" | awk '{print $3}') -ge 1 ]] && { queued=1; break; }
+  sleep 0.05
+done
+[[ $queued == 1 ]] || fail "the client never connected to the stopped agent"
 kill -KILL "$PID"
 kill -CONT "$PID" 2>/dev/null || true
 wait "$BGC" || fail "client did not fall back after the agent was killed: $(cat "$TMP/bg.err")"
 expect_eq "$(cat "$TMP/bg.out")" "alpha"
+grep -q "the agent did not answer (.*); unlocking directly" "$TMP/bg.err" ||
+  fail "the client did not report the dead agent: $(cat "$TMP/bg.err")"
 unset KEYWARD_AGENT_TIMEOUT_MS
 # The fallback unlocked directly and started a new agent (auto-start) with the vault.
 for _ in $(seq 1 100); do NEWPID=$(agent_pid); [[ -n $NEWPID ]] && break; sleep 0.05; done
@@ -192,7 +205,7 @@ if command -v systemd-socket-activate >/dev/null; then
   grep -q "listening on the socket passed by systemd" "$TMP/sa.log" || fail "not socket-activated: $(cat "$TMP/sa.log")"
   unset KEYWARD_AGENT_SOCKET
 else
-  echo "no systemd-socket-activate: the socket-activation check is skipped" >&2
+  fail "systemd-socket-activate vanished"  # required above
 fi
 
 # ---- another uid is refused
@@ -255,6 +268,6 @@ PY
   grep -q "stopped; every vault wiped" "$TMP/agent.log" || fail "agent did not log its stop"
   unset KEYWARD_AGENT_SOCKET
 else
-  echo "not root or no setpriv: the other-uid checks are skipped" >&2
+  fail "not root or no setpriv"  # required above
 fi
 echo "agent: ok"

@@ -4,6 +4,7 @@
 # Runs on tmpfs when available: this tests locking, not the disk's fsync speed.
 [[ -d /dev/shm && -w /dev/shm ]] && export TMPDIR=/dev/shm
 . "$(dirname "$0")/lib.sh"
+require_tools age-keygen
 
 new_identity
 kw init --no-passphrase --recipient "$RECIPIENT" >/dev/null 2>&1

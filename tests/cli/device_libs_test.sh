@@ -4,14 +4,13 @@
 # library missing (here: an unloadable file of that name first on LD_LIBRARY_PATH), fails with an
 # error naming the library and the package instead of crashing or claiming "no device".
 . "$(dirname "$0")/lib.sh"
+require_tools readelf
 
 # Not a NEEDED entry of the binary.
-if command -v readelf >/dev/null; then
-  needed=$(readelf -d "$KEYWARD_BIN" | grep NEEDED || true)
-  for lib in libfido2 libykpiv libpcsclite; do
-    if grep -q "$lib" <<<"$needed"; then fail "$lib is linked at start-up"; fi
-  done
-fi
+needed=$(readelf -d "$KEYWARD_BIN" | grep NEEDED) || fail "readelf found no NEEDED entries"
+for lib in libfido2 libykpiv libpcsclite; do
+  if grep -q "$lib" <<<"$needed"; then fail "$lib is linked at start-up"; fi
+done
 
 bad=$TMP/badlibs
 mkdir -p "$bad"

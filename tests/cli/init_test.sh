@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # keyward init: creation, refusal to overwrite, KDF floor, credentials, recovery, recipient.
 . "$(dirname "$0")/lib.sh"
+require_tools age-keygen
 
 expect_exit 0 init_vault
 [[ -f $KEYWARD_VAULT ]] || fail "vault not created"

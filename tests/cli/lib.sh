@@ -21,8 +21,27 @@ SMALL_KDF=(--kdf-memory 8 --kdf-time 1 --kdf-parallelism 1)
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
+# Prerequisites. A test states what it needs before its first check: in CI (CI=true) a missing
+# tool or service is a failure; elsewhere the whole test is reported as skipped (exit 77, ctest
+# SKIP_RETURN_CODE). Skipping after a check has run is refused: it would hide the checks that ran.
+CHECKS_RAN=0
+skip_or_fail() {
+  [[ $CHECKS_RAN == 0 ]] || fail "prerequisite missing after checks ran (state it at the top): $*"
+  [[ ${CI:-} != true ]] || fail "$* (CI=true: a missing prerequisite is a failure)"
+  echo "SKIPPED: $*" >&2
+  exit 77
+}
+# require_tools TOOL...: each TOOL must be on PATH.
+require_tools() {
+  local t
+  for t; do command -v "$t" >/dev/null || skip_or_fail "$t is not installed (scripts/install-deps.sh installs it)"; done
+}
+# require_root WHY: the test needs uid 0 (CI runs as root).
+require_root() { [[ $(id -u) == 0 ]] || skip_or_fail "needs root: $*"; }
+
 # Runs keyward without a controlling terminal (so a missing credential can never hang).
 kw() {
+  CHECKS_RAN=1
   if command -v setsid >/dev/null; then setsid -w "$KEYWARD_BIN" "$@"; else "$KEYWARD_BIN" "$@"; fi
 }
 
@@ -33,6 +52,7 @@ expect_exit() {
   local want=$1
   shift
   local got=0
+  CHECKS_RAN=1
   "$@" >"$TMP/.out" 2>"$TMP/.err" || got=$?
   OUT=$(cat "$TMP/.out")
   ERR=$(cat "$TMP/.err")
@@ -47,7 +67,7 @@ vault_hash() { sha256sum "$KEYWARD_VAULT" | cut -d' ' -f1; }
 
 # A fresh age identity (the real age-keygen format). Sets IDENTITY_FILE and RECIPIENT.
 new_identity() {
-  command -v age-keygen >/dev/null || { echo "age-keygen not installed; skipping" >&2; exit 77; }
+  require_tools age-keygen
   IDENTITY_FILE=$TMP/id-$RANDOM.txt
   age-keygen -o "$IDENTITY_FILE" 2>/dev/null
   RECIPIENT=$(age-keygen -y "$IDENTITY_FILE")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # keyward list: table and --json, fingerprints, never values.
 . "$(dirname "$0")/lib.sh"
+require_tools sqlite3
 
 expect_exit 6 kw list --passphrase-file "$PASSFILE"
 init_vault >/dev/null 2>&1
@@ -33,10 +34,8 @@ for r in rows:
 PY
 expect_exit 5 env KEYWARD_PASSPHRASE=x "$KEYWARD_BIN" list
 # A record deleted behind keyward's back: the manifest catches it.
-if command -v sqlite3 >/dev/null; then
-  sqlite3 "$KEYWARD_VAULT" "DELETE FROM records WHERE id = (SELECT id FROM records LIMIT 1)"
-  expect_exit 8 kw list --passphrase-file "$PASSFILE"
-  expect_contains "$ERR" "manifest"
-  expect_eq "$OUT" ""
-fi
+sqlite3 "$KEYWARD_VAULT" "DELETE FROM records WHERE id = (SELECT id FROM records LIMIT 1)"
+expect_exit 8 kw list --passphrase-file "$PASSFILE"
+expect_contains "$ERR" "manifest"
+expect_eq "$OUT" ""
 echo "list: ok"

@@ -2,6 +2,7 @@
 # keyward slot add|list|rm: passphrase, recipient (real age identities), recovery; last-slot
 # refusal; --rekey offboarding.
 . "$(dirname "$0")/lib.sh"
+require_tools age-keygen
 
 init_vault >/dev/null 2>&1
 setv dev/api/A "alpha" 2>/dev/null

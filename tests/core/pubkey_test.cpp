@@ -113,7 +113,7 @@ TEST_CASE("Ed25519 (RFC 8032 §7.1 TEST 1, 2, 3, SHA(abc))", "[pubkey][ed25519][
   }
 }
 
-TEST_CASE("Ed25519 generated keys sign and verify; bad seeds are refused", "[pubkey][ed25519]") {
+TEST_CASE("Ed25519 generated keys sign and verify, bad seeds are refused", "[pubkey][ed25519]") {
   const auto kp = pubkey::ed25519_generate();
   REQUIRE(kp.seed.size() == 32);
   auto again = pubkey::ed25519_from_seed(kp.seed);

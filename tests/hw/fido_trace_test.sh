@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Regression guard for the CTAPHID messages a FIDO2 unlock sends with one authenticator:
-# INIT, getInfo (libfido2's open), clientPIN getKeyAgreement (hmac-secret), one getAssertion.
+# What a FIDO2 unlock with one authenticator sends, as keyward's own protocol properties (not
+# libfido2's internal order): exactly one getAssertion and one touch per release; no PIN or UV
+# traffic (getPinToken, setPIN, changePIN) for a slot without UV; never a makeCredential, reset or
+# credential management; the second authenticator, not enrolled, is never talked to.
 . "$(dirname "$0")/../cli/lib.sh"
 . "$(dirname "$0")/lib.sh"
 FST=$HWSIM_STATE
@@ -13,9 +15,21 @@ setv dev/api/A "alpha" 2>/dev/null
 ctl fido0 auto-touch 20
 expect_exit 0 kw slot add fido2 --device "$D0" --label fk --passphrase-file "$PASSFILE"
 export KEYWARD_FIDO2_DEVICES="$D0"
+touches() { "$HWSIM_BIN" ctl --socket "$FST/ctl.sock" "$1" status | sed -n 's/.*touch_requests=\([0-9]*\).*/\1/p'; }
+count() { tr ',' '\n' <<<"$1" | grep -cx "$2" || true; }
 ctl fido0 trace-reset
+ctl fido1 trace-reset
+t0=$(touches fido0)
 expect_exit 0 kw get dev/api/A --fido2
 expect_eq "$OUT" "alpha"
-expect_eq "$(trace fido0)" "INIT,getInfo,clientPIN.getKeyAgreement,getAssertion"
+tr0=$(trace fido0)
+echo "fido0 trace: $tr0"
+expect_eq "$(count "$tr0" getAssertion)" 1
+expect_eq "$(touches fido0)" "$((t0 + 1))"
+for c in makeCredential reset CBOR-0A clientPIN.getPinToken clientPIN.setPIN \
+         clientPIN.changePIN clientPIN.getPinUvAuthTokenUsingPinWithPermissions; do
+  expect_eq "$(count "$tr0" "$c")" 0
+done
+expect_eq "$(trace fido1)" ""
 ctl fido0 auto-touch off
 echo "fido_trace: ok"

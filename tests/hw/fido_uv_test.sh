@@ -44,10 +44,22 @@ expect_exit 2 kw get dev/api/A --fido2
 expect_contains "$ERR" "FIDO2 PIN"
 # Wrong PIN: tries left (8 on a fresh authenticator, one spent).
 expect_exit 5 kw get dev/api/A --fido2 --fido2-pin-file "$TMP/fbad"
-expect_contains "$ERR" "wrong FIDO2 PIN"
-expect_contains "$ERR" "7"
+expect_eq "$(tail -n 1 <<<"$ERR")" "keyward: wrong FIDO2 PIN for FIDO2 key $D0 (simulated): 7 tries left"
+# Read back from the authenticator itself (clientPIN getRetries), not only from keyward's words.
+retries() {
+  PYTHONPATH="$(dirname "$0")/../hwsim" /usr/bin/python3 - "$FST/fido0.sock" <<'PY'
+import sys
+from fido2.ctap2.pin import ClientPin
+from fido_common import open_ctap
+ctap, conn = open_ctap(sys.argv[1])
+print(ClientPin(ctap).get_pin_retries()[0])
+conn.close()
+PY
+}
+expect_eq "$(retries)" 7
 expect_exit 0 kw get dev/api/A --fido2 --fido2-pin-file "$TMP/fpin"
 expect_eq "$OUT" "alpha"
+expect_eq "$(retries)" 8  # a right PIN restores the count
 
 # credProtect 3: without UV the authenticator does not even admit holding the credential.
 PYTHONPATH="$(dirname "$0")/../hwsim" /usr/bin/python3 - "$FST/fido0.sock" <<'PY' || fail "credProtect 3 leak"
@@ -73,4 +85,14 @@ assert len(f) == 1 and f[0]["uv"] == "required" and f[0]["cred_protect"] == 3, f
 assert f[0]["device"] == "FIDO2 key " + sys.argv[2] + " (simulated)", f
 assert f[0]["last_used"], f
 PY
+
+# PIN blocked (retries exhausted): exit 11 with the documented message, nothing touched, the vault
+# unchanged; the right PIN no longer helps.
+ctl fido0 block-pin
+expect_eq "$(retries)" 0
+before=$(vault_hash)
+expect_exit 11 kw get dev/api/A --fido2 --fido2-pin-file "$TMP/fpin"
+expect_eq "$(tail -n 1 <<<"$ERR")" "keyward: the FIDO2 PIN of FIDO2 key $D0 (simulated) is blocked (reset the key)"
+expect_eq "$OUT" ""
+expect_eq "$(vault_hash)" "$before"
 echo "fido_uv: ok"

@@ -3,8 +3,8 @@
 # the card's metadata, the attestation is still verified; an empty slot cannot be adopted.
 . "$(dirname "$0")/../cli/lib.sh"
 . "$(dirname "$0")/lib.sh"
+require_tools yubico-piv-tool
 reset_piv
-command -v yubico-piv-tool >/dev/null || { echo "yubico-piv-tool missing; skipping"; exit 77; }
 yubico-piv-tool -r "Virtual PCD 00 01" -a verify-pin -P 123456 -a generate -s 85 -A ECCP256 \
   --pin-policy=once --touch-policy=never -o "$TMP/pub.pem" >/dev/null 2>&1 ||
   fail "yubico-piv-tool generate failed"

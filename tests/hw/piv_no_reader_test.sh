@@ -5,10 +5,10 @@
 # Needs root (mount namespace, tmpfs over /run/pcscd); skipped otherwise.
 . "$(dirname "$0")/../cli/lib.sh"
 . "$(dirname "$0")/lib.sh"
-[[ $(id -u) == 0 ]] && command -v unshare >/dev/null && command -v pcscd >/dev/null ||
-  { echo "needs root, unshare and pcscd: skipping"; exit 77; }
+require_root "a mount namespace with a tmpfs over /run/pcscd"
+require_tools unshare pcscd
 unshare --mount --propagation private true 2>/dev/null ||
-  { echo "mount namespaces are not available here: skipping"; exit 77; }
+  skip_or_fail "mount namespaces are not available here"
 reset_piv
 init_vault >/dev/null 2>&1
 setv dev/api/A "alpha" 2>/dev/null

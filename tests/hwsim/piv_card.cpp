@@ -17,6 +17,7 @@ namespace {
 
 const Bytes kPivAid = {0xA0, 0x00, 0x00, 0x03, 0x08};
 const Bytes kMgmtAid = {0xA0, 0x00, 0x00, 0x05, 0x27, 0x47, 0x11, 0x17};
+const Bytes kOtpAid = {0xA0, 0x00, 0x00, 0x05, 0x27, 0x20, 0x01};
 const Bytes kDefaultMgmtKey = {1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8};
 const Bytes kDefaultPin = {'1', '2', '3', '4', '5', '6'};
 const Bytes kDefaultPuk = {'1', '2', '3', '4', '5', '6', '7', '8'};
@@ -142,6 +143,15 @@ bool PivCard::load() {
   if (st_.firmware.size() != 3 || mgmt_key_length(st_.mgmt_alg) != st_.mgmt_key.size()) {
     throw std::runtime_error("inconsistent firmware or management key in " + state_path_);
   }
+  if (j.contains("device")) {  // older state files: factory configuration
+    const auto& d = j.at("device");
+    st_.device.usb_enabled = d.at("usb_enabled");
+    st_.device.nfc_enabled = d.at("nfc_enabled");
+    st_.device.auto_eject_timeout = d.at("auto_eject_timeout");
+    st_.device.chalresp_timeout = d.at("chalresp_timeout");
+    st_.device.device_flags = d.at("device_flags");
+    st_.device.lock_code = from_hex(d.at("lock_code").get<std::string>()).value();
+  }
   st_.mgmt_touch = j.at("mgmt_touch");
   st_.mgmt_default = j.at("mgmt_default");
   for (auto& [slot, k] : j.at("keys").items()) {
@@ -179,7 +189,13 @@ void PivCard::save() const {
                       {"puk_default", st_.puk_default}, {"mgmt_key", to_hex(st_.mgmt_key)},
                       {"firmware", to_hex(st_.firmware)}, {"mgmt_alg", st_.mgmt_alg},
                       {"mgmt_touch", st_.mgmt_touch}, {"mgmt_default", st_.mgmt_default},
-                      {"keys", keys},                 {"objects", objects}};
+                      {"keys", keys},                 {"objects", objects},
+                      {"device", {{"usb_enabled", st_.device.usb_enabled},
+                                  {"nfc_enabled", st_.device.nfc_enabled},
+                                  {"auto_eject_timeout", st_.device.auto_eject_timeout},
+                                  {"chalresp_timeout", st_.device.chalresp_timeout},
+                                  {"device_flags", st_.device.device_flags},
+                                  {"lock_code", to_hex(st_.device.lock_code)}}}};
   const std::string tmp = state_path_ + ".tmp";
   {
     std::ofstream out(tmp);
@@ -191,7 +207,7 @@ void PivCard::save() const {
 
 void PivCard::reset_volatile() {
   std::lock_guard lock(mu_);
-  mgmt_app_selected_ = false;
+  app_ = App::piv;
   pin_verified_ = pin_fresh_ = mgmt_authed_ = false;
   witness_.reset();
   challenge_.reset();
@@ -210,8 +226,9 @@ void PivCard::factory_reset(const std::optional<PivProfile>& profile) {
   std::lock_guard lock(mu_);
   st_.firmware = profile ? profile->firmware : profile_.firmware;
   st_.pin_left = st_.puk_left = 0;
+  st_.device = DeviceConfig{};
   reset_card();
-  mgmt_app_selected_ = false;
+  app_ = App::piv;
   witness_.reset();
   challenge_.reset();
   chain_ = Chain{};
@@ -242,7 +259,10 @@ std::string PivCard::status() const {
   std::ostringstream os;
   os << "serial=" << st_.serial << " pin_retries=" << st_.pin_left << " puk_retries=" << st_.puk_left
      << " keys=" << (st_.keys.size() - st_.keys.count(0xF9)) << " firmware=" << int(st_.firmware[0]) << "."
-     << int(st_.firmware[1]) << "." << int(st_.firmware[2]) << " mgmt_alg=" << hex_byte(st_.mgmt_alg);
+     << int(st_.firmware[1]) << "." << int(st_.firmware[2]) << " mgmt_alg=" << hex_byte(st_.mgmt_alg)
+     << " usb_enabled=" << hex_byte(static_cast<std::uint8_t>(st_.device.usb_enabled >> 8))
+     << hex_byte(static_cast<std::uint8_t>(st_.device.usb_enabled))
+     << " config_locked=" << (st_.device.lock_code.empty() ? 0 : 1);
   return os.str();
 }
 
@@ -256,11 +276,19 @@ std::optional<Bytes> PivCard::transmit(const Bytes& apdu) {
   if (apdu.size() < 4) return finish({}, 0x6700);
   const std::uint8_t cla = apdu[0], ins = apdu[1], p1 = apdu[2], p2 = apdu[3];
   Bytes data;
-  if (apdu.size() > 5) {
+  if (apdu.size() > 5 && apdu[4] != 0) {
+    // Short APDU: Lc data [Le] (libykpiv, OpenSC).
     const std::size_t lc = apdu[4];
-    // Short APDU: Lc data [Le]. Extended APDUs are not used by libykpiv.
-    if (lc == 0 || apdu.size() < 5 + lc || apdu.size() > 6 + lc) return finish({}, 0x6700);
+    if (apdu.size() < 5 + lc || apdu.size() > 6 + lc) return finish({}, 0x6700);
     data.assign(apdu.begin() + 5, apdu.begin() + 5 + static_cast<long>(lc));
+  } else if (apdu.size() > 5) {
+    // Extended APDU (yubikit from firmware 4 on): 00 Lc(2) data [Le(2)], or 00 Le(2) alone.
+    if (apdu.size() < 7) return finish({}, 0x6700);
+    if (apdu.size() > 7) {
+      const std::size_t lc = (std::size_t{apdu[5]} << 8) | apdu[6];
+      if (lc == 0 || (apdu.size() != 7 + lc && apdu.size() != 9 + lc)) return finish({}, 0x6700);
+      data.assign(apdu.begin() + 7, apdu.begin() + 7 + static_cast<long>(lc));
+    }
   }
   if ((cla & ~0x10) != 0x00) return finish({}, 0x6E00);
 
@@ -313,7 +341,9 @@ std::optional<Bytes> PivCard::transmit(const Bytes& apdu) {
 PivCard::Response PivCard::dispatch(std::uint8_t ins, std::uint8_t p1, std::uint8_t p2, const Bytes& data,
                                     bool& removed) {
   if (ins == 0xA4) return select(p1, data);
-  if (mgmt_app_selected_) return sw(0x6D00);
+  if (app_ == App::mgmt) return mgmt_command(ins, p1, p2, data);
+  if (app_ == App::otp) return otp_command(ins, p1, p2, data);
+  if (!(st_.device.usb_enabled & kCapPiv)) return sw(0x6D00);  // PIV disabled over USB: not there
   switch (ins) {
     case 0x20: return verify(p1, p2, data);
     case 0x24: return change_reference(p2, data);
@@ -328,6 +358,7 @@ PivCard::Response PivCard::dispatch(std::uint8_t ins, std::uint8_t p1, std::uint
     case 0xFA: return set_pin_retries(p1, p2);
     case 0xF9: return attest(p1);
     case 0xF7: return metadata(p2);
+    case 0xF6: return move_key(p1, p2);
     case 0xFD: return Response{st_.firmware, 0x9000};
     case 0xF8:
       return Response{{static_cast<std::uint8_t>(st_.serial >> 24), static_cast<std::uint8_t>(st_.serial >> 16),
@@ -343,14 +374,24 @@ PivCard::Response PivCard::select(std::uint8_t p1, const Bytes& data) {
   witness_.reset();
   challenge_.reset();
   if (starts_with(data, kPivAid)) {
-    mgmt_app_selected_ = false;
+    // An application disabled over USB (ykman config usb --disable PIV) is not selectable.
+    if (!(st_.device.usb_enabled & kCapPiv)) return sw(0x6A82);
+    app_ = App::piv;
     return Response{{0x61, 0x11, 0x4F, 0x06, 0x00, 0x00, 0x10, 0x00, 0x01, 0x00, 0x79, 0x07, 0x4F, 0x05, 0xA0,
                      0x00, 0x00, 0x03, 0x08},
                     0x9000};
   }
   if (starts_with(data, kMgmtAid)) {
-    mgmt_app_selected_ = true;
-    return sw(0x9000);
+    // The management application answers with its version as text ("5.4.3").
+    app_ = App::mgmt;
+    const std::string v = std::to_string(st_.firmware[0]) + "." + std::to_string(st_.firmware[1]) + "." +
+                          std::to_string(st_.firmware[2]);
+    return Response{Bytes(v.begin(), v.end()), 0x9000};
+  }
+  if (starts_with(data, kOtpAid)) {
+    if (!(st_.device.usb_enabled & 0x01)) return sw(0x6A82);
+    app_ = App::otp;
+    return Response{otp_status(), 0x9000};
   }
   return sw(0x6A82);
 }
@@ -367,9 +408,11 @@ PivCard::Response PivCard::verify(std::uint8_t p1, std::uint8_t p2, const Bytes&
     return sw(retries_sw(st_.pin_left));
   }
   if (st_.pin_left <= 0) return sw(0x6983);
+  if (data.size() != 8) return sw(0x6A80);
+  // A PIN shorter than 6 (e.g. all FF) is simply wrong and costs an attempt: yubikit's
+  // `ykman piv reset` blocks the PIN exactly that way (VERIFY with eight FF bytes).
   Bytes pin = unpad(data);
-  if (data.size() != 8 || pin.size() < 6) return sw(0x6A80);
-  if (ct_equal(pin, st_.pin)) {
+  if (pin.size() >= 6 && ct_equal(pin, st_.pin)) {
     st_.pin_left = st_.pin_total;
     pin_verified_ = pin_fresh_ = true;
     save();

@@ -45,8 +45,23 @@ struct PivKey {
   std::uint8_t origin = 1;  // 1 generated, 2 imported
 };
 
+// The management application's user-settable device configuration (YubiKey 5 "DeviceConfig",
+// INS 1C WRITE CONFIG). Capability bits as yubikit's CAPABILITY: OTP 01, U2F 02, OpenPGP 08,
+// PIV 10, OATH 20, YubiHSM Auth 100, FIDO2 200.
+constexpr std::uint16_t kCapsYubiKey5Nfc = 0x033B;  // what a YubiKey 5 NFC supports (USB and NFC)
+constexpr std::uint16_t kCapPiv = 0x0010;
+struct DeviceConfig {
+  std::uint16_t usb_enabled = kCapsYubiKey5Nfc;
+  std::uint16_t nfc_enabled = kCapsYubiKey5Nfc;
+  std::uint16_t auto_eject_timeout = 0;
+  std::uint8_t chalresp_timeout = 15;
+  std::uint8_t device_flags = 0;
+  Bytes lock_code;  // 16 bytes when the configuration is locked, else empty
+};
+
 struct PivState {
   std::uint32_t serial = 0;
+  DeviceConfig device;
   Bytes pin, puk;
   int pin_total = 3, pin_left = 3, puk_total = 3, puk_left = 3;
   bool pin_default = true, puk_default = true;
@@ -106,7 +121,15 @@ class PivCard {
   Response set_pin_retries(std::uint8_t p1, std::uint8_t p2);
   Response attest(std::uint8_t slot);
   Response metadata(std::uint8_t slot);
-
+  Response move_key(std::uint8_t to, std::uint8_t from);
+  // The management application (yk_apps.cpp): READ CONFIG (device information), WRITE CONFIG,
+  // SET MODE; and the OTP application's SELECT status and serial read.
+  Response mgmt_command(std::uint8_t ins, std::uint8_t p1, std::uint8_t p2, const Bytes& data);
+  Response otp_command(std::uint8_t ins, std::uint8_t p1, std::uint8_t p2, const Bytes& data);
+  Response write_config(const Bytes& data);
+  Bytes device_info() const;
+  Bytes otp_status() const;
+  bool fw_at_least(int major, int minor) const;
   // Touch handling; returns nullopt when the touch was given (or cached), else the failing SW.
   std::optional<std::uint16_t> need_touch(std::uint8_t slot, std::uint8_t policy, bool& removed);
   void init_defaults();
@@ -122,7 +145,8 @@ class PivCard {
   PivState st_;
 
   // Volatile state (cleared on reset / power off / SELECT).
-  bool mgmt_app_selected_ = false;
+  // The application the last SELECT chose; PIV answers without a SELECT, as libykpiv expects.
+  enum class App { piv, mgmt, otp } app_ = App::piv;
   bool pin_verified_ = false;
   bool pin_fresh_ = false;  // for PIN policy "always": consumed by the next private-key operation
   bool mgmt_authed_ = false;

@@ -173,6 +173,27 @@ PivCard::Response PivCard::attest(std::uint8_t slot) {
   return Response{make_attestation_cert(st_, slot, it->second), 0x9000};
 }
 
+// MOVE KEY (INS F6, firmware 5.7): P1 = destination slot, P2 = source; destination FF deletes
+// the key. Needs the management key; the attestation key F9 cannot be moved or deleted; the
+// destination must be empty. Certificates are objects and stay where they are (ykman moves them
+// separately). UNCONFIRMED: the status word for an occupied destination (6A 80 here).
+PivCard::Response PivCard::move_key(std::uint8_t to, std::uint8_t from) {
+  if (!fw_at_least(5, 7)) return sw(0x6D00);
+  if (!mgmt_authed_) return sw(0x6982);
+  if (!is_key_slot(from) || (to != 0xFF && !is_key_slot(to))) return sw(0x6A80);
+  auto it = st_.keys.find(from);
+  if (it == st_.keys.end()) return sw(0x6A88);
+  if (to != 0xFF) {
+    if (to == from || st_.keys.count(to)) return sw(0x6A80);
+    st_.keys[to] = it->second;
+    touch_cache_.erase(to);
+  }
+  st_.keys.erase(from);
+  touch_cache_.erase(from);
+  save();
+  return sw(0x9000);
+}
+
 PivCard::Response PivCard::metadata(std::uint8_t slot) {
   Bytes out;
   if (slot == 0x80 || slot == 0x81) {

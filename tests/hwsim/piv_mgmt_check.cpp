@@ -169,6 +169,81 @@ int main() {
     check(send(card, 0xFD, 0, 0, {}).data == Bytes({5, 7, 1}), "restart keeps firmware 5.7.1");
     check(mgmt_metadata(card) == std::make_pair(hwsim::kMgmtAes256, std::uint8_t{0}), "restart keeps AES-256");
   }
+  {
+    // The management application (as ykman uses it) and MOVE KEY, on the 5.7 card from above.
+    auto ca = hwsim::AttestationCa::load_or_create(dir);
+    hwsim::Presence presence(std::chrono::milliseconds(1000));
+    hwsim::PivCard card(dir + "/piv0.json", 20000001, presence, ca, *hwsim::PivProfile::named("5.7"));
+    card.factory_reset();
+    auto ext = card.transmit(hex("00fd0000000000"));  // extended case 2 (00 Le 00 00), as yubikit sends
+    check(ext && *ext == hex("0507019000"), "extended-length GET VERSION");
+    check(*card.transmit(hex("00fd0000000002aa")) == hex("6700"), "extended APDU shorter than its Lc refused");
+    const Bytes mgmt_aid = hex("a000000527471117");
+    auto sel = send(card, 0xA4, 0x04, 0x00, mgmt_aid);
+    check(sel.sw == 0x9000 && std::string(sel.data.begin(), sel.data.end()) == "5.7.1", "management SELECT: version text");
+    auto info = send(card, 0x1D, 0, 0, {});
+    check(info.sw == 0x9000 && !info.data.empty() && info.data[0] == info.data.size() - 1, "READ CONFIG length prefix");
+    auto t = hwsim::parse_tlvs(Bytes(info.data.begin() + 1, info.data.end()));
+    check(t && t->at(0x01) == hex("033b") && t->at(0x02) == hex("01312d01") && t->at(0x04) == hex("01") &&
+              t->at(0x05) == hex("050701") && t->at(0x0D) == hex("033b") && t->at(0x0A) == hex("00") &&
+              t->at(0x14) == hex("0000"),
+          "device information of a YubiKey 5 NFC 5.7.1");
+    check(send(card, 0x1D, 1, 0, {}).data == hex("00"), "READ CONFIG page 1 is empty");
+    check(send(card, 0x1C, 0, 0, hex("0503020013")).sw == 0x6700, "WRITE CONFIG with a wrong length byte");
+    check(send(card, 0x1C, 0, 0, hex("03170101")).sw == 0x6A80, "NFC restriction is not modelled: refused");
+    check(send(card, 0x1C, 0, 0, hex("0403020000")).sw == 0x6A80, "nothing enabled over USB: refused");
+    check(send(card, 0x1C, 0, 0, hex("040302032b")).sw == 0x9000, "disable PIV over USB");
+    check(send(card, 0xA4, 0x04, 0x00, hex("a000000308")).sw == 0x6A82, "disabled PIV cannot be selected");
+    card.reset_volatile();
+    check(send(card, 0xFD, 0, 0, {}).sw == 0x6D00, "disabled PIV does not answer after a power cycle");
+    send(card, 0xA4, 0x04, 0x00, mgmt_aid);
+    const Bytes lock = hwsim::random_bytes(16);
+    Bytes set_lock = {0x12, 0x0A, 0x10};
+    set_lock.insert(set_lock.end(), lock.begin(), lock.end());
+    check(send(card, 0x1C, 0, 0, set_lock).sw == 0x9000, "set a lock code");
+    check(send(card, 0x1C, 0, 0, hex("040302033b")).sw == 0x6982, "locked: a change without the code is refused");
+    Bytes unlock_enable = {0x16, 0x0B, 0x10};
+    unlock_enable.insert(unlock_enable.end(), lock.begin(), lock.end());
+    hwsim::append(unlock_enable, hex("0302033b"));
+    check(send(card, 0x1C, 0, 0, unlock_enable).sw == 0x9000, "locked: the change with the code works");
+    auto sel_piv = send(card, 0xA4, 0x04, 0x00, hex("a000000308"));
+    check(sel_piv.sw == 0x9000, "PIV selectable again");
+    // MOVE KEY needs the management key; F9 stays; the destination must be empty.
+    check(send(card, 0xF6, 0x85, 0x9A, {}).sw == 0x6982, "MOVE KEY without the management key");
+    check(mutual_auth(card, hwsim::kMgmtAes192, def) == 0x9000, "authenticated for MOVE KEY");
+    check(send(card, 0x47, 0, 0x9A, hex("ac03800111")).sw == 0x9000, "generate in 9A");
+    check(send(card, 0xF6, 0x85, 0x9A, {}).sw == 0x9000, "move 9A -> 85");
+    check(send(card, 0xF7, 0, 0x9A, {}).sw == 0x6A88, "9A empty after the move");
+    check(send(card, 0xF7, 0, 0x85, {}).sw == 0x9000, "85 holds the key");
+    check(send(card, 0xF6, 0x86, 0xF9, {}).sw == 0x6A80, "attestation key cannot be moved");
+    check(send(card, 0xF6, 0xFF, 0x85, {}).sw == 0x9000, "delete 85");
+    check(send(card, 0xF7, 0, 0x85, {}).sw == 0x6A88, "85 empty after delete");
+    card.factory_reset(*hwsim::PivProfile::named("5.4"));
+    check(mutual_auth(card, hwsim::kMgmtTdes, def) == 0x9000, "5.4 authenticated");
+    check(send(card, 0xF6, 0x85, 0x9A, {}).sw == 0x6D00, "no MOVE KEY before firmware 5.7");
+  }
+  {
+    // The device configuration persists (state file) and factory-reset restores it.
+    auto ca = hwsim::AttestationCa::load_or_create(dir);
+    hwsim::Presence presence(std::chrono::milliseconds(1000));
+    hwsim::PivCard card(dir + "/piv0.json", 20000001, presence, ca, *hwsim::PivProfile::named("5.4"));
+    send(card, 0xA4, 0x04, 0x00, hex("a000000527471117"));
+    check(send(card, 0x1C, 0, 0, hex("040e020313")).sw == 0x9000, "NFC: only OTP and PIV");
+  }
+  {
+    auto ca = hwsim::AttestationCa::load_or_create(dir);
+    hwsim::Presence presence(std::chrono::milliseconds(1000));
+    hwsim::PivCard card(dir + "/piv0.json", 20000001, presence, ca, *hwsim::PivProfile::named("5.4"));
+    send(card, 0xA4, 0x04, 0x00, hex("a000000527471117"));
+    auto info = send(card, 0x1D, 0, 0, {});
+    auto t = hwsim::parse_tlvs(Bytes(info.data.begin() + 1, info.data.end()));
+    check(t && t->at(0x0E) == hex("0313") && !t->count(0x14), "NFC configuration survives a restart; no 5.7 tags on 5.4");
+    card.factory_reset();
+    send(card, 0xA4, 0x04, 0x00, hex("a000000527471117"));
+    info = send(card, 0x1D, 0, 0, {});
+    t = hwsim::parse_tlvs(Bytes(info.data.begin() + 1, info.data.end()));
+    check(t && t->at(0x0E) == hex("033b"), "factory-reset restores the device configuration");
+  }
   fs::remove_all(dir);
   if (g_failures) return 1;
   std::printf("piv_mgmt: ok\n");

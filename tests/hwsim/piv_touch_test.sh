@@ -74,12 +74,19 @@ for _ in $(seq 1 100); do piv "$R" -a status >back.txt 2>&1 && break; sleep 0.1;
 expect_grep back.txt "Serial Number:	20000001"
 
 # --- misbehaviours
+# A wrong status word or a truncated reply already breaks the tool's connect (SELECT): it says
+# so and no PIN is sent (the retry counter is unchanged); slow answers still work.
+retries() { ctl piv0 status | sed -n 's/.* pin_retries=\([0-9]*\).*/\1/p'; }
+r0=$(retries)
 expect_ok m1.txt ctl piv0 misbehave wrong-sw
-expect_fail ws.txt "" piv "$R" -a verify-pin -P 123456
+expect_fail ws.txt "Failed to connect to yubikey." piv "$R" -a verify-pin -P 123456
 expect_ok m2.txt ctl piv0 misbehave truncate
-expect_fail tr.txt "" piv "$R" -a verify-pin -P 123456
+expect_fail tr.txt "Failed to connect to yubikey." piv "$R" -a verify-pin -P 123456
+[ "$(retries)" = "$r0" ] || fail "a PIN try was spent through a misbehaving card"
 expect_ok m3.txt ctl piv0 misbehave slow:200
 expect_ok sl.txt piv "$R" -a verify-pin -P 123456
+expect_grep sl.txt "Successfully verified PIN."
 expect_ok m4.txt ctl piv0 misbehave off
 expect_ok ok.txt piv "$R" -a verify-pin -P 123456
+expect_grep ok.txt "Successfully verified PIN."
 echo "piv_touch_test: ok"

@@ -60,10 +60,8 @@ std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
 }  // namespace
 
 TEST_CASE("age interop with the age CLI: X25519 and ssh-ed25519, both directions", "[age][interop]") {
-  if (!have("age") || !have("age-keygen") || !have("ssh-keygen")) {
-    WARN("age, age-keygen or ssh-keygen not installed: age interop test skipped");
-    return;
-  }
+  KW_SKIP_UNLESS(have("age") && have("age-keygen") && have("ssh-keygen"),
+                 "age, age-keygen or ssh-keygen not installed");
   TempDir tmp;
   const fs::path key = tmp.path / "key.txt", ssh = tmp.path / "id_ed25519";
   REQUIRE(run("age-keygen -o " + q(key)) == 0);
@@ -123,10 +121,7 @@ TEST_CASE("age interop with the age CLI: X25519 and ssh-ed25519, both directions
 }
 
 TEST_CASE("age interop with the age CLI: scrypt passphrases through a pty", "[age][interop]") {
-  if (!have("age") || !have("script")) {
-    WARN("age or script not installed: age scrypt interop test skipped");
-    return;
-  }
+  KW_SKIP_UNLESS(have("age") && have("script"), "age or script not installed");
   TempDir tmp;
   const fs::path plain = tmp.path / "plain", ct = tmp.path / "ct", out = tmp.path / "out",
                  pass = tmp.path / "pass";
@@ -159,10 +154,7 @@ TEST_CASE("age interop with the age CLI: scrypt passphrases through a pty", "[ag
 }
 
 TEST_CASE("age: passphrase-protected OpenSSH keys are refused with a clear error", "[age][interop]") {
-  if (!have("ssh-keygen")) {
-    WARN("ssh-keygen not installed: test skipped");
-    return;
-  }
+  KW_SKIP_UNLESS(have("ssh-keygen"), "ssh-keygen not installed");
   TempDir tmp;
   const fs::path ssh = tmp.path / "id_enc";
   REQUIRE(run("ssh-keygen -q -t ed25519 -N 'not-a-secret' -f " + q(ssh)) == 0);

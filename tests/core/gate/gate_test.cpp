@@ -163,7 +163,7 @@ struct GateFixture {
 
 }  // namespace
 
-TEST_CASE("gate: unlock never releases high records; a grant releases exactly its list",
+TEST_CASE("gate: unlock never releases high records, a grant releases exactly its list",
           "[gate]") {
   GateFixture f;
   f.make();
@@ -320,7 +320,7 @@ TEST_CASE("gate: forged FIDO2 presence is refused", "[gate]") {
   }
 }
 
-TEST_CASE("gate: counters of authenticators that never count; the state file", "[gate]") {
+TEST_CASE("gate: counters of authenticators that never count, the state file", "[gate]") {
   GateFixture f;
   f.make();
   auto v = f.open();
@@ -414,7 +414,7 @@ TEST_CASE("gate: PIV needs touch=always, and PIN always for verify", "[gate]") {
   REQUIRE(v.remove_slot(2, false, &*again));
 }
 
-TEST_CASE("gate: a cached-touch PIV slot cannot serve; no presence slot, no gate", "[gate]") {
+TEST_CASE("gate: a cached-touch PIV slot cannot serve, no presence slot, no gate", "[gate]") {
   GateFixture f;
   auto made = Vault::create_with_passphrase(f.path, "me", SecretBytes::copy_of("pw"), small_kdf(),
                                             f.opts);

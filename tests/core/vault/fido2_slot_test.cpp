@@ -62,7 +62,7 @@ VaultId vid_of(std::uint8_t b) {
 
 }  // namespace
 
-TEST_CASE("fido2 slot: a valid assertion opens the slot; each check refuses a bad one") {
+TEST_CASE("fido2 slot: a valid assertion opens the slot, each check refuses a bad one") {
   SoftAuthenticator auth;
   Guard g(&auth);
   VaultId vid = vid_of(7);
@@ -106,7 +106,7 @@ TEST_CASE("fido2 slot: a valid assertion opens the slot; each check refuses a ba
   CHECK(h.unlock(*slot, vid, cred));
 }
 
-TEST_CASE("fido2 slot: UV required needs the UV flag; parameters are bound") {
+TEST_CASE("fido2 slot: UV required needs the UV flag, parameters are bound") {
   SoftAuthenticator auth;
   Guard g(&auth);
   VaultId vid = vid_of(9);

@@ -62,7 +62,7 @@ TEST_CASE("coordinates are env/component/KEY with restricted characters", "[vaul
   }
 }
 
-TEST_CASE("slot encoding round-trips; truncation and trailing bytes are rejected", "[vault]") {
+TEST_CASE("slot encoding round-trips, truncation and trailing bytes are rejected", "[vault]") {
   Slot s;
   s.type = SlotType::recipient;
   s.label = "ci";

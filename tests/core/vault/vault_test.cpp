@@ -170,7 +170,7 @@ TEST_CASE("vault: a different vault at the pinned path is refused", "[vault]") {
   REQUIRE(v.error().message.find("different vault") != std::string::npos);
 }
 
-TEST_CASE("vault: rotate-master keeps values and slots; pinned machines follow", "[vault]") {
+TEST_CASE("vault: rotate-master keeps values and slots, pinned machines follow", "[vault]") {
   Fixture f;
   VaultOptions other_machine{f.dir.path + "/machine2"};
   {
@@ -228,7 +228,7 @@ TEST_CASE("vault: adding a slot does not touch the records", "[vault]") {
   REQUIRE(bad.error().code == Errc::auth_failed);
 }
 
-TEST_CASE("vault: the last slot cannot be removed; --rekey re-keys", "[vault]") {
+TEST_CASE("vault: the last slot cannot be removed, --rekey re-keys", "[vault]") {
   Fixture f;
   auto v = f.make();
   auto r = v.remove_slot(1, false);
@@ -249,7 +249,7 @@ TEST_CASE("vault: the last slot cannot be removed; --rekey re-keys", "[vault]") 
   REQUIRE(f.open()->get("dev/api/A")->value.reveal_string() == "alpha");
 }
 
-TEST_CASE("vault: recovery slot opens master and high key; high needs a presence slot",
+TEST_CASE("vault: recovery slot opens master and high key, high needs a presence slot",
           "[vault]") {
   Fixture f;
   auto v = f.make();
