@@ -416,7 +416,11 @@ TEST_CASE("audit: the anchor catches a deleted, truncated or replaced log", "[au
     g.key = f.key.clone();
     g.vid = f.vid;
     g.log = Log(g.dir.path + "/audit", g.vid);
-    g.fill(4);
+    for (int i = 1; i <= 4; ++i) {  // other entries (other times), same key and vault
+      REQUIRE(g.log.append(sample_event("set", i), 1764480000 + static_cast<std::uint64_t>(i),
+                           KeyRing{g.mk, {}}, std::nullopt));
+    }
+    REQUIRE(read_file(g.log.log_file()) != read_file(f.log.log_file()));
     write_file(f.log.log_file(), read_file(g.log.log_file()));
     write_file(f.log.head_file(), read_file(g.log.head_file()));
     auto r = f.log.verify(ring, anchor);
