@@ -2,7 +2,7 @@
 # Configures and builds keyward.  Usage: scripts/build.sh [gcc|clang|asan|fuzz]  (default gcc)
 #   gcc    g++ build in build/
 #   clang  clang++ build in build-clang/
-#   asan   clang++ with AddressSanitizer + UndefinedBehaviorSanitizer in build-asan/
+#   asan   clang++ with AddressSanitizer + UndefinedBehaviorSanitizer in build-asan/, fuzz targets too
 #   fuzz   clang++ libFuzzer targets in build-fuzz/
 # Prints the build directory on the last line of stdout.
 set -euo pipefail
@@ -13,7 +13,9 @@ command -v ninja >/dev/null && gen=(-G Ninja)
 case "$flavor" in
   gcc)   dir=build;       args=(-DCMAKE_C_COMPILER=gcc -DCMAKE_CXX_COMPILER=g++) ;;
   clang) dir=build-clang; args=(-DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++) ;;
-  asan)  dir=build-asan;  args=(-DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DKEYWARD_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug -DKEYWARD_BENCH=OFF) ;;
+  # asan also builds the libFuzzer targets (everything carries libFuzzer's coverage hooks, which
+  # only the fuzz binaries use): ctest fuzzes each briefly ("fuzz run: ...", docs/fuzzing.md).
+  asan)  dir=build-asan;  args=(-DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DKEYWARD_SANITIZE=ON -DKEYWARD_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug -DKEYWARD_BENCH=OFF) ;;
   fuzz)  dir=build-fuzz;  args=(-DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DKEYWARD_FUZZ=ON -DKEYWARD_TESTS=OFF -DKEYWARD_BENCH=OFF) ;;
   *) echo "usage: $0 [gcc|clang|asan|fuzz]" >&2; exit 2 ;;
 esac

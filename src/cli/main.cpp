@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include "cli/cli.h"
+#include "core/crypto_check.h"
 #include "core/hardening.h"
 
 namespace {
@@ -23,6 +24,10 @@ std::string version_text() {
 int main(int argc, char** argv) {
   using namespace keyward;
   if (auto hardened = harden_process(); !hardened) return cli::report(hardened.error());
+  // Every command hashes, and the hashes abort when OpenSSL cannot (docs/exit-codes.md, 17).
+  if (!cli::invoked_command(argc, argv).empty()) {
+    if (auto crypto = check_crypto_available(); !crypto) return cli::report(crypto.error());
+  }
 
   CLI::App app{"keyward: a team's secrets behind hardware tokens (PIV smart cards, FIDO2, "
                "passphrases).\nSecrets are never read from the command line: values come from "

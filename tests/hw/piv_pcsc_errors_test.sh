@@ -26,7 +26,12 @@ expect_contains "$OUT$ERR" "systemctl"
 # Readers but no card: the serial needed and the readers seen.
 ctl piv0 remove
 ctl piv1 remove
-sleep 2  # pcscd polls reader presence every ~400 ms
+# pcscd polls reader presence (about every 400 ms): wait until it reports both readers empty.
+for _ in $(seq 1 100); do
+  err=$(kw get dev/api/A --piv --pin-file "$PINFILE" 2>&1 >/dev/null) || true
+  [[ $err == *"'Virtual PCD 00 00' (no card)"* && $err == *"'Virtual PCD 00 01' (no card)"* ]] && break
+  sleep 0.1
+done
 expect_exit 10 kw get dev/api/A --piv --pin-file "$PINFILE"
 expect_contains "$ERR" "insert the one with serial $S1"
 expect_contains "$ERR" "'Virtual PCD 00 00' (no card)"
