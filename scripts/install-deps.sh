@@ -22,6 +22,8 @@ PACKAGES=(
   # the vendor's own tools against the simulated YubiKey (tests/hwsim ykman/pkcs11 tests):
   # ykman + yubikit, OpenSC's pkcs11-tool/pkcs15-tool and PKCS#11 module, Yubico's libykcs11
   yubikey-manager python3-cryptography opensc opensc-pkcs11 ykcs11
+  # the independent attacker of tests/hw/fido_attack.py derives keys with PyNaCl (libsodium)
+  python3-nacl python3-pyscard
   # peers and services used by tests
   age redis-server libhiredis-dev openssh-client
   # tools used by scripts

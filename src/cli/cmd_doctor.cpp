@@ -21,10 +21,12 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/cli.h"
+#include "cli/presence.h"
 #include "cli/vault_open.h"
 #include "core/hex.h"
 #include "core/vault/format.h"
 #include "core/vault/pin.h"
+#include "core/vault/slot_fido2.h"
 #include "core/vault/storage.h"
 #include "core/vault/vault.h"
 #include "hw/fido2_device.h"
@@ -108,6 +110,30 @@ void check_vault(const Context& ctx, nlohmann::json& report, std::vector<Problem
   } else {
     auto raw = storage->read_header();
     auto parsed = raw ? vault::parse_header(raw->body) : Result<vault::HeaderBody>(tl::unexpected(raw.error()));
+    // Slots: parsed, not yet verified (their MAC needs the master key): who enforces each one,
+    // and FIDO2 slots that hold the high key without device-enforced UV (a problem, with the fix).
+    if (auto rows = storage->read_slots(); rows) {
+      nlohmann::json js = nlohmann::json::array();
+      for (const auto& row : *rows) {
+        auto slot = vault::parse_slot(row.body);
+        if (!slot) continue;
+        slot->number = row.number;
+        const auto* sh = vault::slot_handler(slot->type);
+        nlohmann::json j = {{"slot", slot->number},
+                            {"type", vault::slot_type_name(slot->type)},
+                            {"label", slot->label},
+                            {"high_key", !slot->wrapped_high.empty()},
+                            {"enforcement", sh != nullptr ? sh->enforcement(*slot) : "unknown"}};
+        if (vault::fido2_legacy_high(*slot)) {
+          j["problem"] = legacy_high_problem(*slot);
+          problems.push_back({Errc::policy, legacy_high_problem(*slot),
+                              "keyward vault repair (after `keyward slot add fido2` with UV, "
+                              "if this key should keep releasing high secrets)"});
+        }
+        js.push_back(std::move(j));
+      }
+      jv["slots"] = js;
+    }
     storage->rollback();
     if (!parsed) {
       problems.push_back({Errc::integrity, "the vault header of " + *path + " does not parse",
@@ -371,6 +397,14 @@ Status run_doctor(Context& ctx) {
         std::printf(", %s", jv["pinned"].get<bool>() ? "pinned on this machine" : "not pinned yet");
       }
       std::printf("\n");
+      if (jv.contains("slots")) {
+        for (const auto& j : jv["slots"]) {
+          std::printf("  slot %u %s '%s': %s%s\n", j["slot"].get<std::uint32_t>(),
+                      j["type"].get<std::string>().c_str(), j["label"].get<std::string>().c_str(),
+                      j["enforcement"].get<std::string>().c_str(),
+                      j["high_key"].get<bool>() ? " (holds the high key)" : "");
+        }
+      }
     }
     if (report.contains("pin_dir") && report["pin_dir"].value("present", false)) {
       std::printf("pin directory %s: mode %s\n",

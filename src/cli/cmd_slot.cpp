@@ -16,6 +16,7 @@
 #include "cli/slot_usage.h"
 #include "cli/vault_open.h"
 #include "core/random.h"
+#include "core/vault/slot_fido2.h"
 
 namespace keyward::cli {
 namespace {
@@ -116,7 +117,9 @@ Status run_list(const Context& ctx, const SlotOptions& o) {
                           {"type", vault::slot_type_name(s.type)},
                           {"label", s.label},
                           {"presence", presence},
-                          {"high_key", !s.wrapped_high.empty()}};
+                          {"high_key", !s.wrapped_high.empty()},
+                          {"enforcement", h != nullptr ? h->enforcement(s) : "unknown"}};
+      if (vault::fido2_legacy_high(s)) j["problem"] = legacy_high_problem(s);
       if (!recipient.empty()) j["recipient"] = recipient;
       add_piv_slot_json(s, j);
       add_fido2_slot_json(s, j);
@@ -129,12 +132,16 @@ Status run_list(const Context& ctx, const SlotOptions& o) {
         recipient = fido2_slot_description(s);
         if (!recipient.empty() && !device.empty()) recipient = device + " " + recipient;
       }
-      std::printf("%-3u %-11s %-24s%s%s%s  last used %s%s\n", s.number,
+      std::printf("%-3u %-11s %-24s%s%s%s  last used %s%s\n      enforced by: %s\n", s.number,
                   std::string(vault::slot_type_name(s.type)).c_str(), s.label.c_str(),
                   presence ? " presence" : "", s.wrapped_high.empty() ? "" : " high-key",
                   s.number == v.unlocked_slot() ? " (used now)" : "",
                   last_used.empty() ? "-" : last_used.c_str(),
-                  recipient.empty() ? "" : ("  " + recipient).c_str());
+                  recipient.empty() ? "" : ("  " + recipient).c_str(),
+                  h != nullptr ? h->enforcement(s).c_str() : "unknown");
+      if (vault::fido2_legacy_high(s)) {
+        std::printf("      PROBLEM: %s\n", legacy_high_problem(s).c_str());
+      }
     }
   }
   if (ctx.json) std::printf("%s\n", arr.dump(2).c_str());

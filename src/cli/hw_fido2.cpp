@@ -48,6 +48,19 @@ Result<SecretBytes> fido2_pin(const Fido2UnlockOptions& o, const std::string& de
   return prompt_secret("FIDO2 PIN for " + device + " (not the PIV PIN): ");
 }
 
+// A credProtect-3 credential is invisible without UV, so the silent (up=false, no UV) probe
+// cannot find it: every device is asked in turn (a wrong device answers "no credentials" after
+// the PIN, before any touch).
+bool probe_possible(const vault::Fido2CredInfo& cred) { return cred.cred_protect != 3; }
+
+// With several devices: whether `d` may hold the credential, asked without a touch. A
+// credProtect-3 credential only lives on a key with a PIN or a fingerprint (a reset wipes both).
+bool could_hold(hw::Fido2Device& d, const vault::Fido2CredInfo& cred) {
+  if (!probe_possible(cred)) return d.pin_set() || d.builtin_uv();
+  auto has = d.has_credential(cred);
+  return has && *has;
+}
+
 class CliFido2Agent final : public vault::Fido2Agent {
  public:
   CliFido2Agent(Fido2UnlockOptions o, std::string vault_name)
@@ -76,19 +89,27 @@ class CliFido2Agent final : public vault::Fido2Agent {
     if (auto lib = hw::fido2_library(); !lib) return fail(Errc::device, lib.error().message);
     scan();
     for (auto& d : devices_) {
-      if (devices_.size() > 1) {
-        auto has = d->has_credential(cred);
-        if (!has || !*has) continue;
-      }
+      if ((devices_.size() > 1 || !probe_possible(cred)) && !could_hold(*d, cred)) continue;
       SecretBytes pin;
-      if (ask.uv) {
+      const bool bio = ask.uv && d->builtin_uv();
+      if (ask.uv && !bio) {
         KW_TRY(pin, fido2_pin(opts_, d->name()));
       }
-      std::fprintf(stderr, "keyward: %s your %s to %s\n",
-                   ask.uv ? "verify (PIN) and touch" : "touch", d->name().c_str(),
-                   ask.purpose.c_str());
+      std::fprintf(stderr, "keyward: %s %s to %s\n",
+                   bio ? "verify your fingerprint on" : ask.uv ? "verify (PIN) and touch your"
+                                                             : "touch your",
+                   d->name().c_str(), ask.purpose.c_str());
       std::fflush(stderr);
       auto a = d->get_assertion(cred, cdh, pin);
+      if (!a && bio && a.error().code == Errc::pin_blocked) {
+        // The fingerprint locked out: the key's own fallback is its PIN.
+        std::fprintf(stderr, "keyward: %s\n", a.error().message.c_str());
+        KW_TRY(pin, fido2_pin(opts_, d->name()));
+        std::fprintf(stderr, "keyward: verify (PIN) and touch your %s to %s\n", d->name().c_str(),
+                     ask.purpose.c_str());
+        std::fflush(stderr);
+        a = d->get_assertion(cred, cdh, pin);
+      }
       if (!a && a.error().code == Errc::not_found) continue;
       return a;
     }
@@ -124,17 +145,22 @@ class CliFido2Agent final : public vault::Fido2Agent {
     scan();
     for (auto& d : devices_) {
       // Several devices: silent probe first, so only the right one asks for a touch.
-      if (devices_.size() > 1) {
-        auto has = d->has_credential(cred);
-        if (!has || !*has) continue;
-      }
+      if ((devices_.size() > 1 || !probe_possible(cred)) && !could_hold(*d, cred)) continue;
       SecretBytes pin;
-      if (cred.uv == vault::Fido2Uv::required) {
+      const bool bio = cred.uv == vault::Fido2Uv::required && d->builtin_uv();
+      if (cred.uv == vault::Fido2Uv::required && !bio) {
         KW_TRY(pin, fido2_pin(opts_, d->name()));
       }
-      std::fprintf(stderr, "Touch your %s to unlock vault %s\n", d->name().c_str(), vault_.c_str());
+      std::fprintf(stderr, "%s %s to unlock vault %s\n",
+                   bio ? "Verify your fingerprint on" : "Touch your", d->name().c_str(),
+                   vault_.c_str());
       std::fflush(stderr);
       auto a = d->get_assertion(cred, cdh, pin);
+      if (!a && bio && a.error().code == Errc::pin_blocked) {
+        std::fprintf(stderr, "keyward: %s\n", a.error().message.c_str());
+        KW_TRY(pin, fido2_pin(opts_, d->name()));
+        a = d->get_assertion(cred, cdh, pin);
+      }
       if (!a && a.error().code == Errc::not_found) continue;
       if (a) note_slot_device(d->name());
       return a;
@@ -187,7 +213,8 @@ Error fido2_unlock_error(const Error& original) {
 void add_fido2_enrol_options(CLI::App* cmd) {
   Fido2EnrolOptions& o = g_enrol;
   cmd->add_option("--device", o.device, "FIDO2: hidraw path or sim:/socket (default: the only key)");
-  cmd->add_option("--uv", o.uv, "FIDO2: user verification required|preferred|discouraged");
+  cmd->add_option("--uv", o.uv, "FIDO2: user verification required (default; the slot can hold the high key) | "
+                  "discouraged (unlock-only)");
 }
 
 Result<vault::Slot> enrol_fido2_slot(const Context& ctx, const std::string& label,
@@ -195,10 +222,18 @@ Result<vault::Slot> enrol_fido2_slot(const Context& ctx, const std::string& labe
   const Fido2EnrolOptions& o = g_enrol;
   const Fido2UnlockOptions& pin_opts = g_unlock;
   vault::Fido2CredInfo cred;
-  if (o.uv == "required") cred.uv = vault::Fido2Uv::required;
-  else if (o.uv == "preferred") cred.uv = vault::Fido2Uv::preferred;
-  else if (o.uv == "discouraged") cred.uv = vault::Fido2Uv::discouraged;
-  else return fail(Errc::invalid_argument, "--uv must be required, preferred or discouraged");
+  if (o.uv == "required") {
+    cred.uv = vault::Fido2Uv::required;
+  } else if (o.uv == "discouraged") {
+    cred.uv = vault::Fido2Uv::discouraged;
+  } else if (o.uv == "preferred") {
+    return fail(Errc::invalid_argument,
+                "--uv preferred is not offered: the authenticator would not enforce it. Use "
+                "--uv required (the default: the key itself refuses without its PIN or "
+                "fingerprint) or --uv discouraged (an unlock-only slot)");
+  } else {
+    return fail(Errc::invalid_argument, "--uv must be required or discouraged");
+  }
   cred.cred_protect = cred.uv == vault::Fido2Uv::required ? 3 : 2;
   cred.rp_id = kRpId;
   KW_TRY_STATUS(hw::fido2_library());
@@ -210,25 +245,48 @@ Result<vault::Slot> enrol_fido2_slot(const Context& ctx, const std::string& labe
     return fail(Errc::invalid_argument, "several FIDO2 keys (" + all + "): choose one with --device");
   }
   KW_TRY(auto dev, hw::Fido2Device::open(paths.front()));
+  // Said before the device is touched: what this slot will and will not be able to do.
   SecretBytes pin;
   if (cred.uv == vault::Fido2Uv::required) {
-    KW_TRY(pin, fido2_pin(pin_opts, dev->name()));
+    if (!dev->builtin_uv() && !dev->pin_set()) {
+      return fail(Errc::policy,
+                  dev->name() + " has no FIDO2 PIN and no enrolled fingerprint, so it cannot "
+                  "require user verification and this slot could not hold the high key. Set a "
+                  "FIDO2 PIN on the key first (e.g. `ykman fido access change-pin` or "
+                  "`fido2-token -S`), or enrol an unlock-only slot with --uv discouraged");
+    }
+    if (!dev->builtin_uv()) {
+      KW_TRY(pin, fido2_pin(pin_opts, dev->name()));
+    }
+  } else {
+    std::fprintf(stderr,
+                 "keyward: warning: --uv discouraged makes an UNLOCK-ONLY slot: it never holds "
+                 "the high key, and any process of this user that can reach %s unlocks the vault "
+                 "without a touch (the key answers hmac-secret with up=false)\n",
+                 dev->name().c_str());
+    std::fflush(stderr);
   }
-  info(ctx, "Touch your " + dev->name() + " to create the credential");
+  const bool bio = cred.uv == vault::Fido2Uv::required && dev->builtin_uv();
+  info(ctx, std::string(bio ? "Verify your fingerprint on " : "Touch your ") + dev->name() +
+                " to create the credential");
   KW_TRY(auto made, dev->make_credential(cred.rp_id, vid, random_bytes(32), cred.uv,
                                          cred.cred_protect, pin));
   cred.credential_id = std::move(made.credential_id);
   cred.public_key = std::move(made.public_key);
   cred.salt = random_bytes(32);
-  info(ctx, "Touch your " + dev->name() + " again to derive the slot key");
+  info(ctx, std::string(bio ? "Verify your fingerprint on " : "Touch your ") + dev->name() +
+                " again to derive the slot key");
   Bytes cdh = random_bytes(32);
   KW_TRY(auto a, dev->get_assertion(cred, cdh, pin));
   if (a.hmac_output.size() != 32) {
     return fail(Errc::unsupported, dev->name() + " did not return an hmac-secret output");
   }
+  // The secret the slot is sealed under must be the UV one (CredRandomWithUV): check the flag.
+  KW_TRY_STATUS(vault::fido2_verify_assertion(cred, a, cdh, cred.uv == vault::Fido2Uv::required));
   note_slot_device(dev->name());
   info(ctx, "Enrolled " + dev->name() + " (uv " + std::string(vault::fido2_uv_name(cred.uv)) +
-                ", credProtect " + std::to_string(cred.cred_protect) + ")");
+                ", credProtect " + std::to_string(cred.cred_protect) + ")" +
+                (cred.uv == vault::Fido2Uv::required ? "" : "; unlock-only, no high key"));
   return vault::new_fido2_slot(label, cred, a.hmac_output, vid);
 }
 

@@ -28,7 +28,7 @@ Error fido2_unlock_error(const Error& original);
 
 struct Fido2EnrolOptions {
   std::string device;
-  std::string uv = "discouraged";
+  std::string uv = "required";
 };
 void add_fido2_enrol_options(CLI::App* cmd);
 Result<vault::Slot> enrol_fido2_slot(const Context& ctx, const std::string& label,

@@ -392,6 +392,14 @@ Result<vault::Slot> enrol_piv_slot(const Context& ctx, const PivEnrolOptions& o,
   else if (o.pin_policy == "always") key.pin = vault::PivPinPolicy::always;
   else if (o.pin_policy == "never") key.pin = vault::PivPinPolicy::never;
   else return fail(Errc::invalid_argument, "--pin-policy must be once, always or never");
+  if (key.touch != vault::PivTouchPolicy::always && !o.adopt) {
+    // Said before the card is used: only a touch the card enforces may guard the high key.
+    std::fprintf(stderr,
+                 "keyward: warning: touch policy %s makes an UNLOCK-ONLY slot: the card does not "
+                 "require a touch for every use, so this slot never holds the high key\n",
+                 std::string(vault::piv_touch_policy_name(key.touch)).c_str());
+    std::fflush(stderr);
+  }
   std::optional<std::uint8_t> want_ref;
   if (!o.key_ref.empty()) {
     KW_TRY(want_ref, parse_key_ref(o.key_ref));

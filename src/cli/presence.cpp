@@ -6,6 +6,7 @@
 
 #include "cli/hw_fido2.h"
 #include "cli/hw_piv.h"
+#include "core/vault/slot_fido2.h"
 
 namespace keyward::cli {
 namespace {
@@ -59,6 +60,14 @@ Result<gate::Grant> presence_gate(const Context& ctx, const std::string& vault_l
   gate::Request req = make_request(vault_label, header.vault_id, purpose, coordinates, level);
   ensure_gate_agents(vault_label);
   auto grant = gate::pass(req, header, slots, {}, prefer_slot);
+  if (grant) {
+    for (const auto& s : slots) {
+      if (s.number == grant->slot && vault::fido2_legacy_high(s)) {
+        std::fprintf(stderr, "keyward: warning: %s\n", legacy_high_problem(s).c_str());
+        std::fflush(stderr);
+      }
+    }
+  }
   // The audit entry is written by vault_gate (the direct path) or, on the agent path, by the
   // agent from the outcome open_sealed_high reports to it (cli/agent_access.cpp).
   return grant;
@@ -100,6 +109,23 @@ Result<gate::Grant> vault_gate(const Context& ctx, vault::Vault& v, const std::s
   Status outcome = grant ? ok() : Status(tl::unexpected(grant.error()));
   KW_TRY_STATUS(audit_event(v, "presence", std::move(items), outcome, detail));
   return grant;
+}
+
+std::string legacy_high_problem(const vault::Slot& s) {
+  return "slot " + std::to_string(s.number) + " ('" + s.label + "') is a FIDO2 slot that holds "
+         "the high key although its authenticator does not require user verification: any "
+         "process of this user that can reach the key gets the high key with an up=false "
+         "assertion, no touch. Fix: `keyward vault repair` (strips the high key from such slots "
+         "and rotates it; enrol a UV slot first with `keyward slot add fido2` to keep using "
+         "this key for high secrets)";
+}
+
+std::vector<std::uint32_t> legacy_high_slots(const std::vector<vault::Slot>& slots) {
+  std::vector<std::uint32_t> out;
+  for (const auto& s : slots) {
+    if (vault::fido2_legacy_high(s)) out.push_back(s.number);
+  }
+  return out;
 }
 
 }  // namespace keyward::cli

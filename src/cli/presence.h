@@ -42,4 +42,11 @@ Result<std::optional<gate::Grant>> high_grant(const Context& ctx, vault::Vault& 
                                               const std::string& purpose, const std::string& env,
                                               const std::string& component);
 
+// A FIDO2 slot that holds the high key although its authenticator does not require user
+// verification (vault::fido2_legacy_high): the problem and its fix in one sentence, for
+// `slot list`, `vault info` and `doctor`.
+std::string legacy_high_problem(const vault::Slot& s);
+// Which of the slots have that problem.
+std::vector<std::uint32_t> legacy_high_slots(const std::vector<vault::Slot>& slots);
+
 }  // namespace keyward::cli

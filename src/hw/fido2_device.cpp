@@ -52,6 +52,9 @@ namespace {
   X(fido_dev_free) \
   X(fido_dev_get_assert) \
   X(fido_dev_get_retry_count) \
+  X(fido_dev_get_uv_retry_count) \
+  X(fido_dev_has_pin) \
+  X(fido_dev_has_uv) \
   X(fido_dev_info_free) \
   X(fido_dev_info_manifest) \
   X(fido_dev_info_new) \
@@ -198,7 +201,15 @@ Error Fido2Device::translate(int rc, const std::string& what) const {
     case FIDO_ERR_PIN_BLOCKED:
       return Error{Errc::pin_blocked, "the FIDO2 PIN of " + name() + " is blocked (reset the key)"};
     case FIDO_ERR_UV_BLOCKED:
-      return Error{Errc::pin_blocked, "user verification is blocked on " + name() + "; use the PIN"};
+      return Error{Errc::pin_blocked, "the fingerprint is locked out on " + name() +
+                                          " (too many non-matching tries): use the FIDO2 PIN"};
+    case FIDO_ERR_UV_INVALID: {
+      int tries = -1;
+      if (lib().fido_dev_get_uv_retry_count(dv(dev_), &tries) != FIDO_OK) tries = -1;
+      return Error{Errc::auth_failed, "fingerprint not recognised by " + name() +
+                                          (tries >= 0 ? ": " + std::to_string(tries) + " tries left"
+                                                      : std::string())};
+    }
     case FIDO_ERR_PIN_REQUIRED:
       return Error{Errc::auth_failed, name() + " needs its FIDO2 PIN (--fido2-pin-file or KEYWARD_FIDO2_PIN)"};
     case FIDO_ERR_NO_CREDENTIALS:
@@ -292,6 +303,9 @@ Result<vault::Fido2Assertion> Fido2Device::get_assertion(const vault::Fido2CredI
   lib().fido_assert_free(&a);
   return out;
 }
+
+bool Fido2Device::pin_set() const { return lib().fido_dev_has_pin(dv(dev_)); }
+bool Fido2Device::builtin_uv() const { return lib().fido_dev_has_uv(dv(dev_)); }
 
 Result<bool> Fido2Device::has_credential(const vault::Fido2CredInfo& cred) {
   fido_assert_t* a = lib().fido_assert_new();

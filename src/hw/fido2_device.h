@@ -41,6 +41,10 @@ class Fido2Device {
   // getAssertion with UP and hmac-secret for one salt.
   Result<vault::Fido2Assertion> get_assertion(const vault::Fido2CredInfo& cred,
                                               ByteView client_data_hash, const SecretBytes& pin);
+  // From getInfo at open: a FIDO2 PIN is set (clientPin true); built-in user verification
+  // (fingerprint) is configured (uv true).
+  bool pin_set() const;
+  bool builtin_uv() const;
   // Silent probe (up=false, no touch): does this device hold the credential?
   Result<bool> has_credential(const vault::Fido2CredInfo& cred);
 

@@ -14,7 +14,7 @@ for d in fido0 fido1; do ctl "$d" factory-reset; ctl "$d" auto-touch off; done
 trap 'ctl fido0 auto-touch off; "$KEYWARD_BIN" agent stop >/dev/null 2>&1 || true; rm -rf "$TMP"' EXIT
 touches() { "$HWSIM_BIN" ctl --socket "$FST/ctl.sock" fido0 status | grep -o 'touch_requests=[0-9]*' | cut -d= -f2; }
 export KEYWARD_FIDO2_DEVICES="$D0"
-unset KEYWARD_FIDO2_PIN
+fido_set_pin "$FST/fido0.sock"  # UV required (the default) needs a FIDO2 PIN
 
 init_vault >/dev/null 2>&1
 setv dev/api/A "alpha" 2>/dev/null

@@ -11,7 +11,8 @@ for d in fido0 fido1; do ctl "$d" factory-reset; ctl "$d" auto-touch off; done
 trap 'ctl fido0 auto-touch off; rm -rf "$TMP"' EXIT
 touches() { "$HWSIM_BIN" ctl --socket "$FST/ctl.sock" fido0 status | grep -o 'touch_requests=[0-9]*' | cut -d= -f2; }
 export KEYWARD_FIDO2_DEVICES="$D0"
-unset KEYWARD_FIDO2_PIN
+# The slot holds H only with UV required (the default): the key has a FIDO2 PIN, given by env.
+fido_set_pin "$FST/fido0.sock" 4321hwsim
 
 init_vault >/dev/null 2>&1
 setv dev/api/A "alpha" 2>/dev/null
@@ -39,7 +40,7 @@ gbg
 ctl fido0 touch 20000
 bg_wait 0
 expect_eq "$OUT" "v-H1"
-expect_contains "$ERR" "keyward: touch your FIDO2 key $D0 (simulated) to release 1 high secret(s) for \`keyward get dev/api/H1 --passphrase-file"
+expect_contains "$ERR" "keyward: verify (PIN) and touch your FIDO2 key $D0 (simulated) to release 1 high secret(s) for \`keyward get dev/api/H1 --passphrase-file"
 expect_contains "$ERR" "(parent: "
 expect_contains "$ERR" "terminal: none"
 # Normal secrets never ask.
@@ -79,17 +80,8 @@ f=$(ls "$XDG_STATE_HOME"/keyward/gate/*.counters)
 expect_eq "$(stat -c %a "$f")" "600"
 
 # slot rm / rotate-master need verification: a touch alone is not enough, the FIDO2 PIN is.
-expect_exit 2 kw rotate-master --passphrase-file "$PASSFILE"
+expect_exit 2 env -u KEYWARD_FIDO2_PIN setsid -w "$KEYWARD_BIN" rotate-master --passphrase-file "$PASSFILE"
 expect_contains "$ERR" "FIDO2 PIN"
-/usr/bin/python3 - "$(cd "$(dirname "$0")/../hwsim" && pwd)" "$FST/fido0.sock" <<'PY'
-import sys
-sys.path.insert(0, sys.argv[1])
-from fido_common import open_ctap
-from fido2.ctap2.pin import ClientPin
-ctap, conn = open_ctap(sys.argv[2])
-ClientPin(ctap).set_pin("4321hwsim")
-conn.close()
-PY
 printf '0000wrong\n' >"$TMP/badpin"
 expect_exit 5 kw rotate-master --passphrase-file "$PASSFILE" --fido2-pin-file "$TMP/badpin"
 printf '4321hwsim\n' >"$TMP/fpin"

@@ -9,6 +9,7 @@ D0="sim:$FST/fido0.sock"
 for d in fido0 fido1; do ctl "$d" factory-reset; ctl "$d" auto-touch off; done
 trap 'ctl fido0 misbehave off; ctl fido0 auto-touch off; rm -rf "$TMP"' EXIT
 export KEYWARD_FIDO2_DEVICES="$D0"
+fido_set_pin "$FST/fido0.sock"  # UV required (the default) needs a FIDO2 PIN
 init_vault >/dev/null 2>&1
 setv dev/api/A "alpha" 2>/dev/null
 ctl fido0 auto-touch 50

@@ -10,6 +10,7 @@ for d in fido0 fido1; do ctl "$d" factory-reset; ctl "$d" auto-touch off; done
 trap 'ctl fido0 auto-touch off; rm -rf "$TMP"' EXIT
 export KEYWARD_FIDO2_DEVICES="$D0"
 unset SEALED_ENV_TOKEN SEALED_ENV_KEY SEALED_ENV_SIGNING_KEY SEALED_ENV_TOTP_SECRET SEALED_ENV_UNSEAL_TOKEN SEALED_ENV_DEPLOY_TOKEN KEYWARD_FIDO2_PIN
+fido_set_pin "$FST/fido0.sock" 4321hwsim  # UV required (the default) needs a FIDO2 PIN
 
 init_vault >/dev/null 2>&1
 mkdir -p "$TMP/basic" "$TMP/ent"
@@ -47,7 +48,7 @@ ctl fido0 auto-touch 50
 expect_exit 0 kw sealed-env mint-deploy --ttl 30 --keyward --passphrase-file "$PASSFILE"
 DTOK=$OUT
 [[ $DTOK == sealed_env_d_* ]] || fail "deploy token shape: $DTOK"
-expect_contains "$ERR" "keyward: touch your FIDO2 key $D0 (simulated) to release 1 high secret(s) for \`keyward sealed-env mint-deploy"
+expect_contains "$ERR" "keyward: verify (PIN) and touch your FIDO2 key $D0 (simulated) to release 1 high secret(s) for \`keyward sealed-env mint-deploy"
 # (the deploy token's signature is checked with the master key: the CI job also has the token)
 expect_exit 0 env SEALED_ENV_DEPLOY_TOKEN="$DTOK" SEALED_ENV_TOKEN="$TOK" "$KEYWARD_BIN" sealed-env decrypt --stdout
 expect_eq "$OUT" "API_KEY=abc123"
@@ -68,17 +69,8 @@ expect_eq "$(vault_hash)" "$before"
 
 # Enterprise: adopt, then minting needs user verification (FIDO2 PIN + touch), not a TOTP code.
 expect_exit 0 env SEALED_ENV_TOKEN="$ETOK" setsid -w "$KEYWARD_BIN" sealed-env adopt --passphrase-file "$PASSFILE"
-expect_exit 2 kw sealed-env mint-deploy --ttl 30 --keyward --passphrase-file "$PASSFILE"
+expect_exit 2 env -u KEYWARD_FIDO2_PIN setsid -w "$KEYWARD_BIN" sealed-env mint-deploy --ttl 30 --keyward --passphrase-file "$PASSFILE"
 expect_contains "$ERR" "FIDO2 PIN"
-/usr/bin/python3 - "$(cd "$(dirname "$0")/../hwsim" && pwd)" "$FST/fido0.sock" <<'PY'
-import sys
-sys.path.insert(0, sys.argv[1])
-from fido_common import open_ctap
-from fido2.ctap2.pin import ClientPin
-ctap, conn = open_ctap(sys.argv[2])
-ClientPin(ctap).set_pin("4321hwsim")
-conn.close()
-PY
 printf '4321hwsim\n' >"$TMP/fpin"
 expect_exit 0 kw sealed-env mint-deploy --ttl 30 --keyward --passphrase-file "$PASSFILE" --fido2-pin-file "$TMP/fpin"
 [[ $OUT == sealed_env_d_* ]] || fail "enterprise deploy token shape: $OUT"

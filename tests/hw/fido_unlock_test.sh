@@ -11,6 +11,7 @@ for d in fido0 fido1; do ctl "$d" factory-reset; ctl "$d" auto-touch off; done
 trap 'ctl fido0 insert 2>/dev/null || true; ctl fido0 auto-touch off; rm -rf "$TMP"' EXIT
 touches() { "$HWSIM_BIN" ctl --socket "$FST/ctl.sock" "$1" status | grep -o 'touch_requests=[0-9]*'; }
 
+fido_set_pin "$FST/fido0.sock"  # UV required (the default) needs a PIN on the key
 init_vault >/dev/null 2>&1
 setv dev/api/A "alpha" 2>/dev/null
 ctl fido0 auto-touch 50
@@ -20,7 +21,7 @@ expect_exit 0 kw slot list --json --passphrase-file "$PASSFILE"
 python3 - "$OUT" <<'PY'
 import json, sys
 s = [x for x in json.loads(sys.argv[1]) if x["type"] == "fido2"]
-assert len(s) == 1 and s[0]["presence"] and s[0]["high_key"] and s[0]["cred_protect"] == 2, s
+assert len(s) == 1 and s[0]["presence"] and s[0]["high_key"] and s[0]["cred_protect"] == 3, s
 PY
 
 export KEYWARD_FIDO2_DEVICES="$D0"
@@ -35,9 +36,10 @@ expect_contains "$ERR" "release 1 high secret(s)"
 # Unlocked by passphrase, the high secret still needs the key (the gate finds it).
 expect_exit 0 kw get dev/api/H --passphrase-file "$PASSFILE"
 expect_eq "$OUT" "hv"
-expect_contains "$ERR" "keyward: touch your FIDO2 key $D0 (simulated) to release 1 high secret(s)"
+expect_contains "$ERR" "keyward: verify (PIN) and touch your FIDO2 key $D0 (simulated) to release 1 high secret(s)"
 
-# Two authenticators: the one without the credential is probed silently (no touch request).
+# Two authenticators: the one that cannot hold the UV credential (no PIN, no fingerprint) is
+# passed over silently (no touch request).
 before=$(touches fido1)
 export KEYWARD_FIDO2_DEVICES="$D1,$D0"
 expect_exit 0 kw get dev/api/A --fido2

@@ -42,3 +42,50 @@ bg_wait() {  # bg_wait EXPECTED_EXIT
   OUT=$(cat "$TMP/bg.out")
   [[ $got == "$1" ]] || fail "background get: expected exit $1, got $got: $ERR"
 }
+# FIDO2 PIN: sets it on the authenticator behind socket $1 (python-fido2 clientPIN setPIN, as a
+# vendor tool would), writes it to $FPIN and exports KEYWARD_FIDO2_PIN.
+FPIN=$TMP/fido2-pin
+fido_set_pin() {
+  PYTHONPATH="$(dirname "${BASH_SOURCE[0]}")/../hwsim" /usr/bin/python3 - "$1" "${2:-4321ab}" <<'PY' || fail "setPIN failed"
+import sys
+from fido2.ctap2.pin import ClientPin
+from fido_common import open_ctap
+ctap, conn = open_ctap(sys.argv[1])
+ClientPin(ctap).set_pin(sys.argv[2])
+conn.close()
+PY
+  printf '%s\n' "${2:-4321ab}" >"$FPIN"
+  export KEYWARD_FIDO2_PIN=${2:-4321ab}
+}
+# A private simulator instance (one FIDO2 authenticator) with state dir $1, for tests that bring
+# their own authenticator state (tests/hw/fixtures). Socket: $1/fido0.sock, control: $1/ctl.sock.
+start_private_sim() {
+  "$HWSIM_BIN" serve --state-dir "$1" --fido2 "$1/fido0.sock" --auto-touch 0 </dev/null >>"$1/sim.log" 2>&1 &
+  PRIV_SIM=$!
+  for _ in $(seq 1 300); do
+    "$HWSIM_BIN" ctl --socket "$1/ctl.sock" all ready >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  fail "private simulator not ready: $(cat "$1/sim.log")"
+}
+stop_private_sim() {
+  "$HWSIM_BIN" ctl --socket "$1/ctl.sock" quit >/dev/null 2>&1 || kill "$PRIV_SIM" 2>/dev/null || true
+  wait "$PRIV_SIM" 2>/dev/null || true
+}
+pctl() { local d=$1; shift; "$HWSIM_BIN" ctl --socket "$d/ctl.sock" "$@" >/dev/null; }
+# The independent attacker (tests/hw/fido_attack.py) against vault $1 and sockets $2...; its JSON
+# lines in $ATTACK.
+attack() {
+  ATTACK=$(/usr/bin/python3 "$(dirname "${BASH_SOURCE[0]}")/fido_attack.py" "$@") || fail "attack script failed"
+}
+# attack_field SLOT FIELD: one field of the attack's result for a slot.
+attack_field() {
+  /usr/bin/python3 -c '
+import json, sys
+for l in sys.argv[1].splitlines():
+    j = json.loads(l)
+    if j["slot"] == int(sys.argv[2]):
+        print(json.dumps(j[sys.argv[3]])); break
+else:
+    print("missing")' "$ATTACK" "$1" "$2"
+}

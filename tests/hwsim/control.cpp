@@ -206,6 +206,9 @@ std::string ControlServer::handle(const std::string& line) {
     }
     return "ok misbehave " + arg;
   }
+  if (d->command) {
+    if (std::string r = d->command(cmd, arg); !r.empty()) return r;
+  }
   return "error unknown command " + cmd;
 }
 

@@ -23,6 +23,9 @@ struct ControlDevice {
   std::function<bool(const std::string&)> factory_reset;
   // `set-mgmt-key ALG:HEX` (PIV only; empty for other devices): "" on success, else the error.
   std::function<std::string(const std::string&)> set_mgmt_key;
+  // Device-specific commands (FIDO2: lie, bio, bio-enroll, finger, uv-retries): the reply, or ""
+  // when `cmd` is not one of them. May be empty.
+  std::function<std::string(const std::string& cmd, const std::string& arg)> command;
 };
 
 class ControlServer {

@@ -74,6 +74,13 @@ void Authenticator::factory_reset() {
   {
     std::lock_guard lock(mu_);
     const Bytes aaguid = st_.aaguid;
+    // Also the volatile test profiles: honest answers, no biometric profile.
+    lie_ = Lie::none;
+    last_reply_.reset();
+    bio_ = false;
+    fingers_.clear();
+    finger_match_ = true;
+    uv_retries_ = kMaxUvRetries;
     new_state();
     st_.aaguid = aaguid;
     save();
@@ -94,6 +101,7 @@ std::string Authenticator::status() const {
   std::ostringstream os;
   os << "pin_set=" << (st_.pin_hash ? 1 : 0) << " pin_retries=" << st_.pin_retries
      << " resident_credentials=" << st_.resident.size() << " counter=" << st_.counter;
+  if (bio_) os << " bio=1 fingers=" << fingers_.size() << " uv_retries=" << uv_retries_;
   return os.str();
 }
 
@@ -128,7 +136,7 @@ std::optional<Bytes> Authenticator::handle(const Bytes& request, const Tick& tic
       case 0x01: r = make_credential(req, tick, removed); break;
       case 0x02: r = get_assertion(req, tick, removed); break;
       case 0x04: r = get_info(); break;
-      case 0x06: r = client_pin(req); break;
+      case 0x06: r = client_pin(req, tick, removed); break;
       case 0x07: r = reset(tick, removed); break;
       case 0x08: r = get_next_assertion(); break;
       case 0x0B: r = selection(tick, removed); break;
@@ -153,6 +161,10 @@ Authenticator::Reply Authenticator::get_info() const {
                                                 {text("up"), Cbor::boolean(true)},
                                                 {text("plat"), Cbor::boolean(false)},
                                                 {text("clientPin"), Cbor::boolean(st_.pin_hash.has_value())}};
+  if (bio_) {  // biometric profile: built-in UV, configured once a fingerprint is enrolled
+    options.push_back({text("uv"), Cbor::boolean(!fingers_.empty())});
+    options.push_back({text("bioEnroll"), Cbor::boolean(!fingers_.empty())});
+  }
   if (v21) {
     options.push_back({text("pinUvAuthToken"), Cbor::boolean(true)});
     options.push_back({text("makeCredUvNotRqd"), Cbor::boolean(true)});
@@ -207,11 +219,14 @@ Authenticator::Reply Authenticator::make_credential(const Cbor& req, const Tick&
   const bool rk = option(req, 7, "rk", false, present);
   const bool uv_opt = option(req, 7, "uv", false, present);
   const bool up_opt = option(req, 7, "up", true, present);
-  if (uv_opt || (present && !up_opt)) return err(kInvalidOption);  // no built-in UV; up:false invalid
+  if ((uv_opt && !bio_) || (present && !up_opt)) return err(kInvalidOption);  // up:false invalid
 
   const Bytes rp_hash = sha256(rp_id->text);
   bool uv = false;
-  if (const Cbor* param = req.get(8)) {
+  if (uv_opt && !req.get(8)) {  // CTAP 2.0 style: built-in UV inside the command
+    if (auto e = builtin_uv(tick, removed)) return err(e);
+    uv = true;
+  } else if (const Cbor* param = req.get(8)) {
     if (param->type == Cbor::Type::bytes && param->bytes.empty()) {  // "touch to select" probe
       if (auto e = user_presence(tick, removed)) return err(e);
       return err(st_.pin_hash ? kPinInvalid : kPinNotSet);
@@ -250,7 +265,11 @@ Authenticator::Reply Authenticator::make_credential(const Cbor& req, const Tick&
     }
   }
 
-  if (auto e = user_presence(tick, removed)) return err(e);
+  if (uv && token_user_present_) {
+    token_user_present_ = false;  // the finger on the sensor was the presence
+  } else if (auto e = user_presence(tick, removed)) {
+    return err(e);
+  }
 
   EcKey key = EcKey::generate(EcKey::Curve::p256);
   c.scalar = key.private_scalar();
@@ -323,14 +342,19 @@ Authenticator::Reply Authenticator::assertion_for(const Credential& c, const Byt
   }
   ++st_.counter;
   save();
+  // Hostile answers (control `lie`): the flags, the counter or the signing key are not what an
+  // honest authenticator would give for this request.
+  if (lie_ == Lie::up0) up = false;
+  if (lie_ == Lie::uv0) uv = false;
   Bytes auth_data = c.rp_id_hash;
   auth_data.push_back(static_cast<std::uint8_t>((up ? kFlagUp : 0) | (uv ? kFlagUv : 0) | (hmac_out ? kFlagEd : 0)));
-  put_u32(auth_data, st_.counter);
+  put_u32(auth_data, lie_ == Lie::counter_back ? 1 : st_.counter);
   if (hmac_out) {
     Bytes e = cbor_encode(Cbor::map({{text("hmac-secret"), Cbor::byte_string(*hmac_out)}}));
     auth_data.insert(auth_data.end(), e.begin(), e.end());
   }
-  auto key = EcKey::from_private(EcKey::Curve::p256, c.scalar);
+  auto key = lie_ == Lie::other_cred ? std::optional<EcKey>(EcKey::generate(EcKey::Curve::p256))
+                                     : EcKey::from_private(EcKey::Curve::p256, c.scalar);
   if (!key) return err(kOther);
   Bytes signed_data = auth_data;
   signed_data.insert(signed_data.end(), cdh.begin(), cdh.end());
@@ -357,11 +381,14 @@ Authenticator::Reply Authenticator::get_assertion(const Cbor& req, const Tick& t
   bool present = false;
   const bool uv_opt = option(req, 5, "uv", false, present);
   const bool up = option(req, 5, "up", true, present);
-  if (uv_opt) return err(kInvalidOption);  // no built-in user verification
+  if (uv_opt && !bio_) return err(kInvalidOption);  // no built-in user verification
   const Bytes rp_hash = sha256(rp_id->text);
 
   bool uv = false;
-  if (const Cbor* param = req.get(6)) {
+  if (uv_opt && !req.get(6)) {  // CTAP 2.0 style: built-in UV inside the command
+    if (auto e = builtin_uv(tick, removed)) return err(e);
+    uv = true;
+  } else if (const Cbor* param = req.get(6)) {
     if (param->type == Cbor::Type::bytes && param->bytes.empty()) {
       if (auto e = user_presence(tick, removed)) return err(e);
       return err(st_.pin_hash ? kPinInvalid : kPinNotSet);
@@ -393,14 +420,28 @@ Authenticator::Reply Authenticator::get_assertion(const Cbor& req, const Tick& t
     }
   }
   if (found.empty()) return err(kNoCredentials);
-  if (up) {
+  if (up && uv && token_user_present_) {
+    token_user_present_ = false;  // the finger on the sensor was the presence
+  } else if (up) {
     if (auto e = user_presence(tick, removed)) return err(e);
+  }
+  if (lie_ == Lie::replay && last_reply_) {  // a stale answer, given again
+    Reply old;
+    old.status = (*last_reply_)[0];
+    old.body = cbor_decode(Bytes(last_reply_->begin() + 1, last_reply_->end()));
+    return old;
   }
   const Cbor* ext = req.get(4);
   const Cbor* hmac = ext && ext->type == Cbor::Type::map ? ext->get("hmac-secret") : nullptr;
   std::optional<int> count;
   if (!have_allow && found.size() > 1) count = static_cast<int>(found.size());
   Reply r = assertion_for(found[0], cdh->bytes, up, uv, hmac, !have_allow, count);
+  if (r.status == kOk && r.body) {
+    Bytes saved = {r.status};
+    Bytes body = cbor_encode(*r.body);
+    saved.insert(saved.end(), body.begin(), body.end());
+    last_reply_ = saved;
+  }
   if (r.status == kOk && count) {
     pending_.creds = found;
     pending_.next = 1;
@@ -409,6 +450,58 @@ Authenticator::Reply Authenticator::get_assertion(const Cbor& req, const Tick& t
     pending_.uv = uv;
   }
   return r;
+}
+
+std::uint8_t Authenticator::builtin_uv(const Tick& tick, bool& removed) {
+  constexpr std::uint8_t kUvBlocked = 0x3C, kUvInvalid = 0x3F;
+  if (!bio_ || fingers_.empty()) return kNotAllowed;
+  if (uv_retries_ <= 0) return kUvBlocked;
+  if (auto e = user_presence(tick, removed)) return e;  // the finger on the sensor (or none)
+  if (!finger_match_) {
+    --uv_retries_;
+    return uv_retries_ <= 0 ? kUvBlocked : kUvInvalid;
+  }
+  uv_retries_ = kMaxUvRetries;
+  return kOk;
+}
+
+std::string Authenticator::command(const std::string& cmd, const std::string& arg) {
+  if (cmd == "finger") {  // without the lock: may be said while a UV request waits for a finger
+    if (arg != "match" && arg != "nomatch") return "error finger needs match | nomatch";
+    finger_match_ = arg == "match";
+    return "ok finger " + arg;
+  }
+  std::lock_guard lock(mu_);
+  if (cmd == "lie") {
+    static const std::pair<const char*, Lie> modes[] = {
+        {"off", Lie::none}, {"up0", Lie::up0}, {"uv0", Lie::uv0}, {"counter-back", Lie::counter_back},
+        {"replay", Lie::replay}, {"other-cred", Lie::other_cred}};
+    for (const auto& [name, mode] : modes) {
+      if (arg == name) {
+        lie_ = mode;
+        return "ok lie " + arg;
+      }
+    }
+    return "error lie needs up0 | uv0 | counter-back | replay | other-cred | off";
+  }
+  if (cmd == "bio") {
+    if (arg != "on" && arg != "off") return "error bio needs on | off";
+    bio_ = arg == "on";
+    if (!bio_) fingers_.clear();
+    uv_retries_ = kMaxUvRetries;
+    return "ok bio " + arg;
+  }
+  if (cmd == "bio-enroll") {
+    if (!bio_) return "error bio-enroll needs the biometric profile (bio on)";
+    if (!st_.pin_hash) return "error bio-enroll: set a FIDO2 PIN first (as real bio keys require)";
+    if (arg.empty()) return "error bio-enroll needs a name";
+    fingers_.push_back(arg);
+    return "ok enrolled " + arg;
+  }
+  if (cmd == "uv-retries") {
+    return "ok uv_retries=" + std::to_string(uv_retries_);
+  }
+  return "";
 }
 
 Authenticator::Reply Authenticator::get_next_assertion() {
@@ -423,6 +516,7 @@ Authenticator::Reply Authenticator::reset(const Tick& tick, bool& removed) {
   new_state();
   st_.aaguid = aaguid;
   save();
+  fingers_.clear();  // authenticatorReset wipes the enrolled fingerprints too
   key_agreement_ = EcKey::generate(EcKey::Curve::p256);
   token_valid_ = false;
   return Reply{kOk, std::nullopt};

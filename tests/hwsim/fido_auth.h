@@ -3,6 +3,7 @@
 // hmac-secret, credProtect, reset, selection. ES256 only. State persists in a JSON file.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -59,6 +60,11 @@ class Authenticator {
   void block_pin();
   void factory_reset();  // control interface: like authenticatorReset, without the touch
   std::string status() const;
+  // Device-specific control commands (docs/hwsim.md): `lie MODE` (answers a hostile or broken
+  // authenticator would give: up0, uv0, counter-back, replay, other-cred, off), `bio on|off`
+  // (built-in user verification profile), `bio-enroll NAME`, `finger match|nomatch`,
+  // `uv-retries N`. Returns "" for a command that is not one of these.
+  std::string command(const std::string& cmd, const std::string& arg);
 
  private:
   struct Reply {
@@ -71,7 +77,10 @@ class Authenticator {
   Reply make_credential(const Cbor& req, const Tick& tick, bool& removed);
   Reply get_assertion(const Cbor& req, const Tick& tick, bool& removed);
   Reply get_next_assertion();
-  Reply client_pin(const Cbor& req);
+  Reply client_pin(const Cbor& req, const Tick& tick, bool& removed);
+  // Built-in UV (biometric profile): waits for a finger on the sensor (the presence wait),
+  // then matches it or not; retry counter, lock-out to PIN. 0 or the CTAP error.
+  std::uint8_t builtin_uv(const Tick& tick, bool& removed);
   Reply reset(const Tick& tick, bool& removed);
   Reply selection(const Tick& tick, bool& removed);
 
@@ -106,6 +115,17 @@ class Authenticator {
   std::optional<std::string> token_rp_id_;
   bool token_valid_ = false;
   int consecutive_pin_mismatches_ = 0;
+  // Hostile answers (control `lie`), for the attack tests of the gate.
+  enum class Lie { none, up0, uv0, counter_back, replay, other_cred };
+  Lie lie_ = Lie::none;
+  std::optional<Bytes> last_reply_;  // last getAssertion answer (status || CBOR), for `replay`
+  // Biometric profile (volatile: set by the control interface after each start).
+  bool bio_ = false;
+  std::vector<std::string> fingers_;
+  std::atomic<bool> finger_match_{true};
+  static constexpr int kMaxUvRetries = 5;
+  int uv_retries_ = kMaxUvRetries;
+  bool token_user_present_ = false;  // UV by fingerprint implies presence, once (CTAP 2.1 6.5.5.7)
   struct Pending {
     std::vector<Credential> creds;
     std::size_t next = 0;

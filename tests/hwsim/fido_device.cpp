@@ -145,6 +145,10 @@ void FidoDevice::block_pin() { auth_->block_pin(); }
 
 void FidoDevice::factory_reset() { auth_->factory_reset(); }
 
+std::string FidoDevice::command(const std::string& cmd, const std::string& arg) {
+  return auth_->command(cmd, arg);
+}
+
 void FidoDevice::run(const std::atomic<bool>& stop) {
   while (!stop) {
     if (!presence_.present()) was_present_ = false;
@@ -197,6 +201,8 @@ std::string ctap_name(const Bytes& p) {
         case 3: return "clientPIN.setPIN";
         case 4: return "clientPIN.changePIN";
         case 5: return "clientPIN.getPinToken";
+        case 6: return "clientPIN.getPinUvAuthTokenUsingUvWithPermissions";
+        case 7: return "clientPIN.getUVRetries";
         case 9: return "clientPIN.getPinUvAuthTokenUsingPinWithPermissions";
         default: return "clientPIN";
       }

@@ -31,6 +31,7 @@ class FidoDevice {
   std::string status() const;
   void block_pin();
   void factory_reset();
+  std::string command(const std::string& cmd, const std::string& arg);  // Authenticator::command
 
  private:
   void serve_client(int fd, const std::atomic<bool>& stop);

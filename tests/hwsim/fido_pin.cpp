@@ -111,7 +111,7 @@ std::uint8_t Authenticator::check_pin_uv_auth(const Cbor& req, int param_key, in
   return kOk;
 }
 
-Authenticator::Reply Authenticator::client_pin(const Cbor& req) {
+Authenticator::Reply Authenticator::client_pin(const Cbor& req, const Tick& tick, bool& removed) {
   const Cbor* proto_v = req.get(1);
   const Cbor* sub_v = req.get(2);
   if (!sub_v || !sub_v->is_int()) return err(kMissingParameter);
@@ -126,7 +126,12 @@ Authenticator::Reply Authenticator::client_pin(const Cbor& req) {
   if (sub == 0x02) {  // getKeyAgreement
     return Reply{kOk, Cbor::map({{Cbor::integer(1), key_agreement_cose()}})};
   }
-  if (sub != 0x03 && sub != 0x04 && sub != 0x05 && sub != 0x09) return err(kInvalidSubcommand);
+  if (sub == 0x07) {  // getUVRetries
+    if (!bio_) return err(kInvalidSubcommand);
+    return Reply{kOk, Cbor::map({{Cbor::integer(5), Cbor::integer(uv_retries_)}})};
+  }
+  if (sub != 0x03 && sub != 0x04 && sub != 0x05 && sub != 0x06 && sub != 0x09) return err(kInvalidSubcommand);
+  if (sub == 0x06 && !bio_) return err(kInvalidSubcommand);
 
   auto shared = decapsulate(req.get(3), proto);
   if (!req.get(3)) return err(kMissingParameter);
@@ -161,6 +166,7 @@ Authenticator::Reply Authenticator::client_pin(const Cbor& req) {
     }
     consecutive_pin_mismatches_ = 0;
     st_.pin_retries = 8;
+    uv_retries_ = kMaxUvRetries;  // a correct PIN resets the built-in UV retries (CTAP 2.1)
     save();
     return kOk;
   };
@@ -192,12 +198,13 @@ Authenticator::Reply Authenticator::client_pin(const Cbor& req) {
     token_valid_ = false;
     return err(set_new_pin(new_pin->bytes));
   }
-  // getPinToken (05) / getPinUvAuthTokenUsingPinWithPermissions (09)
+  // getPinToken (05) / getPinUvAuthTokenUsingUvWithPermissions (06) /
+  // getPinUvAuthTokenUsingPinWithPermissions (09)
   const Cbor* pin_hash = req.get(6);
-  if (!pin_hash || pin_hash->type != Cbor::Type::bytes) return err(kMissingParameter);
+  if (sub != 0x06 && (!pin_hash || pin_hash->type != Cbor::Type::bytes)) return err(kMissingParameter);
   std::uint8_t permissions = 0x01 | 0x02;  // legacy token: makeCredential + getAssertion
   std::optional<std::string> rp_id;
-  if (sub == 0x09) {
+  if (sub == 0x09 || sub == 0x06) {
     const Cbor* perm = req.get(9);
     if (!perm || !perm->is_int()) return err(kMissingParameter);
     if (perm->as_int() == 0) return err(kInvalidParameter);
@@ -205,8 +212,17 @@ Authenticator::Reply Authenticator::client_pin(const Cbor& req) {
     if (permissions & ~0x03) return err(kUnauthorizedPermission);  // only mc/ga are modelled
     if (const Cbor* r = req.get(10); r && r->type == Cbor::Type::text) rp_id = r->text;
   }
-  if (!st_.pin_hash) return err(kPinNotSet);
-  if (auto e = check_pin_hash(pin_hash->bytes)) return err(e);
+  if (sub == 0x06) {
+    if (auto e = builtin_uv(tick, removed)) {
+      token_valid_ = false;
+      return err(e);
+    }
+    token_user_present_ = true;
+  } else {
+    if (!st_.pin_hash) return err(kPinNotSet);
+    if (auto e = check_pin_hash(pin_hash->bytes)) return err(e);
+    token_user_present_ = false;
+  }
   pin_token_ = random_bytes(32);
   token_valid_ = true;
   token_permissions_ = permissions;

@@ -221,7 +221,8 @@ int serve(const std::vector<std::string>& args) {
                                   "algorithm's key length";
                          }
                          return "";
-                       }});
+                       },
+                       {}});
   }
 
   std::vector<std::unique_ptr<hwsim::FidoDevice>> fidos;
@@ -245,7 +246,8 @@ int serve(const std::vector<std::string>& args) {
                          d->factory_reset();
                          return true;
                        },
-                       {}});
+                       {},
+                       [d](const std::string& cmd, const std::string& arg) { return d->command(cmd, arg); }});
   }
 
   hwsim::ControlServer control(ctl_path, devices, g_stop);

@@ -5,6 +5,7 @@
 #include "core/pubkey.h"
 #include "core/random.h"
 #include "core/vault/codec.h"
+#include "core/vault/slot_fido2.h"
 #include "core/vault/vault.h"
 
 namespace keyward::vault {
@@ -117,6 +118,12 @@ Status Vault::rekey_locked() {
   bool keep_high = std::any_of(slots_.begin(), slots_.end(), [](const Slot& s) {
     return slot_handler(s.type)->holds_high(s);
   });
+  if (high_count > 0 && !keep_high) {
+    return fail(Errc::policy,
+                "no slot left could hold the new high key, so the vault's high secrets would be "
+                "lost: enrol a device-enforced slot first (`keyward slot add fido2`, UV required, "
+                "or `keyward slot add piv` with touch policy always) or a recovery slot");
+  }
   std::optional<SecretBytes> new_high;
   std::optional<HighKeys> new_high_keys;
   if (keep_high) {
@@ -141,6 +148,8 @@ Status Vault::rekey_locked() {
     Slot& s = slots_[i];
     const SlotHandler* h = slot_handler(s.type);
     KW_TRY(s.wrapped_master, h->wrap(s, header_.vault_id, Which::master, new_master));
+    // A FIDO2 slot that held H without device-enforced UV becomes unlock-only (no H, no flag).
+    if (fido2_legacy_high(s)) s.flags &= static_cast<std::uint8_t>(~kSlotFlagPresence);
     s.wrapped_high.clear();
     if (h->holds_high(s)) {
       KW_TRY(s.wrapped_high, h->wrap(s, header_.vault_id, Which::high, *new_high));

@@ -119,6 +119,15 @@ Result<Slot> parse_slot(ByteView body) {
   return s;
 }
 
+std::string SlotHandler::enforcement(const Slot& slot) const {
+  switch (slot.type) {
+    case SlotType::passphrase: return "the passphrase";
+    case SlotType::recipient: return "the age identity file";
+    case SlotType::recovery: return "the recovery code";
+    default: return "unknown";
+  }
+}
+
 Result<Bytes> SlotHandler::wrap(const Slot& slot, const VaultId& vid, Which which,
                                 const SecretBytes& key) const {
   auto eph = pubkey::x25519_generate();

@@ -73,6 +73,10 @@ class SlotHandler {
   virtual bool presence_capable(const Slot& slot) const { return slot.presence_capable(); }
   // Whether this slot receives the high key: presence-capable slots and recovery slots.
   virtual bool holds_high(const Slot& slot) const { return presence_capable(slot); }
+  // What stands between a same-user process and this slot's keys (docs/threat-model.md,
+  // "Who enforces what"): "card touch", "PIN (authenticator), touch checked by keyward",
+  // "nothing beyond access to the device", "the passphrase", ...
+  virtual std::string enforcement(const Slot& slot) const;
   // Recovers the slot's X25519 secret p from the credential; wrong credential: auth_failed.
   virtual Result<SecretBytes> unlock(const Slot& slot, const VaultId& vid,
                                      const Credential& cred) const = 0;

@@ -1,7 +1,12 @@
 // FIDO2 slot (type 5). Params: u8 version (1) | u8 uv | u8 credProtect | u8 rp id length | rp id |
 // u16 credential id length | credential id | salt (32) | credential public key (65) | sealed p.
 // KEK = HKDF-SHA-256(IKM = hmac-secret output, salt = params salt, info = "keyward/vault/v1/fido2").
-// Always presence-capable (UP is required on every assertion), so it holds the high key.
+// Holds the high key only when the authenticator itself refuses the hmac-secret output without
+// user verification: uv required and credProtect 3 (docs/presence-gate.md, "Who enforces what").
+// A getAssertion with up=false answers hmac-secret without a touch, so UP alone is enforced by
+// nobody but keyward. Such slots (`--uv discouraged`) are unlock-only: flags 0, no wrap of H.
+// Slots written before this rule (flag set, UV not required, H wrapped) still parse; they are
+// "legacy" and `keyward vault repair` strips H from them and rotates it.
 #include "core/vault/slot_fido2.h"
 
 #include <atomic>
@@ -55,9 +60,27 @@ class Fido2Handler final : public SlotHandler {
 
   Status validate(const Slot& slot) const override {
     auto p = decode(slot.params);
-    if (!p || !slot.presence_capable()) return opaque();
+    if (!p) return opaque();
+    // Unlock-only: no presence flag, no H. A device-enforced slot always carries the flag.
+    if (!slot.presence_capable() && (!slot.wrapped_high.empty() || fido2_device_enforced(p->info))) {
+      return opaque();
+    }
     if (!p256::decode_point(p->info.public_key)) return opaque();
     return ok();
+  }
+
+  bool presence_capable(const Slot& slot) const override {
+    auto p = decode(slot.params);
+    return p && slot.presence_capable() && fido2_device_enforced(p->info);
+  }
+
+  // PIN or built-in UV is checked by the authenticator (credProtect 3, UV hmac-secret); with a
+  // PIN token a getAssertion may still say up=false, so the touch is keyward's check only. A
+  // bio key accepts its PIN too (the fallback after a lock-out), hence the PIN entry.
+  std::string enforcement(const Slot& slot) const override {
+    auto p = decode(slot.params);
+    if (p && fido2_device_enforced(p->info)) return "PIN (authenticator), touch checked by keyward";
+    return "nothing beyond access to the device";
   }
 
   Result<SecretBytes> unlock(const Slot& slot, const VaultId& vid,
@@ -83,6 +106,16 @@ std::string_view fido2_uv_name(Fido2Uv uv) noexcept {
     case Fido2Uv::discouraged: return "discouraged";
   }
   return "unknown";
+}
+
+bool fido2_device_enforced(const Fido2CredInfo& info) noexcept {
+  return info.uv == Fido2Uv::required && info.cred_protect == 3;
+}
+
+bool fido2_legacy_high(const Slot& slot) {
+  if (slot.type != SlotType::fido2 || slot.wrapped_high.empty()) return false;
+  auto p = decode(slot.params);
+  return p && !fido2_device_enforced(p->info);
 }
 
 void set_fido2_agent(Fido2Agent* agent) noexcept { g_agent.store(agent); }
@@ -148,7 +181,7 @@ Result<Slot> new_fido2_slot(std::string label, const Fido2CredInfo& info,
   s.type = SlotType::fido2;
   s.label = std::move(label);
   s.public_key = kp.public_key;
-  s.flags = kSlotFlagPresence;
+  s.flags = fido2_device_enforced(info) ? kSlotFlagPresence : 0;
   Writer w;
   w.u8(kVersion);
   w.u8(static_cast<std::uint8_t>(info.uv));

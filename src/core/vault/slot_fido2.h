@@ -75,6 +75,13 @@ Result<SecretBytes> fido2_open_slot_secret(const Slot& slot, const VaultId& vid,
                                            const SecretBytes& hmac_output);
 
 Result<Fido2CredInfo> fido2_cred_info(const Slot& slot);
+// Whether the authenticator itself refuses this credential's hmac-secret output without user
+// verification (uv required + credProtect 3): the only FIDO2 slots that receive the high key.
+bool fido2_device_enforced(const Fido2CredInfo& info) noexcept;
+// A FIDO2 slot that holds H although its authenticator does not enforce UV (enrolled before
+// H went only to device-enforced slots): any same-user process can derive H from it with an
+// up=false assertion. `keyward vault repair` strips H from such slots and rotates H.
+bool fido2_legacy_high(const Slot& slot);
 // A new FIDO2 slot; `hmac_output` is the credential's hmac-secret output for info.salt.
 Result<Slot> new_fido2_slot(std::string label, const Fido2CredInfo& info,
                             const SecretBytes& hmac_output, const VaultId& vid);

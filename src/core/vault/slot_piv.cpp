@@ -69,6 +69,22 @@ class PivHandler final : public SlotHandler {
     return p && p->info.touch == PivTouchPolicy::always && slot.presence_capable();
   }
 
+  // touch=always: the card refuses every ECDH without a touch. The policy is fixed when the key
+  // is generated; unattested, keyward only has the card's word for it (checked before each use).
+  std::string enforcement(const Slot& slot) const override {
+    auto p = decode(slot.params);
+    if (!p) return "unknown";
+    std::string pin = p->info.pin == PivPinPolicy::never ? "" : "PIN (card)";
+    if (p->info.touch == PivTouchPolicy::always) {
+      return std::string("card touch") + (pin.empty() ? "" : " + " + pin) +
+             (p->info.attestation == PivAttestation::unverified ? " (policy not attested)" : "");
+    }
+    if (p->info.touch == PivTouchPolicy::cached) {
+      return "card touch, cached 15 s" + (pin.empty() ? std::string() : " + " + pin);
+    }
+    return pin.empty() ? "nothing beyond access to the device" : pin;
+  }
+
   Status validate(const Slot& slot) const override {
     auto p = decode(slot.params);
     if (!p) return opaque();

@@ -37,7 +37,7 @@ class SoftAuthenticator final : public Fido2Agent {
     Fido2Assertion a;
     auto h = hash::sha256(as_bytes(cred.rp_id));
     a.auth_data.assign(h.begin(), h.end());
-    a.auth_data.push_back(0x01);  // UP
+    a.auth_data.push_back(0x05);  // UP | UV
     for (std::uint8_t b : {0, 0, 0, 7}) a.auth_data.push_back(b);
     Bytes msg = a.auth_data;
     append(msg, cdh);
@@ -214,6 +214,8 @@ TEST_CASE("agent: high records come back sealed, never opened, the gate is requi
   {
     auto v = f.make();
     Fido2CredInfo c;
+    c.uv = Fido2Uv::required;  // only UV-required FIDO2 slots hold the high key (issue 12)
+    c.cred_protect = 3;
     c.rp_id = "keyward.vault";
     c.credential_id = random_bytes(48);
     c.salt = random_bytes(32);
@@ -293,6 +295,8 @@ TEST_CASE("agent: the client's gate outcome is recorded, for rows just served to
   {
     auto v = f.make();
     Fido2CredInfo c;
+    c.uv = Fido2Uv::required;  // only UV-required FIDO2 slots hold the high key (issue 12)
+    c.cred_protect = 3;
     c.rp_id = "keyward.vault";
     c.credential_id = random_bytes(48);
     c.salt = random_bytes(32);

@@ -59,7 +59,7 @@ class SoftAuthenticator final : public Fido2Agent {
   }
   p256::KeyPair key, other;
   SecretBytes hmac;
-  std::uint8_t flags = 0x01;  // UP
+  std::uint8_t flags = 0x05;  // UP | UV (the slot requires UV: only such FIDO2 slots hold H)
   bool counting = true, refuse = false, absent = false, replay = false, sign_with_other = false;
   std::uint32_t counter = 0;
   std::optional<std::uint32_t> counter_override;
@@ -100,8 +100,8 @@ struct Agents {
 
 Fido2CredInfo cred_for(const SoftAuthenticator& a) {
   Fido2CredInfo c;
-  c.uv = Fido2Uv::discouraged;
-  c.cred_protect = 2;
+  c.uv = Fido2Uv::required;
+  c.cred_protect = 3;
   c.rp_id = "keyward.vault";
   c.credential_id = random_bytes(48);
   c.salt = random_bytes(32);
@@ -290,7 +290,13 @@ TEST_CASE("gate: forged FIDO2 presence is refused", "[gate]") {
     REQUIRE_FALSE(r);
     CHECK(r.error().code == Errc::presence);
   }
-  SECTION("UV=0 when verify is asked; UV=1 passes verify") {
+  SECTION("UV=0 (for touch and for verify); UV=1 passes verify") {
+    f.auth.flags = 0x01;
+    const int calls = f.auth.gate_calls;
+    auto t = f.pass(v, {"prod/api/A"});
+    REQUIRE_FALSE(t);
+    CHECK(t.error().code == Errc::presence);
+    CHECK(f.auth.last_ask.uv);
     auto r = f.pass(v, {}, gate::Level::verify);
     REQUIRE_FALSE(r);
     CHECK(r.error().code == Errc::presence);
@@ -299,6 +305,7 @@ TEST_CASE("gate: forged FIDO2 presence is refused", "[gate]") {
     auto g = f.pass(v, {}, gate::Level::verify);
     REQUIRE(g);
     CHECK(g->level == gate::Level::verify);
+    CHECK(f.auth.gate_calls == calls + 3);  // one assertion per pass on a UV slot
   }
   SECTION("a high key that does not match the header's commitment") {
     HeaderBody h = v.header();

@@ -71,7 +71,12 @@ TEST_CASE("fido2 slot: a valid assertion opens the slot, each check refuses a ba
   const SlotHandler& h = fido2_slot_handler();
   REQUIRE(slot_handler(SlotType::fido2) == &h);
   REQUIRE(h.validate(*slot));
-  CHECK(h.presence_capable(*slot));
+  // Without UV the authenticator answers hmac-secret to up=false: unlock-only, never H.
+  CHECK_FALSE(h.presence_capable(*slot));
+  CHECK_FALSE(h.holds_high(*slot));
+  CHECK(slot->flags == 0);
+  CHECK(h.enforcement(*slot) == "nothing beyond access to the device");
+  CHECK_FALSE(fido2_legacy_high(*slot));
   Credential cred{SlotType::fido2, {}};
   auto secret = h.unlock(*slot, vid, cred);
   REQUIRE(secret);
@@ -126,6 +131,9 @@ TEST_CASE("fido2 slot: UV required needs the UV flag, parameters are bound") {
   r = h.unlock(t, vid, cred);
   REQUIRE_FALSE(r);
   CHECK(r.error().code == Errc::auth_failed);
+  CHECK(h.presence_capable(*slot));
+  CHECK(h.holds_high(*slot));
+  CHECK(h.enforcement(*slot) == "PIN (authenticator), touch checked by keyward");
   // Not presence-capable: refused; truncated: refused.
   t = *slot;
   t.flags = 0;
@@ -133,4 +141,24 @@ TEST_CASE("fido2 slot: UV required needs the UV flag, parameters are bound") {
   t = *slot;
   t.params.pop_back();
   CHECK_FALSE(h.validate(t));
+}
+
+TEST_CASE("fido2 slot: a UV-less slot holding H (made before issue 12) parses and is flagged") {
+  SoftAuthenticator auth;
+  VaultId vid = vid_of(11);
+  auto slot = new_fido2_slot("old", cred_for(auth, Fido2Uv::discouraged), auth.hmac, vid);
+  REQUIRE(slot);
+  const SlotHandler& h = fido2_slot_handler();
+  Slot legacy = *slot;
+  legacy.flags = kSlotFlagPresence;
+  legacy.wrapped_high = Bytes(kWrappedSize, 1);
+  REQUIRE(h.validate(legacy));  // old vaults still open
+  CHECK(fido2_legacy_high(legacy));
+  CHECK_FALSE(h.holds_high(legacy));  // a rotation wraps the new H elsewhere
+  CHECK_FALSE(h.presence_capable(legacy));
+  CHECK(h.enforcement(legacy) == "nothing beyond access to the device");
+  // An unlock-only slot (flags 0) never carries H.
+  Slot bad = *slot;
+  bad.wrapped_high = Bytes(kWrappedSize, 1);
+  CHECK_FALSE(h.validate(bad));
 }
