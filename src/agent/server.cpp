@@ -242,7 +242,7 @@ Response Agent::vault_op(Request& req, Entry& e, std::uint64_t now) {
   auto with_high = [&](Response& resp, std::vector<vault::SealedHigh>& sealed) {
     if (sealed.empty()) return;
     HighWire hw;
-    hw.header = vault::encode_header(v.header());
+    hw.header = vault::encode_header_base(v.header());  // what the gate needs
     for (const auto& s : v.slots()) hw.slots.push_back(vault::SlotRow{s.number, vault::encode_slot(s)});
     hw.rows = std::move(sealed);
     resp.high = std::move(hw);
@@ -424,6 +424,10 @@ Response Agent::handle(Request& req, std::uint64_t now) {
       vaults_.clear();
       return Response{};
     case Op::lock:
+      // Entries not yet synced are made durable before the key goes (docs/format-audit.md §5).
+      for (auto& [p, entry] : vaults_) {
+        if (req.all || p == vault::absolute_vault_path(req.vault)) (void)entry.vault.settle_audit();
+      }
       if (req.all) vaults_.clear();
       else vaults_.erase(vault::absolute_vault_path(req.vault));
       return Response{};

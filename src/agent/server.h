@@ -44,7 +44,11 @@ class Agent {
   std::uint64_t next_expiry() const;
   std::size_t held() const { return vaults_.size(); }
   bool stop_requested() const { return stop_; }
-  void wipe_all() { vaults_.clear(); }
+  // Syncs every vault's pending audit entries first (agent stop closes the sync window).
+  void wipe_all() {
+    for (auto& [path, entry] : vaults_) (void)entry.vault.settle_audit();
+    vaults_.clear();
+  }
   // After the response has been sent: makes the audit entries the last request wrote durable
   // (fdatasync, then the head); see docs/format-audit.md section 5.
   void settle();

@@ -18,6 +18,7 @@ namespace {
 
 struct AuditOptions {
   bool verify = false;
+  bool new_log = false;
   std::string since;
   UnlockOptions unlock;
 };
@@ -102,9 +103,23 @@ Status run_audit(Context& ctx, const AuditOptions& o) {
     KW_TRY(since, audit::parse_since(o.since, static_cast<std::uint64_t>(std::time(nullptr))));
   }
   KW_TRY(auto v, open_vault_unaudited(ctx, o.unlock));
-  // Record this unlock too; if the log refuses it, verification below says why.
-  auto recorded = audit_event(v, "unlock", {}, ok(), "keyward audit");
+  if (o.new_log) {
+    // Deliberate: the old log is kept aside, this machine's anchor is reset (a vault write that
+    // needs the unlocked vault), and the new log starts with this command's entry.
+    KW_TRY(auto kept, v.start_new_audit_log());
+    KW_TRY_STATUS(audit_event(v, "audit-new-log", {}, ok(),
+                              kept.empty() ? std::string("no previous log")
+                                           : "previous log kept at " + kept));
+    KW_TRY(auto file, v.audit_log_file());
+    info(ctx, "started a new audit log " + file +
+                  (kept.empty() ? std::string() : "; the previous one is kept at " + kept));
+    return ok();
+  }
+  // Verify first: nothing is appended to a log that does not verify (appending would re-MAC the
+  // head over whatever was found). This command's unlock is recorded after a clean result.
   KW_TRY(auto report, v.verify_audit());
+  Status recorded = ok();
+  if (report.ok()) recorded = audit_event(v, "unlock", {}, ok(), "keyward audit");
   KW_TRY(auto file, v.audit_log_file());
   const auto dump = [](const nlohmann::json& j) {
     return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -116,17 +131,20 @@ Status run_audit(Context& ctx, const AuditOptions& o) {
                           {"entries", report.entries.size()},
                           {"head", report.head_seq},
                           {"mac_verified", report.mac_verified},
-                          {"chain_verified", report.chain_only},
+                          {"earlier_keys_verified", report.earlier_keys},
+                          {"anchor", report.anchor_seq},
                           {"problems", report.problems},
                           {"notes", report.notes}};
       std::printf("%s\n", dump(j).c_str());
     } else if (report.ok()) {
       std::printf("audit log %s: %zu entries verified (%zu by MAC under the current master key",
                   file.c_str(), report.entries.size(), report.mac_verified);
-      if (report.chain_only > 0) {
-        std::printf(", %zu of earlier master keys through the hash chain", report.chain_only);
+      if (report.earlier_keys > 0) {
+        std::printf(", %zu by MAC under earlier master keys", report.earlier_keys);
       }
-      std::printf("); head at entry %llu\n", static_cast<unsigned long long>(report.head_seq));
+      std::printf("); head at entry %llu, anchored in the vault at entry %llu\n",
+                  static_cast<unsigned long long>(report.head_seq),
+                  static_cast<unsigned long long>(report.anchor_seq));
     }
   } else {
     nlohmann::json arr = nlohmann::json::array();
@@ -159,6 +177,9 @@ void add_audit_command(CLI::App& app, Context& ctx) {
       "audit", "Print the vault's audit log (never values); --verify checks it for tampering");
   cmd->add_flag("--verify", o.verify,
                 "Verify the hash chain, MACs and head; print a summary; exit 8 on tampering");
+  cmd->add_flag("--new-log", o.new_log,
+                "Keep the current log aside and start a new one (after a failed --verify; "
+                "needs the unlocked vault)");
   cmd->add_option("--since", o.since,
                   "Only entries at or after TIME: 2026-01-31T12:00:00Z, 2026-01-31, or an age "
                   "such as 30m, 12h, 7d");

@@ -3,6 +3,7 @@
 // it into the vault in one transaction. Re-checks prod, the package and token lifetimes and the
 // sender signature; nothing is imported on any error. Identity material comes from a file, the
 // vault (the package identity `keyward pubkey` made) or the card, never from argv.
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <set>
@@ -14,6 +15,7 @@
 #include "cli/prompt.h"
 #include "cli/vault_open.h"
 #include "core/age/keys.h"
+#include "core/hex.h"
 #include "core/package/package.h"
 #include "core/random.h"
 
@@ -26,7 +28,7 @@ struct UnpackOptions {
   std::string identity;
   std::uint32_t identity_piv = 0;
   std::string from;
-  bool dry_run = false, overwrite = false;
+  bool dry_run = false, overwrite = false, allow_older = false;
   UnlockOptions unlock;
 };
 
@@ -139,32 +141,73 @@ Status run_unpack(const Context& ctx, const UnpackOptions& o) {
     }
   }
 
-  std::set<std::string> existing;
+  std::map<std::string, vault::Tier> existing;
   {
     KW_TRY(auto index, v.list());
-    for (const auto& m : index) existing.insert(m.coordinate);
+    for (const auto& m : index) existing.emplace(m.coordinate, m.tier);
   }
+  auto exists_text = [&](const std::string& c) -> std::string {
+    auto it = existing.find(c);
+    if (it == existing.end()) return "\tnew";
+    return "\texists (" + std::string(vault::tier_name(it->second)) + ")";
+  };
   std::vector<const package::Entry*> all;
   for (const auto& e : p.entries) all.push_back(&e);
   for (const auto& e : high) all.push_back(&e);
   std::size_t conflicts = 0;
   for (const auto* e : all) conflicts += existing.count(e->coordinate);
+  // Trust is explicit: only a signature by the key --from named counts. A signature by any other
+  // key proves nothing (anyone can make a key and sign), so it gets the same WARNING as none,
+  // with -q too.
+  const bool trusted = from.has_value();  // --from matched (checked above)
   if (p.signer) {
-    if (!from) {
-      info(ctx, "Signed by " + package::signer_to_string(*p.signer) +
-                    " (pass --from with the sender's key to require it)");
+    if (!trusted) {
+      std::fprintf(stderr,
+                   "WARNING: this package is signed by %s, a key you did not name with --from: "
+                   "anyone can sign with a key of their own, so this says nothing about who made "
+                   "it. Check the sender's key with them and pass --from.\n",
+                   package::signer_to_string(*p.signer).c_str());
     }
   } else {
     std::fprintf(stderr, "WARNING: this package is not signed: anyone who knows your recipient "
                          "key could have made it. Ask the sender for `keyward package --sign`.\n");
   }
 
+  // Replay: per sender key, never an older package than the newest one imported, unless asked.
+  std::optional<std::uint64_t> seen;
+  std::string seen_coord;
+  if (p.signer) {
+    seen_coord = package::seen_coordinate(*p.signer);
+    auto rec = v.get(seen_coord);
+    if (rec) {
+      std::uint64_t t = 0;
+      std::string_view text = rec->value.reveal_string();
+      for (char c : text) t = t * 10 + static_cast<std::uint64_t>(c - '0');
+      seen = t;
+    } else if (rec.error().code != Errc::not_found) {
+      return tl::unexpected(rec.error());
+    }
+    if (seen && p.created < *seen && !o.allow_older) {
+      return fail(Errc::policy,
+                  "this package is older than one already imported from the same sender "
+                  "(created " + pkg::describe_duration(now - std::min(now, p.created)) +
+                      " ago, the newest imported " +
+                      pkg::describe_duration(now - std::min(now, *seen)) +
+                      " ago): it may be a replay that puts old values back. Pass --allow-older "
+                      "to import it anyway; nothing imported");
+    }
+  }
+  std::string detail = "package=" + encoding::hex_encode(ByteView(p.package_id)) +
+                       " created=" + std::to_string(p.created) + " signer=" +
+                       (p.signer ? package::signer_to_string(*p.signer) : std::string("none")) +
+                       " trusted=" + (trusted ? "yes" : "no");
+
   if (o.dry_run) {
     std::string out;
     for (const auto& e : p.entries) {
       out += e.coordinate + "\tnormal\t" + std::string(vault::kind_name(e.kind)) + "\t" +
              package::fingerprint(p.package_id, e.value) +
-             (existing.count(e.coordinate) ? "\texists" : "\tnew") + "\n";
+             exists_text(e.coordinate) + "\n";
     }
     for (const auto& h : p.high) {
       std::string fp = "sealed";
@@ -172,7 +215,7 @@ Status run_unpack(const Context& ctx, const UnpackOptions& o) {
         if (e.coordinate == h.coordinate) fp = package::fingerprint(p.package_id, e.value);
       }
       out += h.coordinate + "\thigh\t" + std::string(vault::kind_name(h.kind)) + "\t" + fp +
-             (existing.count(h.coordinate) ? "\texists" : "\tnew") + "\n";
+             exists_text(h.coordinate) + "\n";
     }
     std::fwrite(out.data(), 1, out.size(), stdout);
     info(ctx, "Dry run: package for env `" + p.env + "`, expires in " +
@@ -210,17 +253,67 @@ Status run_unpack(const Context& ctx, const UnpackOptions& o) {
     it.value = std::move(e.value);
     items.push_back(std::move(it));
   }
-  // Storing high secrets seals them under the vault's high key: one pass of the presence gate.
+  // Storing high secrets seals them under the vault's high key, and replacing a record that is
+  // high in the vault needs the gate for it (the rule of `set`): one pass of the presence gate
+  // covering both.
+  std::vector<std::string> replaced_high;
+  for (const auto& e : items) {
+    auto it = existing.find(e.coordinate);
+    if (it != existing.end() && it->second == vault::Tier::high) replaced_high.push_back(e.coordinate);
+  }
   std::optional<gate::Grant> grant;
-  if (!high.empty() && !v.high_unlocked()) {
+  if ((!high.empty() || !replaced_high.empty()) && !v.high_unlocked()) {
     std::vector<std::string> coords;
     for (const auto& e : items) {
       if (e.tier == vault::Tier::high) coords.push_back(e.coordinate);
     }
+    for (const auto& c : replaced_high) {
+      if (std::find(coords.begin(), coords.end(), c) == coords.end()) coords.push_back(c);
+    }
+    if (!v.has_presence_slot() && high.empty()) {
+      return fail(Errc::policy, replaced_high.front() +
+                                    " is a high secret in this vault: a package never replaces "
+                                    "it without the presence gate, and this vault has no "
+                                    "presence-capable slot; nothing imported");
+    }
     KW_TRY(grant, vault_gate(ctx, v, "unpack", coords, gate::Level::touch));
   }
+  std::optional<gate::Grant> recovery;
+  if (!grant && v.high_unlocked() && !replaced_high.empty()) {
+    gate::Request req;
+    req.vault_id = v.header().vault_id;
+    req.purpose = "unpack";
+    req.coordinates = replaced_high;
+    auto g = v.recovery_grant(req);
+    if (g) recovery = std::move(*g);
+  }
+  const gate::Grant* g = grant ? &*grant : recovery ? &*recovery : nullptr;
+  {
+    std::vector<std::string> downgrades;
+    for (const auto& e : items) {
+      if (e.tier == vault::Tier::normal &&
+          std::find(replaced_high.begin(), replaced_high.end(), e.coordinate) != replaced_high.end()) {
+        downgrades.push_back(e.coordinate);
+      }
+    }
+    if (auto c = package::check_replacements(replaced_high, g); !c) {
+      return audited(v, "unpack", c, audit_items(items), detail);
+    }
+    for (const auto& c : downgrades) {
+      std::fprintf(stderr, "WARNING: %s was a high secret; the package's value replaces it as a "
+                           "normal one (you passed the gate for it).\n", c.c_str());
+    }
+  }
   if (!items.empty()) {
-    KW_TRY_STATUS(audited(v, "unpack", v.set(items, grant ? &*grant : nullptr), audit_items(items)));
+    std::vector<audit::Item> recorded = audit_items(items);
+    if (p.signer && (!seen || p.created > *seen)) {
+      vault::SetItem it;
+      it.coordinate = seen_coord;
+      it.tier = vault::Tier::normal;
+      it.value = SecretBytes::copy_of(std::string_view(std::to_string(p.created)));
+      items.push_back(std::move(it));
+    }
+    KW_TRY_STATUS(audited(v, "unpack", v.set(items, g), std::move(recorded), detail));
   }
   info(ctx, "Imported " + plural(items.size(), "secret", "secrets") + " (" +
                 std::to_string(high.size()) + " high) from env `" + p.env + "` into the vault");
@@ -250,6 +343,8 @@ void add_unpack_command(CLI::App& app, Context& ctx) {
                   "Require the sender's signature: an ssh-ed25519 public key, or a file holding it");
   cmd->add_flag("--dry-run", o.dry_run, "List coordinates and fingerprints; import nothing");
   cmd->add_flag("--overwrite", o.overwrite, "Replace existing secrets without asking");
+  cmd->add_flag("--allow-older", o.allow_older,
+                "Import a package older than the newest one already imported from its sender");
   add_unlock_options(cmd, o.unlock);
   cmd->callback([&ctx] {
     if (auto r = run_unpack(ctx, o); !r) fail_command(ctx, r.error());

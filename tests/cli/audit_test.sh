@@ -78,7 +78,7 @@ expect_exit 2 kw audit --since yesterday "${unlock[@]}"
 
 expect_exit 0 kw audit --verify "${unlock[@]}"
 expect_contains "$OUT" "entries verified"
-expect_contains "$OUT" "earlier master keys through the hash chain"
+expect_contains "$OUT" "by MAC under earlier master keys"
 expect_exit 0 kw audit --verify --json "${unlock[@]}"
 expect_eq "$(printf '%s' "$OUT" | $PY -c 'import json,sys; print(json.load(sys.stdin)["ok"])')" True
 

@@ -65,6 +65,9 @@ expect_exit 0 kw list --passphrase-file "$PASSFILE"
 # Never a crash (exit >= 128), partial output, more than one line on stderr, or a changed file.
 pristine=$TMP/pristine.db
 cp "$KEYWARD_VAULT" "$pristine"
+# The machine state that goes with it (pin, audit log): the vault header anchors the audit log,
+# so a fresh state directory would be a deleted log (exit 8, docs/format-audit.md section 9).
+cp -a "$XDG_STATE_HOME" "$TMP/pristine-state"
 size=$(stat -c %s "$pristine")
 stride=${KEYWARD_TEST_BYTE_STRIDE:-97}
 msg4="keyward: decryption failed: wrong key, or the data was corrupted or tampered with"
@@ -112,7 +115,9 @@ while read -r i kind; do
   rm -f "$KEYWARD_VAULT-wal" "$KEYWARD_VAULT-shm"
   expect_eq "$(vault_hash)" "$flipped"  # a read never rewrites (or "repairs") the file
   seen[$kind:$rc]=$(( ${seen[$kind:$rc]:-0} + 1 ))
-  rm -rf "$XDG_STATE_HOME"  # a flip must not be judged against a pin another flip raised
+  # A flip must not be judged against a pin another flip raised (or a log it extended).
+  rm -rf "$XDG_STATE_HOME"
+  cp -a "$TMP/pristine-state" "$XDG_STATE_HOME"
 done <"$TMP/places"
 echo "byte walk (place:exit count): $(for k in "${!seen[@]}"; do printf '%s=%s ' "$k" "${seen[$k]}"; done)"
 # The sample reached the places that matter.

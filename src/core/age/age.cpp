@@ -73,6 +73,7 @@ Result<DecryptInfo> decrypt_impl(std::span<Identity* const> identities, ByteRead
                   Stage::unwrap);
 
   KW_TRY(const auto mac, header_mac(*file_key, header->mac_input));
+  info.header = header->mac_input;
   if (!ct_equal(mac, header->mac))
     return failed(Error{Errc::decrypt_failed, std::string(kDecryptFailedMessage)}, Stage::hmac);
 
@@ -179,11 +180,48 @@ class SecretWriter final : public ByteWriter {
 }  // namespace
 
 Result<SecretBytes> decrypt_bytes(std::span<Identity* const> identities, ByteView file,
-                                  const DecryptOptions& options, Stage* failed_stage) {
+                                  const DecryptOptions& options, Stage* failed_stage,
+                                  std::string* header) {
   MemoryReader reader(file);
   SecretWriter writer;
-  KW_TRY_STATUS(decrypt(identities, reader, writer, options, failed_stage));
+  KW_TRY(auto info, decrypt(identities, reader, writer, options, failed_stage));
+  if (header != nullptr) *header = std::move(info.header);
   return writer.take();
+}
+
+Result<Bytes> encrypt_bytes_bound(
+    std::span<Recipient* const> recipients,
+    const std::function<Result<SecretBytes>(std::string_view header)>& make,
+    const EncryptOptions& options) {
+  if (recipients.empty()) return fail(Errc::invalid_argument, "age: no recipients");
+  for (Recipient* r : recipients) {
+    if (r == nullptr) return fail(Errc::invalid_argument, "age: null recipient");
+    if (r->must_be_alone() && recipients.size() != 1)
+      return fail(Errc::invalid_argument,
+                  "a passphrase (scrypt) recipient cannot be combined with other recipients");
+  }
+  const SecretBytes file_key = random_secret(kFileKeySize);
+  std::vector<Stanza> stanzas;
+  for (Recipient* r : recipients) {
+    KW_TRY(auto more, r->wrap(file_key));
+    for (auto& s : more) stanzas.push_back(std::move(s));
+  }
+  KW_TRY(const std::string without_mac, encode_header_without_mac(stanzas));
+  KW_TRY(const std::string header, encode_header(stanzas, file_key));
+  KW_TRY(auto plaintext, make(without_mac));
+  Bytes out;
+  VectorWriter vw(out);
+  std::optional<ArmorWriter> armor;
+  ByteWriter* dst = &vw;
+  if (options.armor) {
+    armor.emplace(vw);
+    dst = &*armor;
+  }
+  MemoryReader in(plaintext.view());
+  KW_TRY_STATUS(dst->write(as_bytes(header)));
+  KW_TRY_STATUS(stream_encrypt(file_key, in, *dst));
+  KW_TRY_STATUS(dst->finish());
+  return out;
 }
 
 }  // namespace keyward::age

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -87,6 +88,7 @@ enum class Stage {
 struct DecryptInfo {
   bool armored = false;
   std::uint64_t plaintext_size = 0;
+  std::string header;  // the header bytes up to and including "---" (names every stanza)
 };
 
 // Encrypts all of `in` to `recipients` (at least one; a scrypt recipient must be alone).
@@ -110,9 +112,17 @@ Result<DecryptInfo> decrypt(std::span<Identity* const> identities, std::istream&
 // Small payloads in memory: the ciphertext as Bytes, the plaintext as SecretBytes.
 Result<Bytes> encrypt_bytes(std::span<Recipient* const> recipients, ByteView plaintext,
                             const EncryptOptions& options = {});
+// `header`, when given, receives DecryptInfo::header.
 Result<SecretBytes> decrypt_bytes(std::span<Identity* const> identities, ByteView file,
                                   const DecryptOptions& options = {},
-                                  Stage* failed_stage = nullptr);
+                                  Stage* failed_stage = nullptr, std::string* header = nullptr);
+// Encrypts a payload that depends on the file's own header: `make` receives the header bytes up
+// to and including "---" (every recipient stanza, before the MAC) and returns the plaintext, so
+// the payload can commit to its recipients (keyward packages, docs/format-package.md).
+Result<Bytes> encrypt_bytes_bound(
+    std::span<Recipient* const> recipients,
+    const std::function<Result<SecretBytes>(std::string_view header)>& make,
+    const EncryptOptions& options = {});
 
 // Raw pointers for the span-based API from owning vectors.
 template <class T>

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <set>
+#include <vector>
 
 #include "core/fd.h"
 #include "core/file_io.h"
@@ -179,28 +180,36 @@ std::array<std::uint8_t, N> hex_array(std::string_view s) {
   return a;
 }
 
-// Replaces the head in place: one pwrite of a short line at offset 0 (within one sector, so it
-// lands whole), no fsync. The log entry it names was fdatasync'ed first, so after a power loss
-// the head is at worst one entry behind the log, which append and verify tolerate (section 5).
-// Head lines only grow (seq gains digits), the truncate is for safety.
-Result<std::string> head_line(const Head& h, const SecretBytes& key) {
-  KW_TRY(auto body, encode_head_body(h));
-  return body + " mac=" + encoding::hex_encode(head_mac(key, h.vault_id, body)) + "\n";
+std::string head_line(const Head& h, const SecretBytes& key, Status& st) {
+  auto body = encode_head_body(h);
+  if (!body) {
+    st = tl::unexpected(body.error());
+    return {};
+  }
+  return *body + " mac=" + encoding::hex_encode(head_mac(key, h.vault_id, *body)) + "\n";
 }
 
-// A new log's first head is created atomically (temporary file, fsync, rename, directory fsync):
-// a failure (ENOSPC, EIO, a kill) leaves no head file at all, never an empty or partial one, so
-// the next command starts the new log again instead of finding a damaged head.
+// A new head file (a new log): written whole to a temporary file, fsync'ed and renamed into
+// place, so a full disk or a kill leaves no head or a complete one, never an empty file.
 Status create_head(const std::string& path, const Head& h, const SecretBytes& key) {
-  KW_TRY(auto line, head_line(h, key));
+  Status st = ok();
+  std::string line = head_line(h, key, st);
+  if (!st) return st;
   return write_file_atomic(path, as_bytes(line), 0600);
 }
 
-Status write_head(const std::string& path, const Head& h, const SecretBytes& key,
-                  bool sync = false) {
-  KW_TRY(auto line, head_line(h, key));
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) return os_error("cannot write", path);
+// Replaces an existing head in place: one pwrite of a short line at offset 0 (within one
+// sector and within the file's allocated block, so it lands whole and needs no new space),
+// no fsync (section 4). Head lines only grow (seq gains digits), the truncate is for safety.
+Status write_head(const std::string& path, const Head& h, const SecretBytes& key) {
+  Status st = ok();
+  std::string line = head_line(h, key, st);
+  if (!st) return st;
+  int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return create_head(path, h, key);
+    return os_error("cannot write", path);
+  }
   Fd guard(fd);
   ssize_t n = 0;
   do {
@@ -208,8 +217,23 @@ Status write_head(const std::string& path, const Head& h, const SecretBytes& key
   } while (n < 0 && errno == EINTR);
   if (n != static_cast<ssize_t>(line.size())) return os_error("cannot write", path);
   if (::ftruncate(fd, static_cast<off_t>(line.size())) != 0) return os_error("cannot write", path);
-  if (sync && ::fsync(fd) != 0) return os_error("cannot sync", path);
   return ok();
+}
+
+Status sync_file(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return os_error("cannot open", path);
+  Fd guard(fd);
+  if (::fdatasync(fd) != 0) return os_error("cannot sync", path);
+  return ok();
+}
+
+// The head text parsed: nullopt for "no usable head" with the reason in `why`.
+std::optional<Head> parse_head_text(std::string_view text) {
+  if (text.empty() || text.back() != '\n') return std::nullopt;
+  auto h = parse_head(text.substr(0, text.size() - 1));
+  if (!h) return std::nullopt;
+  return *h;
 }
 
 }  // namespace
@@ -287,10 +311,9 @@ Log::Log(std::string dir, const VaultId& vid) : dir_(std::move(dir)), vid_(vid) 
   head_ = dir_ + "/" + name + ".head";
 }
 
-Result<Entry> Log::append(Event event, std::uint64_t time, const MacKey& current,
-                          const MacKey* previous,
-                          const std::function<bool(std::string_view)>& is_ancestor,
-                          bool durable) const {
+Result<Entry> Log::append(Event event, std::uint64_t time, const KeyRing& keys,
+                          const std::optional<Anchor>& anchor, bool durable) const {
+  const MacKey& current = keys.current;
   if (current.key == nullptr || !is_lower_hex(current.id, 16)) {
     return fail(Errc::internal, "audit append without a key");
   }
@@ -304,52 +327,48 @@ Result<Entry> Log::append(Event event, std::uint64_t time, const MacKey& current
   struct stat st {};
   if (::fstat(raw, &st) != 0) return os_error("cannot stat", log_);
   auto size = static_cast<std::uint64_t>(st.st_size);
+  const std::uint64_t anchored = anchor ? anchor->seq : 0;
 
-  // 1. The head: present and verifying, or absent together with an empty log (a new log).
+  // 1. The head: present and verifying under the key it names, or absent (or left empty by an
+  // interrupted creation) together with an empty log that the vault does not say held entries.
   KW_TRY(auto head_text, read_small(head_));
   Head head;
-  bool ancestor_head = false;  // written under an earlier master of this vault, unverifiable
   // An empty head beside an empty log is a new log whose first head never got written (keyward
-  // before the atomic creation below left such a file after ENOSPC or a kill): start it again.
-  const bool new_log = !head_text || (head_text->empty() && size == 0);
+  // before the atomic creation left such a file after ENOSPC or a kill): start it again.
+  bool new_log = !head_text || (head_text->empty() && size == 0);
   if (new_log) {
     if (size != 0) {
       return broken("the head file " + head_ + " is missing while " + log_ +
                     " holds entries (deleting the head hides removed entries)");
     }
+    if (anchored > 0) {
+      return broken("the log " + log_ + " is missing or empty, but the vault records that this "
+                    "machine's log held " + std::to_string(anchored) +
+                    " entries at its last change (the log was deleted or replaced)");
+    }
     head.vault_id = vid_;
     head.key = current.id;
     KW_TRY_STATUS(create_head(head_, head, *current.key));
   } else {
-    std::string_view text = *head_text;
-    if (text.empty() || text.back() != '\n') return broken("the head file " + head_ + " is damaged");
-    text.remove_suffix(1);
-    auto parsed = parse_head(text);
+    auto parsed = parse_head_text(*head_text);
     if (!parsed || parsed->vault_id != vid_) {
       return broken("the head file " + head_ + " is damaged or belongs to another vault");
     }
     head = *parsed;
-    const MacKey* k = head.key == current.id ? &current
-                      : (previous != nullptr && previous->key != nullptr && head.key == previous->id)
-                          ? previous
-                          : nullptr;
+    const MacKey* k = keys.find(head.key);
     if (k == nullptr) {
-      ancestor_head = is_ancestor && is_ancestor(head.key);
-      if (!ancestor_head) {
-        return broken("the head file " + head_ + " was written under another master key (" +
-                      head.key + "): the vault was re-keyed by another process, or the head "
-                      "was replaced");
-      }
-    } else {
-      KW_TRY(auto body, encode_head_body(head));
-      if (!ct_equal(head_mac(*k->key, vid_, body), head.mac)) {
-        return broken("the head file " + head_ + " does not verify (edited or replaced)");
-      }
+      return broken("the head file " + head_ + " was written under master key " + head.key +
+                    ", which this vault has never had (the head was replaced, or the vault was "
+                    "re-keyed by another process: run the command again)");
+    }
+    KW_TRY(auto body, encode_head_body(head));
+    if (!ct_equal(head_mac(*k->key, vid_, body), head.mac)) {
+      return broken("the head file " + head_ + " does not verify (edited or replaced)");
     }
   }
 
   // 2. The log must end where the head says (entries after it are from an interrupted append
-  // and must verify one by one).
+  // and must verify one by one), and reach the vault's anchor.
   KW_TRY(auto tail, read_tail(raw, size, log_));
   std::uint64_t last_seq = 0;
   Digest last_hash{};
@@ -369,6 +388,15 @@ Result<Entry> Log::append(Event event, std::uint64_t time, const MacKey& current
   if (last_seq == head.seq && last_hash != head.hash) {
     return broken("the last entry of " + log_ + " is not the one its head records");
   }
+  if (last_seq < anchored) {
+    return broken("entries were removed from the end of " + log_ + ": the vault records that "
+                  "this machine's log held entry " + std::to_string(anchored) +
+                  " at its last change, but the log ends at entry " + std::to_string(last_seq));
+  }
+  if (anchor && last_seq == anchored && last_hash != anchor->hash) {
+    return broken("the log " + log_ + " is not the one the vault recorded at its last change "
+                  "(it was replaced)");
+  }
   if (last_seq > head.seq) {
     KW_TRY(auto text, read_all(raw, tail.complete_end, log_));
     std::string_view frag;
@@ -376,18 +404,17 @@ Result<Entry> Log::append(Event event, std::uint64_t time, const MacKey& current
     if (lines.size() != last_seq) return broken("the entries of " + log_ + " are not numbered 1..N");
     Digest prev = head.seq == 0 ? Digest{} : chain_hash(lines[head.seq - 1]);
     if (prev != head.hash) return broken("the log " + log_ + " was rewritten before its head");
+    long rank = keys.rank(head.key);
     for (std::uint64_t i = head.seq; i < lines.size(); ++i) {
       auto e = parse_line(lines[i]);
-      const MacKey* k = !e ? nullptr
-                        : e->key == current.id ? &current
-                        : (previous != nullptr && e->key == previous->id) ? previous
-                                                                         : nullptr;
-      bool chain_only = k == nullptr && e && ancestor_head && e->key == head.key;
-      if ((k == nullptr && !chain_only) || e->seq != i + 1 || e->prev != prev ||
-          (k != nullptr && !ct_equal(entry_mac(*k->key, vid_, line_body(lines[i])), e->mac))) {
+      const MacKey* k = e ? keys.find(e->key) : nullptr;
+      long r = e ? keys.rank(e->key) : -1;
+      if (k == nullptr || r < rank || e->seq != i + 1 || e->prev != prev ||
+          !ct_equal(entry_mac(*k->key, vid_, line_body(lines[i])), e->mac)) {
         return broken("entry " + std::to_string(i + 1) + " of " + log_ +
                       ", written after the head, does not verify");
       }
+      rank = r;
       prev = chain_hash(lines[i]);
     }
   }
@@ -415,8 +442,7 @@ Result<Entry> Log::append(Event event, std::uint64_t time, const MacKey& current
     if (::ftruncate(raw, static_cast<off_t>(size)) != 0) { /* the next append drops the fragment */ }
     return tl::unexpected(w.error());
   }
-  if (!durable) return e;  // settle() syncs and writes the head
-  if (::fdatasync(raw) != 0) return os_error("cannot sync", log_);
+  if (durable && ::fdatasync(raw) != 0) return os_error("cannot sync", log_);
   Head next;
   next.vault_id = vid_;
   next.seq = e.seq;
@@ -426,36 +452,62 @@ Result<Entry> Log::append(Event event, std::uint64_t time, const MacKey& current
   return e;
 }
 
-Status Log::settle(const Entry& entry, const MacKey& current) const {
-  if (current.key == nullptr || current.id != entry.key) return fail(Errc::internal, "audit settle with another key");
-  int raw = ::open(log_.c_str(), O_RDWR | O_APPEND | O_CLOEXEC);
-  if (raw < 0) return os_error("cannot open", log_);
-  Fd fd(raw);
-  while (::flock(raw, LOCK_EX) != 0) {
-    if (errno != EINTR) return os_error("cannot lock", log_);
-  }
-  if (::fdatasync(raw) != 0) return os_error("cannot sync", log_);
-  struct stat st {};
-  if (::fstat(raw, &st) != 0) return os_error("cannot stat", log_);
-  KW_TRY(auto tail, read_tail(raw, static_cast<std::uint64_t>(st.st_size), log_));
-  KW_TRY(auto line, encode_line(entry));
-  // Someone appended after us (and moved the head), or the log changed: leave the head alone;
-  // the next append checks everything.
-  if (tail.last_line != line) return ok();
-  KW_TRY(auto head_text, read_small(head_));
-  if (!head_text || head_text->empty() || head_text->back() != '\n') return ok();
-  auto head = parse_head(std::string_view(*head_text).substr(0, head_text->size() - 1));
-  if (!head || head->vault_id != vid_ || head->seq >= entry.seq) return ok();
-  Head next;
-  next.vault_id = vid_;
-  next.seq = entry.seq;
-  next.hash = chain_hash(line);
-  next.key = current.id;
-  return write_head(head_, next, *current.key);
+Status Log::settle() const {
+  KW_TRY_STATUS(sync_file(log_));
+  return sync_file(head_);
 }
 
-Result<Report> Log::verify(const MacKey& current) const {
+Result<Anchor> Log::tail() const {
+  Anchor a;
+  int raw = ::open(log_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (raw < 0) {
+    if (errno == ENOENT) return a;
+    return os_error("cannot open", log_);
+  }
+  Fd fd(raw);
+  while (::flock(raw, LOCK_SH) != 0) {
+    if (errno != EINTR) return os_error("cannot lock", log_);
+  }
+  struct stat st {};
+  if (::fstat(raw, &st) != 0) return os_error("cannot stat", log_);
+  KW_TRY(auto t, read_tail(raw, static_cast<std::uint64_t>(st.st_size), log_));
+  if (t.last_line.empty()) return a;
+  KW_TRY(auto e, parse_line(t.last_line));
+  a.seq = e.seq;
+  a.hash = chain_hash(t.last_line);
+  return a;
+}
+
+Result<std::string> Log::set_aside(std::uint64_t time) const {
+  std::string suffix = "." + std::to_string(time) + ".old";
+  std::string kept;
+  int raw = ::open(log_.c_str(), O_RDWR | O_CLOEXEC);
+  std::optional<Fd> fd;
+  if (raw >= 0) {
+    fd.emplace(raw);
+    while (::flock(raw, LOCK_EX) != 0) {
+      if (errno != EINTR) return os_error("cannot lock", log_);
+    }
+    if (::rename(log_.c_str(), (log_ + suffix).c_str()) != 0) return os_error("cannot move", log_);
+    kept = log_ + suffix;
+  } else if (errno != ENOENT) {
+    return os_error("cannot open", log_);
+  }
+  if (::rename(head_.c_str(), (head_ + suffix).c_str()) != 0 && errno != ENOENT) {
+    return os_error("cannot move", head_);
+  }
+  int dfd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return kept;
+}
+
+Result<Report> Log::verify(const KeyRing& keys, const std::optional<Anchor>& anchor) const {
+  const MacKey& current = keys.current;
   Report r;
+  r.anchor_seq = anchor ? anchor->seq : 0;
   auto problem = [&](std::string text) {
     if (r.problems.size() < kMaxProblems) {
       r.problems.push_back(std::move(text));
@@ -481,7 +533,13 @@ Result<Report> Log::verify(const MacKey& current) const {
   }
   KW_TRY(auto head_text, read_small(head_));
   if (!have_log && !head_text) {
-    problem("there is no audit log for this vault at " + log_);
+    if (r.anchor_seq > 0) {
+      problem("there is no audit log for this vault at " + log_ + ", but the vault records "
+              "that this machine's log held " + std::to_string(r.anchor_seq) +
+              " entries at its last change: the log was deleted");
+    } else {
+      problem("there is no audit log for this vault at " + log_);
+    }
     return r;
   }
   r.exists = true;
@@ -489,9 +547,7 @@ Result<Report> Log::verify(const MacKey& current) const {
   std::string_view fragment;
   auto lines = split_lines(text, fragment);
   std::size_t complete = 0;  // lines parsed
-  bool seen_current = false;
-  std::set<std::string> finished;  // key ids whose run has ended
-  std::string run_key;
+  long rank = 0;             // key order: never back to an earlier master
   Digest prev{};
   for (std::size_t i = 0; i < lines.size(); ++i) {
     std::string where = "line " + std::to_string(i + 1);
@@ -513,28 +569,25 @@ Result<Report> Log::verify(const MacKey& current) const {
               "removed, edited, inserted or reordered");
     }
     prev = chain_hash(lines[i]);
-    if (e->key != run_key) {
-      if (!run_key.empty()) finished.insert(run_key);
-      run_key = e->key;
-      if (finished.count(e->key) != 0) {
+    const MacKey* k = keys.find(e->key);
+    long kr = keys.rank(e->key);
+    if (k == nullptr) {
+      problem(name + " (" + where + ") names master key " + e->key +
+              ", which this vault has never had: it was forged or copied from another vault");
+    } else {
+      if (kr < rank) {
         problem(name + " was written under master key " + e->key +
                 " after that key had been replaced: entries were reordered or forged");
       }
-    }
-    if (e->key == current.id) {
-      seen_current = true;
-      if (!ct_equal(entry_mac(*current.key, vid_, line_body(lines[i])), e->mac)) {
-        problem(name + " (" + where + ") does not verify: it was edited, forged, or copied "
-                "from another vault");
-      } else {
+      rank = std::max(rank, kr);
+      if (!ct_equal(entry_mac(*k->key, vid_, line_body(lines[i])), e->mac)) {
+        problem(name + " (" + where + ") does not verify under the key it names: it was "
+                "edited, forged, or copied from another vault");
+      } else if (k == &current) {
         ++r.mac_verified;
+      } else {
+        ++r.earlier_keys;
       }
-    } else if (seen_current) {
-      problem(name + " was written under master key " + e->key +
-              " after entries of the vault's current key: it was not written by the holder of "
-              "the current master key");
-    } else {
-      ++r.chain_only;
     }
     r.entries.push_back(std::move(*e));
   }
@@ -543,21 +596,19 @@ Result<Report> Log::verify(const MacKey& current) const {
     problem("the head file " + head_ + " is missing: removed entries at the end of the log "
             "cannot be ruled out");
   } else {
-    std::string_view ht = *head_text;
-    Result<Head> head = fail(Errc::malformed, "audit head: no newline");
-    if (!ht.empty() && ht.back() == '\n') head = parse_head(ht.substr(0, ht.size() - 1));
+    auto head = parse_head_text(*head_text);
     if (!head || head->vault_id != vid_) {
       problem("the head file " + head_ + " is damaged or belongs to another vault");
     } else {
       r.head_seq = head->seq;
       auto body = encode_head_body(*head);
-      if (head->key != current.id) {
+      const MacKey* k = keys.find(head->key);
+      if (k == nullptr) {
         problem("the head file " + head_ + " was written under master key " + head->key +
-                ", not the vault's current key " + current.id +
-                ": the log cannot be authenticated (it was replaced, or the vault was re-keyed "
-                "and nothing was recorded since)");
-      } else if (!body || !ct_equal(head_mac(*current.key, vid_, *body), head->mac)) {
-        problem("the head file " + head_ + " does not verify: it was edited or replaced");
+                ", which this vault has never had: it was replaced");
+      } else if (!body || !ct_equal(head_mac(*k->key, vid_, *body), head->mac)) {
+        problem("the head file " + head_ + " does not verify under the key it names: it was "
+                "edited or replaced");
       } else if (complete == lines.size()) {
         if (head->seq > complete) {
           problem("the log ends at entry " + std::to_string(complete) +
@@ -574,15 +625,23 @@ Result<Report> Log::verify(const MacKey& current) const {
                               std::to_string(complete) +
                               " were written after the head was last updated (an interrupted "
                               "append); each verified on its own");
-            for (std::size_t i = head->seq; i < r.entries.size(); ++i) {
-              if (r.entries[i].key != current.id) {
-                problem("entry " + std::to_string(i + 1) +
-                        " follows the head but was not written under the current key");
-              }
-            }
+          }
+          if (keys.rank(head->key) < rank && head->seq == complete) {
+            problem("the head file " + head_ + " was written under an earlier master key than "
+                    "the log's last entry");
           }
         }
       }
+    }
+  }
+  if (anchor && anchor->seq > 0 && complete == lines.size()) {
+    if (anchor->seq > complete) {
+      problem("the log ends at entry " + std::to_string(complete) + " but the vault records " +
+              "that this machine's log held entry " + std::to_string(anchor->seq) +
+              " at its last change: the last entries were removed (or the log was replaced)");
+    } else if (chain_hash(lines[anchor->seq - 1]) != anchor->hash) {
+      problem("entry " + std::to_string(anchor->seq) + " is not the entry the vault recorded " +
+              "at its last change: the log was replaced or rewritten");
     }
   }
   if (!fragment.empty()) {
@@ -590,6 +649,55 @@ Result<Report> Log::verify(const MacKey& current) const {
                       "ignored and dropped by the next append");
   }
   return r;
+}
+
+const MacKey* KeyRing::find(std::string_view tag) const {
+  if (current.key != nullptr && current.id == tag) return &current;
+  for (const auto& k : earlier) {
+    if (k.key != nullptr && k.id == tag) return &k;
+  }
+  return nullptr;
+}
+
+long KeyRing::rank(std::string_view tag) const {
+  if (current.id == tag) return static_cast<long>(earlier.size());
+  for (std::size_t i = earlier.size(); i-- > 0;) {
+    if (earlier[i].id == tag) return static_cast<long>(i);
+  }
+  return -1;
+}
+
+MachineTag machine_tag(const std::string& dir) {
+  std::string id;
+  for (const char* p : {"/etc/machine-id", "/var/lib/dbus/machine-id"}) {
+    auto t = read_small(p);
+    if (t && *t && !(*t)->empty()) {
+      id = **t;
+      break;
+    }
+  }
+  if (id.empty()) {
+    char host[256] = {};
+    if (::gethostname(host, sizeof host - 1) == 0) id = std::string("host:") + host;
+  }
+  while (!id.empty() && (id.back() == '\n' || id.back() == ' ')) id.pop_back();
+  // The directory as configured (not resolved: it may not exist yet at the first write, and the
+  // tag must not change once it does).
+  std::string canon = dir;
+  while (canon.size() > 1 && canon.back() == '/') canon.pop_back();
+  Bytes msg = to_bytes("keyward/audit/v1/machine");
+  auto put = [&](std::string_view s) {
+    auto len = static_cast<std::uint32_t>(s.size());
+    for (int sh = 24; sh >= 0; sh -= 8) msg.push_back(static_cast<std::uint8_t>(len >> sh));
+    append(msg, as_bytes(s));
+  };
+  put(id);
+  put(std::to_string(::getuid()));
+  put(canon);
+  auto d = hash::sha256(msg);
+  MachineTag tag{};
+  std::copy(d.begin(), d.begin() + static_cast<std::ptrdiff_t>(tag.size()), tag.begin());
+  return tag;
 }
 
 }  // namespace keyward::audit

@@ -1,12 +1,15 @@
 // The audit log of one vault on one machine (docs/format-audit.md): an append-only text file of
 // hash-chained, MACed entries, `<dir>/<vault id>.log`, and a MACed head record
 // `<dir>/<vault id>.head` naming the last entry, so that removing entries from the end is
-// detected. Appenders serialise on an exclusive flock of the log file; readers take a shared one.
-// Core never prints: verification returns a report for the caller to show.
+// detected. Every entry and head is checked under the key its tag names: the current master's
+// K_audit or an earlier one from the vault's audit keyring. The vault header anchors where this
+// machine's log ended at its last write (AuditAnchor), so deleting, truncating or replacing the
+// log is detected against the vault itself. Appenders serialise on an exclusive flock of the log
+// file; readers take a shared one. Core never prints: verification returns a report.
 #pragma once
 
+#include <array>
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,12 +24,34 @@ namespace keyward::audit {
 // $HOME/.local/state/keyward/audit.
 Result<std::string> audit_directory(const std::string& dir);
 
+// Which log an anchor in the vault header names: SHA-256("keyward/audit/v1/machine" ||
+// machine id || uid || directory)[0..16] (docs/format-audit.md section 9). The machine id is
+// /etc/machine-id (root-owned), else /var/lib/dbus/machine-id, else the host name.
+using MachineTag = std::array<std::uint8_t, 16>;
+MachineTag machine_tag(const std::string& dir);
+
 // A MAC key K_audit with the 16-hex prefix of the master key id it belongs to.
 struct MacKey {
   const SecretBytes* key = nullptr;
   std::string id;  // 16 lowercase hex
 };
 std::string key_prefix(const Digest& key_id);
+
+// Every K_audit the vault has had: `earlier` in the order the masters were replaced (oldest
+// first), then `current`. An entry or head is accepted only under the key its tag names.
+struct KeyRing {
+  MacKey current;
+  std::vector<MacKey> earlier;
+  const MacKey* find(std::string_view tag) const;
+  // Position of a tag (0 = oldest; earlier.size() = current), or -1 if unknown.
+  long rank(std::string_view tag) const;
+};
+
+// Where this machine's log ended at the vault's last header write (seq 0: no entry yet).
+struct Anchor {
+  std::uint64_t seq = 0;
+  Digest hash{};
+};
 
 struct Head {
   VaultId vault_id{};
@@ -44,8 +69,9 @@ struct Report {
   bool exists = false;  // a log or head file was found
   std::vector<Entry> entries;
   std::uint64_t head_seq = 0;
-  std::size_t mac_verified = 0;  // entries whose own MAC verified under the current key
-  std::size_t chain_only = 0;    // entries of earlier master keys, authenticated via the chain
+  std::size_t mac_verified = 0;  // entries whose MAC verified under the current key
+  std::size_t earlier_keys = 0;  // entries whose MAC verified under an earlier master's key
+  std::uint64_t anchor_seq = 0;  // the vault header's anchor for this machine's log
   std::vector<std::string> problems;  // tampering or damage; empty when the log verifies
   std::vector<std::string> notes;     // benign findings (an interrupted append)
   bool ok() const { return exists && problems.empty(); }
@@ -57,36 +83,35 @@ class Log {
   const std::string& log_file() const { return log_; }
   const std::string& head_file() const { return head_; }
 
-  // Appends one entry at `time` (Unix seconds) MACed under `current`. Before appending, the
-  // existing head must verify under `current` (or `previous`, the key the vault had before a
-  // re-key by this process) and the log must end where the head says: a log whose last entries
-  // were removed, or whose head was deleted, is refused (Errc::integrity) rather than silently
+  // Appends one entry at `time` (Unix seconds) MACed under keys.current. Before appending, the
+  // existing head must verify under the key its tag names, the log must end where the head says
+  // (entries after it, from an interrupted append, must verify one by one), and the log must
+  // reach the vault's `anchor`: a log whose last entries were removed, whose head was deleted or
+  // forged, or that was deleted or replaced, is refused (Errc::integrity) rather than silently
   // continued. Returns the entry written.
   //
-  // `is_ancestor(tag)` (optional) says whether a key tag belongs to an earlier master of this
-  // vault, proven by the vault's signed transitions: after a re-key on another machine this
-  // machine's head was written under a key nobody here holds any more; such a head is accepted
-  // unverified (its MAC cannot be checked) and the log continues under the current key
-  // (docs/format-audit.md section 6 lists what this leaves undetected).
-  //
-  // `durable` false (the agent, which answers its client in between): the entry is written to
-  // the file (it survives a crash of this process) but neither fdatasync'ed nor named by the
-  // head yet; settle() does both, later. Until then the log ends after its head, which append
-  // and verify accept as an interrupted append (the entries after the head must verify).
-  Result<Entry> append(Event event, std::uint64_t time, const MacKey& current,
-                       const MacKey* previous = nullptr,
-                       const std::function<bool(std::string_view)>& is_ancestor = {},
-                       bool durable = true) const;
+  // The head is moved to the new entry before this returns, in both modes. `durable` true: the
+  // entry is fdatasync'ed before the head names it. `durable` false (the agent, which answers
+  // its client in between): the fdatasync is left to settle(); the entry and the head are
+  // already in the files, so cutting the entry is detected from the moment this returns.
+  Result<Entry> append(Event event, std::uint64_t time, const KeyRing& keys,
+                       const std::optional<Anchor>& anchor, bool durable = true) const;
 
-  // Completes a non-durable append of `entry` (as append returned it): fdatasync of the log,
-  // then, if the log still ends with that entry and the head is behind it, the head. Entries
-  // appended by others meanwhile were synced by them (fdatasync covers the whole file).
-  Status settle(const Entry& entry, const MacKey& current) const;
+  // Completes a non-durable append: fdatasync of the log and the head.
+  Status settle() const;
 
   // Reads and checks the whole log: strict parse, sequence numbers, the hash chain, the MAC of
-  // every entry written under `current`, key order, and the head. I/O failures are errors;
-  // everything found in the files is reported in the Report.
-  Result<Report> verify(const MacKey& current) const;
+  // every entry under the key its tag names, key order (earlier keys before later ones), the
+  // head (MAC under its key, names an entry of the log) and the vault's anchor (the log holds
+  // that entry). I/O failures are errors; everything found in the files is in the Report.
+  Result<Report> verify(const KeyRing& keys, const std::optional<Anchor>& anchor) const;
+
+  // The last complete entry of the log (seq 0 if there is none): what the vault header anchors.
+  Result<Anchor> tail() const;
+
+  // Moves the log and its head aside (`<name>.log.<time>.old`, `.head.<time>.old`) so that the
+  // next append starts a new log. Returns the new name of the log ("" if there was none).
+  Result<std::string> set_aside(std::uint64_t time) const;
 
  private:
   std::string dir_, log_, head_;

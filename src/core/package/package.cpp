@@ -157,6 +157,42 @@ Result<std::vector<Entry>> open_high_with_seed(const Payload& p, ByteView seed) 
 
 }  // namespace
 
+std::array<std::uint8_t, 32> recipients_hash(std::string_view age_header) {
+  Bytes m = to_bytes(std::string_view("keyward-package-v1/recipients"));
+  m.push_back(0);
+  append(m, as_bytes(age_header));
+  return hash::sha256(m);
+}
+
+Status check_recipients(const Payload& p, std::string_view age_header) {
+  if (!p.recipients_hash) {
+    return fail(Errc::integrity, "this package is not bound to its recipients (made by an older "
+                                 "keyward, or assembled by hand): ask the sender for a new "
+                                 "package; nothing imported");
+  }
+  if (!ct_equal(*p.recipients_hash, recipients_hash(age_header))) {
+    return fail(Errc::integrity,
+                "this package was sealed for someone else: its envelope is not the one its "
+                "sender made (it was decrypted and re-encrypted, i.e. forwarded); nothing "
+                "imported");
+  }
+  return ok();
+}
+
+Status check_replacements(const std::vector<std::string>& existing_high, const gate::Grant* grant) {
+  for (const auto& c : existing_high) {
+    if (grant == nullptr || !grant->covers(c)) {
+      return fail(Errc::policy, c + " is a high secret in this vault: replacing it needs the "
+                                    "presence gate (a touch) for it; nothing imported");
+    }
+  }
+  return ok();
+}
+
+std::string seen_coordinate(const pubkey::Ed25519Public& signer) {
+  return std::string(kReservedEnv) + "/package-seen/S" + encoding::hex_encode(ByteView(signer));
+}
+
 bool is_production_env(std::string_view env) { return env == "prod" || env == "production"; }
 
 Result<Sealed> seal(SealInput& in) {
@@ -227,39 +263,46 @@ Result<Sealed> seal(SealInput& in) {
     }
   }
 
-  cbor::Value body_v = kv_map({
-      {cbor::Value::uint(1), cbor::Value::bytes(ByteView(id))},
-      {cbor::Value::uint(2), cbor::Value::text(in.env)},
-      {cbor::Value::uint(3), cbor::Value::uint(in.created)},
-      {cbor::Value::uint(4), cbor::Value::uint(in.expires)},
-      {cbor::Value::uint(5), cbor::Value::array(std::move(normal))},
-      {cbor::Value::uint(6), std::move(coords)},
-      {cbor::Value::uint(7), cbor::Value::uint(in.token_expires)},
-      {cbor::Value::uint(8), cbor::Value::bytes(std::move(high_nonce))},
-      {cbor::Value::uint(9), cbor::Value::bytes(std::move(high_sealed))},
-      {cbor::Value::uint(10), cbor::Value::bytes(std::move(token_nonce))},
-      {cbor::Value::uint(11), cbor::Value::bytes(std::move(token_wrap))},
-      {cbor::Value::uint(12), cbor::Value::array(std::move(cards))},
-  });
-  Bytes body = cbor::encode(body_v);
-  body_v = cbor::Value::null();
-  WipeOnExit wipe_body{body};
+  // The payload commits to the envelope it travels in: the body carries a hash of the age header
+  // (every recipient stanza), so a recipient who decrypts and re-encrypts it to a third person
+  // produces a package that person's keyward refuses ("sealed for someone else").
+  auto make = [&](std::string_view header) -> Result<SecretBytes> {
+    cbor::Value body_v = kv_map({
+        {cbor::Value::uint(1), cbor::Value::bytes(ByteView(id))},
+        {cbor::Value::uint(2), cbor::Value::text(in.env)},
+        {cbor::Value::uint(3), cbor::Value::uint(in.created)},
+        {cbor::Value::uint(4), cbor::Value::uint(in.expires)},
+        {cbor::Value::uint(5), cbor::Value::array(std::move(normal))},
+        {cbor::Value::uint(6), std::move(coords)},
+        {cbor::Value::uint(7), cbor::Value::uint(in.token_expires)},
+        {cbor::Value::uint(8), cbor::Value::bytes(std::move(high_nonce))},
+        {cbor::Value::uint(9), cbor::Value::bytes(std::move(high_sealed))},
+        {cbor::Value::uint(10), cbor::Value::bytes(std::move(token_nonce))},
+        {cbor::Value::uint(11), cbor::Value::bytes(std::move(token_wrap))},
+        {cbor::Value::uint(12), cbor::Value::array(std::move(cards))},
+        {cbor::Value::uint(13), cbor::Value::bytes(ByteView(recipients_hash(header)))},
+    });
+    Bytes body = cbor::encode(body_v);
+    body_v = cbor::Value::null();
+    WipeOnExit wipe_body{body};
 
-  cbor::Map outer;
-  outer.push_back({cbor::Value::uint(1), cbor::Value::uint(kVersion)});
-  outer.push_back({cbor::Value::uint(2), cbor::Value::bytes(ByteView(body))});
-  if (in.signing_seed != nullptr) {
-    KW_TRY(auto kp, pubkey::ed25519_from_seed(*in.signing_seed));
-    KW_TRY(auto sig, pubkey::ed25519_sign(*in.signing_seed, signed_message(body)));
-    outer.push_back({cbor::Value::uint(3), cbor::Value::bytes(ByteView(kp.public_key))});
-    outer.push_back({cbor::Value::uint(4), cbor::Value::bytes(ByteView(sig))});
-  }
-  Bytes payload = cbor::encode(kv_map(std::move(outer)));
-  WipeOnExit wipe_payload{payload};
+    cbor::Map outer;
+    outer.push_back({cbor::Value::uint(1), cbor::Value::uint(kVersion)});
+    outer.push_back({cbor::Value::uint(2), cbor::Value::bytes(ByteView(body))});
+    if (in.signing_seed != nullptr) {
+      KW_TRY(auto kp, pubkey::ed25519_from_seed(*in.signing_seed));
+      KW_TRY(auto sig, pubkey::ed25519_sign(*in.signing_seed, signed_message(body)));
+      outer.push_back({cbor::Value::uint(3), cbor::Value::bytes(ByteView(kp.public_key))});
+      outer.push_back({cbor::Value::uint(4), cbor::Value::bytes(ByteView(sig))});
+    }
+    Bytes payload = cbor::encode(kv_map(std::move(outer)));
+    WipeOnExit wipe_payload{payload};
+    return SecretBytes::copy_of(ByteView(payload));
+  };
 
   age::EncryptOptions eo;
   eo.armor = in.armor;
-  KW_TRY(out.file, age::encrypt_bytes(in.recipients, payload, eo));
+  KW_TRY(out.file, age::encrypt_bytes_bound(in.recipients, make, eo));
   return out;
 }
 
@@ -364,7 +407,7 @@ Result<Payload> parse_payload(ByteView payload) {
   if (!bv) return malformed("the body is not deterministic CBOR");
   if (!bv->is_map()) return malformed("the body is not a map");
   const cbor::Value& b = *bv;
-  KW_TRY_STATUS(check_keys(b, 12, "the body"));
+  KW_TRY_STATUS(check_keys(b, 13, "the body"));
   KW_TRY(auto* id, bytes_field(b, 1, "package id", kPackageIdSize));
   std::copy(id->begin(), id->end(), p.package_id.begin());
   KW_TRY(auto* env, field(b, 2, "env"));
@@ -431,6 +474,13 @@ Result<Payload> parse_payload(ByteView payload) {
     s.body = c.as_array()[1].as_bytes();
     p.card_wraps.push_back(std::move(s));
   }
+  const cbor::Value* bound = b.find(13);
+  if (bound != nullptr) {
+    KW_TRY(auto* rh, bytes_field(b, 13, "recipients", 32));
+    std::array<std::uint8_t, 32> h{};
+    std::copy(rh->begin(), rh->end(), h.begin());
+    p.recipients_hash = h;
+  }
   return p;
 }
 
@@ -451,9 +501,12 @@ Status check_policy(const Payload& p, std::uint64_t now) {
 
 Result<Payload> open(std::span<age::Identity* const> identities, ByteView file,
                      age::Stage* failed_stage) {
-  KW_TRY(auto plain, age::decrypt_bytes(identities, file, {}, failed_stage));
+  std::string header;
+  KW_TRY(auto plain, age::decrypt_bytes(identities, file, {}, failed_stage, &header));
   if (plain.size() > kMaxPayloadSize) return malformed("payload too large");
-  return parse_payload(plain);
+  KW_TRY(auto p, parse_payload(plain));
+  KW_TRY_STATUS(check_recipients(p, header));
+  return p;
 }
 
 Result<std::vector<Entry>> open_high_with_token(const Payload& p, const Token& t,

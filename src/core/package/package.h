@@ -20,6 +20,7 @@
 
 #include "core/age/age.h"
 #include "core/age/piv_p256.h"
+#include "core/gate/gate.h"
 #include "core/bytes.h"
 #include "core/error.h"
 #include "core/pubkey.h"
@@ -98,7 +99,16 @@ struct Payload {
   Bytes token_nonce, token_wrap;       // the high seed under the token
   std::vector<age::Stanza> card_wraps; // the high seed to hardware recipients (piv-p256)
   std::optional<pubkey::Ed25519Public> signer;  // set iff the body is signed (and verified)
+  // Body field 13: SHA-256 of the age header (up to "---") the sender sealed it in.
+  std::optional<std::array<std::uint8_t, 32>> recipients_hash;
 };
+
+// SHA-256("keyward-package-v1/recipients" || 0x00 || age header up to and including "---").
+std::array<std::uint8_t, 32> recipients_hash(std::string_view age_header);
+// The package must carry the hash of the envelope it arrived in: a package decrypted and
+// re-encrypted to someone else (forwarded) is refused (Errc::integrity, "sealed for someone
+// else"), as is one without the field.
+Status check_recipients(const Payload& p, std::string_view age_header);
 
 // Strict parse of the decrypted payload. A present signature must verify (else Errc::integrity).
 // Does not check time or env policy (see check_policy).
@@ -106,7 +116,8 @@ Result<Payload> parse_payload(ByteView payload);
 // prod refused (policy), created not in the future, package not expired (Errc::expired).
 Status check_policy(const Payload& p, std::uint64_t now);
 
-// Decrypts the envelope with the identities and parses the payload (no policy checks).
+// Decrypts the envelope with the identities, parses the payload and checks that it was sealed
+// in this very envelope (check_recipients); no time or env policy checks.
 Result<Payload> open(std::span<age::Identity* const> identities, ByteView file,
                      age::Stage* failed_stage = nullptr);
 
@@ -118,6 +129,18 @@ Result<std::vector<Entry>> open_high_with_token(const Payload& p, const Token& t
 // K_h wrap is addressed to these keys; errors from the card (touch refused ...) pass through.
 Result<std::optional<std::vector<Entry>>> open_high_with_card(
     const Payload& p, std::span<age::Identity* const> card_identities);
+
+// The high-record rule on the import path (the same rule as `set`): replacing a record that is
+// high in the vault needs a presence grant that covers its coordinate, whatever the tier of the
+// new value; a normal entry never silently replaces a high one. `existing_high` lists the
+// coordinates of the vault's high records that the import would overwrite. Errc::policy.
+// (Kept here until the vault's one policy function lands; then this forwards to it.)
+Status check_replacements(const std::vector<std::string>& existing_high, const gate::Grant* grant);
+
+// Replay protection per sender (docs/format-package.md section 7): the vault records the
+// creation time of the newest package imported from each signing key, in a record of the
+// reserved env (sealed and bound to the manifest like every record).
+std::string seen_coordinate(const pubkey::Ed25519Public& signer);
 
 // 8 hex chars: a keyed BLAKE2b of the value under the package id (shows whether two packages
 // carry the same value without being a usable hash of it outside the package).

@@ -1,5 +1,7 @@
 #include "core/vault/format.h"
 
+#include <algorithm>
+
 #include "core/hash.h"
 #include "core/kdf.h"
 #include "core/pubkey.h"
@@ -18,7 +20,9 @@ bool is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <=
 
 }  // namespace
 
-Bytes encode_header(const HeaderBody& h) {
+constexpr std::string_view kExtMagic = "KWVA";
+
+Bytes encode_header_base(const HeaderBody& h) {
   Writer w;
   w.raw(kHeaderMagic);
   w.u8(kFormatVersion);
@@ -36,9 +40,26 @@ Bytes encode_header(const HeaderBody& h) {
   return w.take();
 }
 
+Bytes encode_header(const HeaderBody& h) {
+  Writer w;
+  w.raw(encode_header_base(h));
+  w.raw(kExtMagic);
+  std::size_t n = std::min(h.audit_anchors.size(), kMaxAuditAnchors);
+  w.u8(static_cast<std::uint8_t>(n));
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& a = h.audit_anchors[i];
+    w.raw(a.machine);
+    w.u64(a.seq);
+    w.raw(a.hash);
+  }
+  w.u32(static_cast<std::uint32_t>(h.audit_keyring.size()));
+  w.raw(h.audit_keyring);
+  return w.take();
+}
+
 Result<HeaderBody> parse_header(ByteView body) {
-  if (body.size() != kHeaderBodySize) return opaque();
-  Reader r(body);
+  if (body.size() < kHeaderBodySize) return opaque();
+  Reader r(body.subspan(0, kHeaderBodySize));
   ByteView magic, vid, man, kid, hc;
   std::uint8_t version = 0, has_high = 0;
   HeaderBody h;
@@ -56,6 +77,30 @@ Result<HeaderBody> parse_header(ByteView body) {
   h.has_high = has_high == 1;
   h.high_check = to_array<32>(hc);
   if (!h.has_high && h.high_check != Digest{}) return opaque();
+  if (body.size() == kHeaderBodySize) return h;  // written before the extension existed
+  Reader x(body.subspan(kHeaderBodySize));
+  ByteView ext_magic;
+  std::uint8_t n = 0;
+  if (!x.raw(4, ext_magic) || as_chars(ext_magic) != kExtMagic || !x.u8(n) ||
+      n > kMaxAuditAnchors) {
+    return opaque();
+  }
+  for (std::uint8_t i = 0; i < n; ++i) {
+    AuditAnchor a;
+    ByteView m, hash;
+    if (!x.raw(16, m) || !x.u64(a.seq) || !x.raw(32, hash)) return opaque();
+    a.machine = to_array<16>(m);
+    a.hash = to_array<32>(hash);
+    if (a.seq == 0 && a.hash != Digest{}) return opaque();
+    for (const auto& b : h.audit_anchors) {
+      if (b.machine == a.machine) return opaque();  // one anchor per machine
+    }
+    h.audit_anchors.push_back(a);
+  }
+  std::uint32_t klen = 0;
+  if (!x.u32(klen) || klen > kMaxAuditKeyring || !x.raw(klen, h.audit_keyring) || !x.done()) {
+    return opaque();
+  }
   return h;
 }
 
@@ -69,6 +114,7 @@ Result<MasterKeys> derive_master_keys(const SecretBytes& master, const VaultId& 
   KW_TRY(k.sign_seed, subkey(master, vid, label::kTransitionSign));
   KW_TRY(k.fingerprint, subkey(master, vid, label::kFingerprint));
   KW_TRY(k.audit, subkey(master, vid, label::kAudit));
+  KW_TRY(k.audit_keyring, subkey(master, vid, label::kAuditKeyring));
   KW_TRY(auto kp, pubkey::ed25519_from_seed(k.sign_seed));
   k.key_id = kp.public_key;
   return k;

@@ -39,10 +39,23 @@ inline constexpr std::string_view kWrapPrefix = "keyward/vault/v1/wrap/";
 inline constexpr std::string_view kSlotSecret = "keyward/vault/v1/slot-secret";
 inline constexpr std::string_view kRecovery = "keyward/vault/v1/recovery";
 inline constexpr std::string_view kRecoveryCheck = "keyward/vault/v1/recovery-check";
+inline constexpr std::string_view kAuditKeyring = "keyward/vault/v1/audit-keyring";
 }  // namespace label
 
 using VaultId = std::array<std::uint8_t, kVaultIdSize>;
 using Digest = std::array<std::uint8_t, 32>;
+
+// The audit anchor of one machine's log (docs/format-audit.md section 9): at every header write
+// the writer records where its machine's audit log ended, under the header MAC.
+struct AuditAnchor {
+  std::array<std::uint8_t, 16> machine{};  // audit::machine_tag of the log's machine and directory
+  std::uint64_t seq = 0;                   // last entry of that log when the header was written
+  Digest hash{};                           // its chain hash (zeros when seq = 0)
+  bool operator==(const AuditAnchor&) const = default;
+};
+inline constexpr std::size_t kMaxAuditAnchors = 8;
+inline constexpr std::size_t kAuditAnchorSize = 16 + 8 + 32;
+inline constexpr std::size_t kMaxAuditKeyring = 1u << 20;
 
 struct HeaderBody {
   VaultId vault_id{};
@@ -55,9 +68,19 @@ struct HeaderBody {
   std::uint32_t slot_count = 0;
   std::uint64_t created = 0;
   std::uint64_t next_slot = 1;
+  // Header extension (section 4.1, after byte 154; absent in vaults written before it existed).
+  // Most recent first, one per machine, at most kMaxAuditAnchors.
+  std::vector<AuditAnchor> audit_anchors;
+  // The K_audit of every earlier master, sealed under the current one (format-audit.md section 2);
+  // empty if the vault was never re-keyed since the extension exists.
+  Bytes audit_keyring;
 };
 
+// The full body: the 154-byte base, then the extension.
 Bytes encode_header(const HeaderBody& h);
+// The 154-byte base only (what the agent hands its client for the presence gate; parse_header
+// accepts it as a body without extension).
+Bytes encode_header_base(const HeaderBody& h);
 // Strict parse: exact size, magic and version. Errors are the opaque decrypt error (tampering).
 Result<HeaderBody> parse_header(ByteView body);
 
@@ -65,6 +88,7 @@ Result<HeaderBody> parse_header(ByteView body);
 struct MasterKeys {
   SecretBytes record, name, mac, manifest, sign_seed, fingerprint;
   SecretBytes audit;  // K_audit: MAC key of the audit log (docs/format-audit.md)
+  SecretBytes audit_keyring;  // seals the earlier masters' K_audit in the header extension
   Digest key_id{};  // Ed25519 public key of sign_seed
 };
 Result<MasterKeys> derive_master_keys(const SecretBytes& master, const VaultId& vid);

@@ -396,6 +396,7 @@ Status Vault::reload() {
     }
   }
   if (high_keys_ && !ct_equal(high_keys_->check, header.high_check)) return opaque();
+  KW_TRY_STATUS(open_audit_keyring(header));
   header_ = header;
   slots_ = std::move(slots);
   slot_rows_ = std::move(rows);
@@ -415,8 +416,6 @@ bool Vault::follow_rekey(const HeaderBody& header, const std::vector<SlotRow>& r
     if (!master) return false;
     auto keys = derive_master_keys(*master, header.vault_id);
     if (!keys || !ct_equal(keys->key_id, header.key_id)) return false;
-    prev_audit_ = keys_->audit.clone();
-    prev_audit_id_ = audit::key_prefix(keys_->key_id);
     master_ = std::move(*master);
     keys_ = std::move(*keys);
     if (high_keys_ && (!header.has_high || !ct_equal(high_keys_->check, header.high_check))) {
@@ -468,6 +467,10 @@ Status Vault::raise_pin() {
 
 Status Vault::write_header() {
   header_.slot_count = static_cast<std::uint32_t>(slot_rows_.size());
+  // The extension: where this machine's audit log ends now, and the earlier masters' K_audit
+  // sealed under the key this header is written with (docs/format-audit.md section 9).
+  update_audit_anchor();
+  KW_TRY_STATUS(seal_audit_keyring());
   Bytes body = encode_header(header_);
   Digest mac = header_mac(write_keys(), body, slot_rows_);
   written_header_ = body;
@@ -521,10 +524,10 @@ Status Vault::mutate(const std::function<Status()>& fn) {
     return done;
   }
   if (pending_rekey_) {
-    // Committed: from now on the vault is under the new key. The old K_audit stays to verify
-    // the head it wrote (the first entry after the rotation).
-    prev_audit_ = keys_->audit.clone();
-    prev_audit_id_ = audit::key_prefix(keys_->key_id);
+    // Committed: from now on the vault is under the new key. The outgoing K_audit joins the
+    // audit keyring (write_header already sealed it in the committed header), so its entries and
+    // heads stay verifiable (docs/format-audit.md section 2).
+    remember_audit_key(*keys_);
     master_ = std::move(pending_rekey_->master);
     keys_ = std::move(pending_rekey_->keys);
     high_ = std::move(pending_rekey_->high);

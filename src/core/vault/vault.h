@@ -193,8 +193,14 @@ class Vault {
   // True while an entry written with durable=false awaits settle_audit().
   bool audit_unsettled() const { return unsettled_audit_.has_value(); }
   Status settle_audit();
-  // Reads and verifies this vault's audit log under the current master key.
+  // Reads and verifies this vault's audit log: every entry and the head under the key it names
+  // (the current master's or an earlier one from the audit keyring), and the log against this
+  // machine's anchor in the header (docs/format-audit.md sections 6 and 9).
   Result<audit::Report> verify_audit();
+  // Moves this machine's log aside and resets its anchor (a vault write), so that the next entry
+  // starts a new log: the deliberate way out of a log that no longer verifies, which needs the
+  // unlocked vault. Returns where the old log was moved ("" if there was none).
+  Result<std::string> start_new_audit_log();
   // The log file of this vault on this machine.
   Result<std::string> audit_log_file() const;
 
@@ -254,6 +260,13 @@ class Vault {
   Result<std::uint64_t> count_high_records();
   Status add_slot_locked(Slot slot);
   Status rekey_locked();
+  // Audit keyring and anchor (vault_audit.cpp).
+  Status open_audit_keyring(const HeaderBody& header);
+  Status seal_audit_keyring();
+  void remember_audit_key(const MasterKeys& outgoing);
+  void update_audit_anchor();
+  std::optional<audit::Anchor> audit_anchor() const;
+  audit::KeyRing audit_keys() const;
 
   Storage storage_;
   std::string path_;
@@ -269,10 +282,15 @@ class Vault {
   // The X25519 secret of the passphrase/recipient slot that unlocked this object (empty for
   // other unlocks): lets a writer follow a re-key made by another process meanwhile.
   SecretBytes unlock_secret_;
-  // K_audit of the master this object held before it re-keyed the vault, so that the first
-  // entry after a rotation can verify the head the old key wrote.
-  std::optional<SecretBytes> prev_audit_;
-  std::string prev_audit_id_;
+  // K_audit of every earlier master (the audit keyring, opened from the header at reload).
+  struct EarlierAudit {
+    Digest key_id{};
+    std::string tag;
+    SecretBytes key;
+  };
+  std::vector<EarlierAudit> audit_earlier_;
+  bool rekeyed_since_anchor_ = false;  // anchor the first entry after this object's re-key
+  bool reset_anchor_ = false;          // start_new_audit_log: this machine's anchor back to 0
   std::optional<audit::Entry> unsettled_audit_;  // the last entry appended with durable=false
   // Keys a re-key inside the current write transaction will switch to. They replace the held
   // keys only once the commit succeeded: a failed commit leaves this object (and the audit

@@ -69,11 +69,11 @@ struct LogFixture {
   LogFixture() { vid[0] = 7; log = Log(dir.path + "/audit", vid); }
   void fill(int n) {
     for (int i = 1; i <= n; ++i) {
-      REQUIRE(log.append(sample_event("get", i), 1764476707 + static_cast<std::uint64_t>(i), mk));
+      REQUIRE(log.append(sample_event("get", i), 1764476707 + static_cast<std::uint64_t>(i), KeyRing{mk, {}}, std::nullopt));
     }
   }
   Report verify() {
-    auto r = log.verify(mk);
+    auto r = log.verify(KeyRing{mk, {}}, std::nullopt);
     REQUIRE(r);
     return *r;
   }
@@ -234,7 +234,7 @@ TEST_CASE("audit: deleting, reordering and foreign entries are detected", "[audi
     CHECK_FALSE(r.ok());
     CHECK(f.problem_mentions(r, "the last entries were removed"));
     // Append refuses to continue (and so to hide) a truncated log.
-    auto a = f.log.append(sample_event("get", 9), 1764476800, f.mk);
+    auto a = f.log.append(sample_event("get", 9), 1764476800, KeyRing{f.mk, {}}, std::nullopt);
     REQUIRE_FALSE(a);
     CHECK(a.error().code == Errc::integrity);
     CHECK(a.error().message.find("removed from the end") != std::string::npos);
@@ -248,14 +248,14 @@ TEST_CASE("audit: deleting, reordering and foreign entries are detected", "[audi
   SECTION("every entry") {
     write_file(f.log.log_file(), "");
     CHECK_FALSE(f.verify().ok());
-    CHECK_FALSE(f.log.append(sample_event("get", 9), 1764476800, f.mk));
+    CHECK_FALSE(f.log.append(sample_event("get", 9), 1764476800, KeyRing{f.mk, {}}, std::nullopt));
   }
   SECTION("the head") {
     std::filesystem::remove(f.log.head_file());
     auto r = f.verify();
     CHECK_FALSE(r.ok());
     CHECK(f.problem_mentions(r, "is missing"));
-    auto a = f.log.append(sample_event("get", 9), 1764476800, f.mk);
+    auto a = f.log.append(sample_event("get", 9), 1764476800, KeyRing{f.mk, {}}, std::nullopt);
     REQUIRE_FALSE(a);
     CHECK(a.error().code == Errc::integrity);
   }
@@ -304,7 +304,7 @@ TEST_CASE("audit: deleting, reordering and foreign entries are detected", "[audi
     SecretBytes wrong = random_secret(32);
     MacKey wk{&wrong, f.mk.id};
     // The head does not verify under the wrong key: the appender refuses.
-    CHECK_FALSE(f.log.append(sample_event("get", 9), 1764476800, wk));
+    CHECK_FALSE(f.log.append(sample_event("get", 9), 1764476800, KeyRing{wk, {}}, std::nullopt));
     CHECK(read_file(f.log.log_file()) == original);
     CHECK(read_file(f.log.head_file()) == head);
     CHECK(f.verify().ok());
@@ -322,7 +322,7 @@ TEST_CASE("audit: interrupted appends are tolerated and repaired", "[audit]") {
     auto r = f.verify();
     CHECK(r.ok());
     CHECK_FALSE(r.notes.empty());
-    REQUIRE(f.log.append(sample_event("set", 4), 1764476800, f.mk));
+    REQUIRE(f.log.append(sample_event("set", 4), 1764476800, KeyRing{f.mk, {}}, std::nullopt));
     auto r2 = f.verify();
     CHECK(r2.ok());
     CHECK(r2.notes.empty());
@@ -335,48 +335,154 @@ TEST_CASE("audit: interrupted appends are tolerated and repaired", "[audit]") {
     auto r = f.verify();
     CHECK(r.ok());
     CHECK_FALSE(r.notes.empty());
-    REQUIRE(f.log.append(sample_event("set", 5), 1764476800, f.mk));
+    REQUIRE(f.log.append(sample_event("set", 5), 1764476800, KeyRing{f.mk, {}}, std::nullopt));
     auto r2 = f.verify();
     CHECK(r2.ok());
     CHECK(r2.head_seq == 5);
   }
 }
 
-TEST_CASE("audit: a deferred append is in the file at once, synced and headed by settle", "[audit]") {
+TEST_CASE("audit: a deferred append is in the file and named by the head at once", "[audit]") {
   LogFixture f;
   f.fill(2);
-  auto e = f.log.append(sample_event("get", 3), 1764476800, f.mk, nullptr, {}, /*durable=*/false);
+  auto e = f.log.append(sample_event("get", 3), 1764476800, KeyRing{f.mk, {}}, std::nullopt,
+                        /*durable=*/false);
   REQUIRE(e);
-  // Written (it survives a crash of the appender), the head still at entry 2: an interrupted
-  // append, which verify accepts.
+  // Only the fdatasync is deferred: the head names the entry before append returns, so an
+  // attacker who cuts it before settle() (kills the agent right after its answer) is detected.
   auto r = f.verify();
   CHECK(r.ok());
   CHECK(r.entries.size() == 3);
-  CHECK(r.head_seq == 2);
-  SECTION("settle moves the head to it") {
-    REQUIRE(f.log.settle(*e, f.mk));
+  CHECK(r.head_seq == 3);
+  CHECK(r.notes.empty());
+  SECTION("cutting the unsettled entry is detected") {
+    std::string text = read_file(f.log.log_file());
+    text.resize(text.size() - 1);
+    text.resize(text.rfind('\n') + 1);
+    write_file(f.log.log_file(), text);
+    auto r2 = f.verify();
+    CHECK_FALSE(r2.ok());
+    CHECK(f.problem_mentions(r2, "the last entries were removed"));
+    CHECK_FALSE(f.log.append(sample_event("get", 4), 1764476801, KeyRing{f.mk, {}}, std::nullopt));
+  }
+  SECTION("settle syncs and changes nothing else") {
+    REQUIRE(f.log.settle());
     auto r2 = f.verify();
     CHECK(r2.ok());
     CHECK(r2.head_seq == 3);
-    CHECK(r2.notes.empty());
-    // Settling again changes nothing.
-    REQUIRE(f.log.settle(*e, f.mk));
-    CHECK(f.verify().head_seq == 3);
   }
-  SECTION("another appender came first: its head stays") {
-    f.fill(1);  // entry 4, durable, head at 4
-    REQUIRE(f.log.settle(*e, f.mk));
-    auto r2 = f.verify();
-    CHECK(r2.ok());
-    CHECK(r2.head_seq == 4);
+}
+
+TEST_CASE("audit: the anchor catches a deleted, truncated or replaced log", "[audit]") {
+  LogFixture f;
+  f.fill(4);
+  auto tail = f.log.tail();
+  REQUIRE(tail);
+  CHECK(tail->seq == 4);
+  std::optional<Anchor> anchor = *tail;
+  KeyRing ring{f.mk, {}};
+  SECTION("deleted log and head") {
+    std::filesystem::remove(f.log.log_file());
+    std::filesystem::remove(f.log.head_file());
+    auto r = f.log.verify(ring, anchor);
+    REQUIRE(r);
+    CHECK_FALSE(r->ok());
+    CHECK(f.problem_mentions(*r, "the log was deleted"));
+    auto a = f.log.append(sample_event("get", 9), 1764476800, ring, anchor);
+    REQUIRE_FALSE(a);
+    CHECK(a.error().code == Errc::integrity);
+    // Without an anchor (a vault that never anchored this machine) a new log may start.
+    CHECK(f.log.append(sample_event("get", 9), 1764476800, ring, std::nullopt));
   }
-  SECTION("a log that no longer ends with the entry: the head is left alone") {
-    std::string text = read_file(f.log.log_file());
-    text.resize(text.size() - 1);
-    text.resize(text.rfind('\n') + 1);  // entry 3 removed
-    write_file(f.log.log_file(), text);
-    REQUIRE(f.log.settle(*e, f.mk));
-    CHECK(f.verify().head_seq == 2);
+  SECTION("rolled back together with an older head") {
+    LogFixture g;
+    g.fill(2);
+    const std::string log2 = read_file(g.log.log_file());
+    const std::string head2 = read_file(g.log.head_file());
+    g.fill(2);
+    auto t4 = g.log.tail();
+    REQUIRE(t4);
+    std::optional<Anchor> a4 = *t4;
+    write_file(g.log.log_file(), log2);
+    write_file(g.log.head_file(), head2);
+    auto r = g.log.verify(KeyRing{g.mk, {}}, a4);
+    REQUIRE(r);
+    CHECK_FALSE(r->ok());
+    CHECK(g.problem_mentions(*r, "the vault records"));
+    CHECK_FALSE(g.log.append(sample_event("get", 9), 1764476800, KeyRing{g.mk, {}}, a4));
+  }
+  SECTION("replaced by another log of the same length") {
+    LogFixture g;
+    g.key = f.key.clone();
+    g.vid = f.vid;
+    g.log = Log(g.dir.path + "/audit", g.vid);
+    for (int i = 1; i <= 4; ++i) {  // other entries (other times), same key and vault
+      REQUIRE(g.log.append(sample_event("set", i), 1764480000 + static_cast<std::uint64_t>(i),
+                           KeyRing{g.mk, {}}, std::nullopt));
+    }
+    REQUIRE(read_file(g.log.log_file()) != read_file(f.log.log_file()));
+    write_file(f.log.log_file(), read_file(g.log.log_file()));
+    write_file(f.log.head_file(), read_file(g.log.head_file()));
+    auto r = f.log.verify(ring, anchor);
+    REQUIRE(r);
+    CHECK_FALSE(r->ok());
+    CHECK_FALSE(f.log.append(sample_event("get", 9), 1764476800, ring, anchor));
+  }
+  SECTION("an interrupted creation left an empty head") {
+    LogFixture g;
+    std::filesystem::create_directories(g.dir.path + "/audit");
+    write_file(g.log.head_file(), "");
+    REQUIRE(g.log.append(sample_event("init", 1), 1764476800, KeyRing{g.mk, {}}, std::nullopt));
+    CHECK(g.verify().ok());
+  }
+}
+
+TEST_CASE("audit: entries and heads verify only under the key they name", "[audit]") {
+  LogFixture f;
+  f.fill(2);
+  SecretBytes newer = random_secret(32);
+  MacKey nk{&newer, "fedcba9876543210"};
+  KeyRing both{nk, {f.mk}};
+  REQUIRE(f.log.append(sample_event("rotate-master", 3), 1764476800, both, std::nullopt));
+  auto r = f.log.verify(both, std::nullopt);
+  REQUIRE(r);
+  CHECK(r->ok());
+  CHECK(r->mac_verified == 1);
+  CHECK(r->earlier_keys == 2);
+  SECTION("an invented entry under the old tag") {
+    auto lines = lines_of(read_file(f.log.log_file()));
+    auto e = parse_line(lines[1]);
+    REQUIRE(e);
+    e->event.op = "export";
+    e->mac.fill(0xab);
+    lines[1] = *encode_line(*e);
+    write_file(f.log.log_file(), join_lines(lines));
+    auto r2 = f.log.verify(both, std::nullopt);
+    REQUIRE(r2);
+    CHECK_FALSE(r2->ok());
+    CHECK(f.problem_mentions(*r2, "does not verify under the key it names"));
+  }
+  SECTION("a head forged under the old tag") {
+    auto lines = lines_of(read_file(f.log.log_file()));
+    lines.pop_back();
+    write_file(f.log.log_file(), join_lines(lines));
+    Head h;
+    h.vault_id = f.vid;
+    h.seq = 2;
+    h.hash = chain_hash(lines[1]);
+    h.key = f.mk.id;
+    write_file(f.log.head_file(), *encode_head_body(h) + " mac=" + std::string(64, '0') + "\n");
+    auto r2 = f.log.verify(both, std::nullopt);
+    REQUIRE(r2);
+    CHECK_FALSE(r2->ok());
+    CHECK_FALSE(f.log.append(sample_event("get", 9), 1764476801, both, std::nullopt));
+  }
+  SECTION("a key tag the vault never had") {
+    KeyRing only_new{nk, {}};
+    auto r2 = f.log.verify(only_new, std::nullopt);
+    REQUIRE(r2);
+    CHECK_FALSE(r2->ok());
+    CHECK(f.problem_mentions(*r2, "which this vault has never had"));
   }
 }
 
@@ -426,20 +532,21 @@ TEST_CASE("audit: a vault appends under K_audit and verifies across rotate-maste
   REQUIRE(stale->audit(event("unlock")));
 
   REQUIRE(v.rotate_master());
-  REQUIRE(v.audit(event("rotate-master")));  // verifies the old head with the previous key
+  REQUIRE(v.audit(event("rotate-master")));  // verifies the old head with the kept old key
   auto r = v.verify_audit();
   REQUIRE(r);
   CHECK(r->ok());
   CHECK(r->entries.size() == 4);
   CHECK(r->mac_verified == 1);
-  CHECK(r->chain_only == 3);
+  CHECK(r->earlier_keys == 3);
+  CHECK(r->anchor_seq == 4);  // the re-key's own entry is anchored in the header at once
 
   // The stale holder of the old master can no longer append.
   auto refused = stale->audit(event("get"));
   REQUIRE_FALSE(refused);
   CHECK(r->entries.size() == 4);
 
-  // A fresh open verifies under the new key; entries of the old key are covered by the chain.
+  // A fresh open verifies under the new key; entries of the old key under the kept old key.
   auto fresh = f.open();
   REQUIRE(fresh);
   REQUIRE(fresh->audit(event("unlock")));
@@ -495,16 +602,17 @@ TEST_CASE("audit: a machine's log continues after the vault was re-keyed elsewhe
   REQUIRE(v.audit(event("rotate-master")));
   auto after = vault::Vault::open(f.path, vault::test::passphrase("correct horse"), m2);
   REQUIRE(after);
-  // Its head was written under the old master (a proven ancestor): accepted, log continues.
+  // Its head was written under the old master, whose K_audit the vault keeps: it verifies and
+  // the log continues.
   REQUIRE(after->audit(event("unlock")));
   auto r = after->verify_audit();
   REQUIRE(r);
   CHECK(r->ok());
   CHECK(r->entries.size() == 3);
-  CHECK(r->chain_only == 2);
+  CHECK(r->earlier_keys == 2);
   CHECK(r->mac_verified == 1);
 
-  // A head claiming a key tag that is no ancestor of the vault's key is refused.
+  // A head claiming a key tag the vault never had is refused.
   std::string log_file = *after->audit_log_file();
   std::string head_file = log_file.substr(0, log_file.size() - 4) + ".head";
   auto head = parse_head(lines_of(read_file(head_file))[0]);
@@ -514,4 +622,67 @@ TEST_CASE("audit: a machine's log continues after the vault was re-keyed elsewhe
   auto refused = after->audit(event("get"));
   REQUIRE_FALSE(refused);
   CHECK(refused.error().code == Errc::integrity);
+}
+
+TEST_CASE("audit: after a re-key the log cannot be cut back with a forged or old head", "[audit][attack]") {
+  VaultFixture f;
+  auto v = f.make();
+  REQUIRE(v.audit(event("init")));
+  REQUIRE(v.audit(event("unlock")));
+  std::string log_file = *v.audit_log_file();
+  std::string head_file = log_file.substr(0, log_file.size() - 4) + ".head";
+  const std::string log2 = read_file(log_file);
+  const std::string head2 = read_file(head_file);  // genuine, under the old master
+  REQUIRE(v.rotate_master());
+  REQUIRE(v.audit(event("rotate-master")));
+  REQUIRE(v.audit(event("get")));
+  REQUIRE(v.audit(event("export")));
+  auto clean = v.verify_audit();
+  REQUIRE(clean);
+  REQUIRE(clean->ok());
+  auto lines = lines_of(log2);
+  SECTION("head rewritten under the old tag with a zero MAC") {
+    write_file(log_file, log2);
+    Head h;
+    h.vault_id = v.header().vault_id;
+    h.seq = 2;
+    h.hash = chain_hash(lines[1]);
+    h.key = lines[1].substr(lines[1].find(" key=") + 5, 16);
+    write_file(head_file, *encode_head_body(h) + " mac=" + std::string(64, '0') + "\n");
+    auto r = v.verify_audit();
+    REQUIRE(r);
+    CHECK_FALSE(r->ok());
+    auto fresh = f.open();
+    REQUIRE(fresh);
+    CHECK_FALSE(fresh->audit(event("unlock")));
+  }
+  SECTION("log and genuine old head put back") {
+    write_file(log_file, log2);
+    write_file(head_file, head2);
+    auto r = v.verify_audit();
+    REQUIRE(r);
+    CHECK_FALSE(r->ok());
+    auto fresh = f.open();
+    REQUIRE(fresh);
+    CHECK_FALSE(fresh->audit(event("unlock")));
+  }
+  SECTION("log deleted") {
+    std::filesystem::remove(log_file);
+    std::filesystem::remove(head_file);
+    auto fresh = f.open();
+    REQUIRE(fresh);
+    auto r = fresh->verify_audit();
+    REQUIRE(r);
+    CHECK_FALSE(r->ok());
+    auto a = fresh->audit(event("unlock"));
+    REQUIRE_FALSE(a);
+    CHECK(a.error().code == Errc::integrity);
+    // The deliberate way out needs the unlocked vault: a new log, anchored from zero.
+    auto kept = fresh->start_new_audit_log();
+    REQUIRE(kept);
+    REQUIRE(fresh->audit(event("audit-new-log")));
+    auto r2 = fresh->verify_audit();
+    REQUIRE(r2);
+    CHECK(r2->ok());
+  }
 }

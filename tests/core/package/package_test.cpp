@@ -323,3 +323,32 @@ TEST_CASE("package: parser rejects non-canonical and unknown payloads", "[packag
   REQUIRE_FALSE(empty_body);
   CHECK(empty_body.error().code == Errc::malformed);
 }
+
+TEST_CASE("package: a forwarded envelope is refused as sealed for someone else", "[package][attack]") {
+  Fixture f;
+  auto in = f.input(false);
+  auto seed = pubkey::ed25519_generate();
+  in.signing_seed = &seed.seed;
+  auto sealed = package::seal(in);
+  REQUIRE(sealed);
+  // Alice opens it; its body names the header it was sealed in.
+  auto p = f.open_as(f.alice, sealed->file);
+  REQUIRE(p);
+  REQUIRE(p->recipients_hash);
+  // Alice decrypts the envelope and re-encrypts the unchanged payload to Mallory.
+  age::Identity* ids[] = {&f.alice};
+  auto payload = age::decrypt_bytes(ids, sealed->file);
+  REQUIRE(payload);
+  age::X25519Recipient mallory_r = f.mallory.recipient();
+  age::Recipient* rs[] = {&mallory_r};
+  auto forwarded = age::encrypt_bytes(rs, payload->view());
+  REQUIRE(forwarded);
+  auto r = f.open_as(f.mallory, *forwarded);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == Errc::integrity);
+  CHECK(r.error().message.find("sealed for someone else") != std::string::npos);
+  // The payload itself still parses and its signature verifies: only the binding catches it.
+  auto parsed = package::parse_payload(payload->view());
+  REQUIRE(parsed);
+  CHECK(parsed->signer);
+}

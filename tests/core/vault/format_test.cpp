@@ -7,7 +7,7 @@
 using namespace keyward;
 using namespace keyward::vault;
 
-TEST_CASE("vault header body round-trips and is exactly 154 bytes", "[vault]") {
+TEST_CASE("vault header body round-trips: a 154-byte base and the extension", "[vault]") {
   HeaderBody h;
   h.vault_id[0] = 7;
   h.revision = 42;
@@ -20,14 +20,39 @@ TEST_CASE("vault header body round-trips and is exactly 154 bytes", "[vault]") {
   h.created = 1700000000;
   h.next_slot = 3;
   Bytes body = encode_header(h);
-  REQUIRE(body.size() == kHeaderBodySize);
+  REQUIRE(body.size() == kHeaderBodySize + 4 + 1 + 4);  // extension without anchors or keyring
+  REQUIRE(encode_header_base(h).size() == kHeaderBodySize);
   REQUIRE(std::string(body.begin(), body.begin() + 4) == "KWVH");
+  REQUIRE(std::string(body.begin() + kHeaderBodySize, body.begin() + kHeaderBodySize + 4) == "KWVA");
   auto back = parse_header(body);
   REQUIRE(back);
   REQUIRE(back->revision == 42);
   REQUIRE(back->vault_id == h.vault_id);
   REQUIRE(back->high_check == h.high_check);
   REQUIRE(back->next_slot == 3);
+  // A body from before the extension (the base alone) is still read.
+  REQUIRE(parse_header(encode_header_base(h)));
+  // Anchors and the sealed keyring round-trip; the parser is strict about them.
+  AuditAnchor a;
+  a.machine[0] = 1;
+  a.seq = 17;
+  a.hash[3] = 4;
+  AuditAnchor b;
+  b.machine[0] = 2;
+  h.audit_anchors = {a, b};
+  h.audit_keyring = Bytes(24 + 64 + 16, 0x5a);
+  body = encode_header(h);
+  REQUIRE(body.size() == kHeaderBodySize + 4 + 1 + 2 * kAuditAnchorSize + 4 + 104);
+  back = parse_header(body);
+  REQUIRE(back);
+  REQUIRE(back->audit_anchors == h.audit_anchors);
+  REQUIRE(back->audit_keyring == h.audit_keyring);
+  h.audit_anchors = {a, a};  // one anchor per machine
+  REQUIRE_FALSE(parse_header(encode_header(h)));
+  b.seq = 0;
+  b.hash[0] = 1;  // seq 0 has no hash
+  h.audit_anchors = {a, b};
+  REQUIRE_FALSE(parse_header(encode_header(h)));
 }
 
 TEST_CASE("vault header parser rejects bad magic, version, size and revision 0", "[vault]") {
