@@ -20,7 +20,7 @@ ctl fido0 auto-touch 50
 expect_exit 0 kw slot add fido2 --device "$D0" --label fk --passphrase-file "$PASSFILE"
 for k in H1 H2; do
   expect_exit 0 bash -c "printf 'v-$k' | setsid -w '$KEYWARD_BIN' set dev/api/$k --high --passphrase-file '$PASSFILE'"
-  expect_contains "$ERR" "release 1 high secret(s)"
+  expect_contains "$ERR" "authorise \`set\` of 1 gated record(s)"
 done
 ctl fido0 auto-touch off
 

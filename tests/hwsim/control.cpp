@@ -77,7 +77,7 @@ void ControlServer::run() {
     if (c < 0) continue;
     ++active_;
     std::thread([this, c] {
-      std::string reply = handle(read_line(c));
+      std::string reply = handle(read_line(c), c);
       write_all(c, reply + "\n");
       close(c);
       --active_;
@@ -91,7 +91,7 @@ void ControlServer::run() {
   for (int i = 0; i < 100 && active_ > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
 }
 
-std::string ControlServer::handle(const std::string& line) {
+std::string ControlServer::handle(const std::string& line, int client) {
   std::istringstream in(line);
   std::string dev, cmd, arg;
   in >> dev >> cmd >> arg;
@@ -138,7 +138,13 @@ std::string ControlServer::handle(const std::string& line) {
   }
   if (cmd == "touch" || cmd == "refuse" || cmd == "timeout") {
     Outcome o = cmd == "touch" ? Outcome::touched : cmd == "refuse" ? Outcome::refused : Outcome::timed_out;
-    if (!pr.resolve(o, wait)) return "error no touch request pending on " + d->name + " within " + std::to_string(wait.count()) + " ms";
+    // A controller that hangs up (killed while it waited) withdraws its answer.
+    auto gone = [client] {
+      if (client < 0) return false;
+      pollfd p{client, POLLRDHUP, 0};
+      return ::poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+    };
+    if (!pr.resolve(o, wait, gone)) return "error no touch request pending on " + d->name + " within " + std::to_string(wait.count()) + " ms";
     return "ok " + cmd;
   }
   if (cmd == "wait-touch") {  // waits until a touch is requested, without answering it

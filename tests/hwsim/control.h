@@ -36,7 +36,8 @@ class ControlServer {
   bool bind_socket();
   // Serves until stop; each connection runs on its own thread (touch commands block).
   void run();
-  std::string handle(const std::string& line);
+  // `client`: the controller's connection (-1: none), watched while a command waits.
+  std::string handle(const std::string& line, int client = -1);
 
  private:
   std::string path_;

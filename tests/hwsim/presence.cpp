@@ -75,11 +75,19 @@ Outcome Presence::wait(const std::function<bool()>& tick) {
   return result;
 }
 
-bool Presence::resolve(Outcome o, std::chrono::milliseconds max_wait) {
+bool Presence::resolve(Outcome o, std::chrono::milliseconds max_wait,
+                       const std::function<bool()>& abandoned) {
   std::unique_lock lock(mu_);
-  if (!cv_.wait_for(lock, max_wait, [&] { return shutdown_ || (pending_ && !resolution_); }) || shutdown_) {
-    return false;
+  const auto deadline = std::chrono::steady_clock::now() + max_wait;
+  auto ready = [&] { return shutdown_ || (pending_ && !resolution_); };
+  while (!ready()) {
+    auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) return false;
+    auto slice = std::min<std::chrono::steady_clock::duration>(deadline - now, std::chrono::milliseconds(100));
+    if (cv_.wait_for(lock, slice, ready)) break;
+    if (abandoned && abandoned()) return false;
   }
+  if (shutdown_) return false;
   resolution_ = o;
   cv_.notify_all();
   return true;

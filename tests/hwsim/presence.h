@@ -33,8 +33,11 @@ class Presence {
   Outcome wait(const std::function<bool()>& tick = {});
 
   // Control side: wait up to `max_wait` for a pending request, then resolve it with `o`.
-  // Returns false when no request became pending in time.
-  bool resolve(Outcome o, std::chrono::milliseconds max_wait);
+  // Returns false when no request became pending in time, or when `abandoned` (checked about
+  // every 100 ms) says the controller that asked has gone: a killed `ctl ... refuse` must not
+  // leave a refusal armed for whatever asks for a touch next.
+  bool resolve(Outcome o, std::chrono::milliseconds max_wait,
+               const std::function<bool()>& abandoned = {});
   void set_auto_touch(std::optional<std::chrono::milliseconds> delay);
   std::optional<std::chrono::milliseconds> auto_touch() const;
   void set_timeout(std::chrono::milliseconds t);

@@ -114,12 +114,12 @@ bool is_credential_variable(std::string_view name) noexcept {
   if (!starts_with(name, "KEYWARD_")) return false;
   constexpr std::string_view exact[] = {"KEYWARD_PASSPHRASE", "KEYWARD_NEW_PASSPHRASE",
                                         "KEYWARD_RECOVERY_CODE", "KEYWARD_IDENTITY",
-                                        "KEYWARD_FIDO2_PIN", "KEYWARD_PIV_PIN", "KEYWARD_PIV_PUK",
-                                        "KEYWARD_PIV_MGMT_KEY"};
+                                        "KEYWARD_FIDO2_PIN", "KEYWARD_PIV_PIN"};
   for (auto e : exact) {
     if (name == e) return true;
   }
-  // Anything that looks like a credential in keyward's namespace.
+  // Anything that looks like a credential in keyward's namespace (a PUK or management key a
+  // wrapper script exports, say).
   for (std::string_view part : {"PASSPHRASE", "_PIN", "_PUK", "SECRET", "RECOVERY", "IDENTITY",
                                 "_TOKEN", "_KEY"}) {
     if (name.find(part) != std::string_view::npos) return true;
