@@ -178,14 +178,12 @@ Status run_unpack(const Context& ctx, const UnpackOptions& o) {
   std::string seen_coord;
   if (p.signer) {
     seen_coord = package::seen_coordinate(*p.signer);
-    auto rec = v.get(seen_coord);
+    KW_TRY(auto rec, v.get_internal(seen_coord));
     if (rec) {
       std::uint64_t t = 0;
-      std::string_view text = rec->value.reveal_string();
+      std::string_view text = rec->reveal_string();
       for (char c : text) t = t * 10 + static_cast<std::uint64_t>(c - '0');
       seen = t;
-    } else if (rec.error().code != Errc::not_found) {
-      return tl::unexpected(rec.error());
     }
     if (seen && p.created < *seen && !o.allow_older) {
       return fail(Errc::policy,
@@ -306,14 +304,16 @@ Status run_unpack(const Context& ctx, const UnpackOptions& o) {
   }
   if (!items.empty()) {
     std::vector<audit::Item> recorded = audit_items(items);
+    std::vector<vault::SetItem> bookkeeping;
     if (p.signer && (!seen || p.created > *seen)) {
       vault::SetItem it;
       it.coordinate = seen_coord;
       it.tier = vault::Tier::normal;
       it.value = SecretBytes::copy_of(std::string_view(std::to_string(p.created)));
-      items.push_back(std::move(it));
+      bookkeeping.push_back(std::move(it));
     }
-    KW_TRY_STATUS(audited(v, "unpack", v.set(items, g), std::move(recorded), detail));
+    KW_TRY_STATUS(audited(v, "unpack", v.set_with_bookkeeping(items, std::move(bookkeeping), g),
+                          std::move(recorded), detail));
   }
   info(ctx, "Imported " + plural(items.size(), "secret", "secrets") + " (" +
                 std::to_string(high.size()) + " high) from env `" + p.env + "` into the vault");

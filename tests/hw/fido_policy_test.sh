@@ -66,7 +66,7 @@ expect_contains "$OUT" "unlocked: "
 # One refusal per request, by a helper that is stopped (with its pending refusal) afterwards.
 refuse_all() {
   local c=
-  trap '[[ -n $c ]] && kill "$c" 2>/dev/null; exit 0' TERM
+  trap '[[ -n $c ]] && kill "$c" 2>/dev/null && wait "$c" 2>/dev/null; exit 0' TERM
   while :; do
     "$HWSIM_BIN" ctl --socket "$HWSIM_STATE/ctl.sock" fido0 refuse 20000 >/dev/null 2>&1 &
     c=$!

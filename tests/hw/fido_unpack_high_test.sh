@@ -11,6 +11,7 @@ for d in fido0 fido1; do ctl "$d" factory-reset; ctl "$d" auto-touch off; done
 trap 'ctl fido0 auto-touch off; rm -rf "$TMP"' EXIT
 export KEYWARD_FIDO2_DEVICES="$D0"
 unset KEYWARD_FIDO2_PIN
+fido_set_pin "$FST/fido0.sock" 4321hwsim  # UV-capable: the slot can hold the high key
 A=$TMP/a.db
 ka() { kw --vault "$A" "$@" --passphrase-file "$PASSFILE" </dev/null; }
 

@@ -88,6 +88,7 @@ bool Presence::resolve(Outcome o, std::chrono::milliseconds max_wait,
     if (abandoned && abandoned()) return false;
   }
   if (shutdown_) return false;
+  if (abandoned && abandoned()) return false;  // the request came after the controller left
   resolution_ = o;
   cv_.notify_all();
   return true;

@@ -1010,7 +1010,8 @@ Status Vault::set_high_envs(const std::vector<std::string>& envs, const gate::Gr
   std::vector<SetItem> items(1);
   items[0].coordinate = std::string(policy::kHighEnvsCoordinate);
   items[0].value = SecretBytes::copy_of(std::string_view(text));
-  return set_items(items, grant, true);
+  std::vector<SetItem> none;
+  return set_items(none, items, grant);
 }
 
 Result<std::optional<SecretBytes>> Vault::get_internal(std::string_view coordinate) {
@@ -1041,27 +1042,43 @@ Status Vault::set_internal(std::string_view coordinate, SecretBytes value) {
   std::vector<SetItem> items(1);
   items[0].coordinate = std::string(coordinate);
   items[0].value = std::move(value);
-  return set_items(items, nullptr, true);
+  std::vector<SetItem> none;
+  return set_items(none, items, nullptr);
 }
 
 Status Vault::set(std::vector<SetItem>& items, const gate::Grant* grant) {
-  return set_items(items, grant, false);
+  std::vector<SetItem> none;
+  return set_items(items, none, grant);
 }
 
-Status Vault::set_items(std::vector<SetItem>& items, const gate::Grant* grant, bool internal) {
+Status Vault::set_with_bookkeeping(std::vector<SetItem>& items, std::vector<SetItem> bookkeeping,
+                                   const gate::Grant* grant) {
+  for (const auto& b : bookkeeping) {
+    if (b.coordinate == policy::kHighEnvsCoordinate) {
+      return fail(Errc::internal, "the high-environment list is changed by set_high_envs only");
+    }
+  }
+  return set_items(items, bookkeeping, grant);
+}
+
+Status Vault::set_items(std::vector<SetItem>& items, std::vector<SetItem>& internal,
+                        const gate::Grant* grant) {
   for (const auto& item : items) {
     KW_TRY(auto coord, parse_coordinate(item.coordinate));
-    if (internal != policy::is_reserved_env(coord.env)) {
-      if (!internal) KW_TRY_STATUS(policy::refuse_reserved(coord.env));
+    KW_TRY_STATUS(policy::refuse_reserved(coord.env));
+  }
+  for (const auto& item : internal) {
+    KW_TRY(auto coord, parse_coordinate(item.coordinate));
+    if (!policy::is_reserved_env(coord.env)) {
       return fail(Errc::internal, "an internal write outside the reserved environment");
     }
-    if (internal && item.tier != Tier::normal) return fail(Errc::internal, "internal records are normal");
+    if (item.tier != Tier::normal) return fail(Errc::internal, "internal records are normal");
   }
   const bool held_high = high_.has_value();
   HighScope scope{high_, high_keys_, high_.has_value()};
   return mutate([&]() -> Status {
     KW_TRY_STATUS(take_high(grant));
-    if (!internal) {
+    if (!items.empty()) {
       KW_TRY(auto envs, load_high_envs());
       for (auto& item : items) {
         if (!item.default_tier) continue;
@@ -1088,12 +1105,19 @@ Status Vault::set_items(std::vector<SetItem>& items, const gate::Grant* grant, b
         }
         return fail(Errc::policy, why);
       }
-    } else if (items.size() == 1 && items[0].coordinate == policy::kHighEnvsCoordinate &&
-               has_presence_slot() && !granted(grant, policy::kHighEnvsCoordinate, held_high)) {
-      return fail(Errc::policy, "changing the vault's high environments needs the presence gate "
-                                "(a touch on a FIDO2/PIV slot) or the recovery code");
     }
-    for (auto& item : items) {
+    for (const auto& item : internal) {
+      if (item.coordinate == policy::kHighEnvsCoordinate && has_presence_slot() &&
+          !granted(grant, policy::kHighEnvsCoordinate, held_high)) {
+        return fail(Errc::policy, "changing the vault's high environments needs the presence "
+                                  "gate (a touch on a FIDO2/PIV slot) or the recovery code");
+      }
+    }
+    std::vector<SetItem*> all;
+    for (auto& item : items) all.push_back(&item);
+    for (auto& item : internal) all.push_back(&item);
+    for (SetItem* each : all) {
+      SetItem& item = *each;
       KW_TRY(auto coord, parse_coordinate(item.coordinate));
       if (item.tier == Tier::high) {
         if (!has_presence_slot()) {

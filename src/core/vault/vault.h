@@ -149,6 +149,10 @@ class Vault {
   // reachable through get/set/remove/read_env/list, nor through the agent.
   Result<std::optional<SecretBytes>> get_internal(std::string_view coordinate);
   Status set_internal(std::string_view coordinate, SecretBytes value);
+  // set(items, grant) plus keyward's own bookkeeping records (reserved coordinates, e.g. the
+  // newest package imported from a sender) in the same transaction: both land or neither.
+  Status set_with_bookkeeping(std::vector<SetItem>& items, std::vector<SetItem> bookkeeping,
+                              const gate::Grant* grant);
 
   // True once this object's view can no longer be trusted (the vault was re-keyed by another
   // process or its file replaced): the holder (the agent) drops it.
@@ -239,7 +243,10 @@ class Vault {
   Result<std::vector<std::string>> load_high_envs();
   bool granted(const gate::Grant* grant, std::string_view coordinate, bool held_high) const;
   Result<std::vector<std::string>> needs_of(const std::vector<SetItem>& items, bool refuse);
-  Status set_items(std::vector<SetItem>& items, const gate::Grant* grant, bool internal);
+  // `items`: secrets, every rule of set applies; `internal`: keyward's own records (reserved
+  // coordinates, normal tier), written in the same transaction.
+  Status set_items(std::vector<SetItem>& items, std::vector<SetItem>& internal,
+                   const gate::Grant* grant);
   Result<Record> open_row(const RecordRow& row, const HighKeys* high);
   // High keys from a grant, checked against this vault's id and header commitment.
   Result<std::optional<HighKeys>> grant_keys(const gate::Grant* grant) const;

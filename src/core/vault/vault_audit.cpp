@@ -170,8 +170,12 @@ Result<audit::Entry> Vault::audit(audit::Event event, bool durable) {
       // (docs/format-audit.md section 9).
       rekeyed_since_anchor_ = false;
       if (auto a = mutate([] { return ok(); }); !a) {
-        return fail(a.error().code, "the audit entry was written, but the vault could not "
-                                    "anchor it: " + a.error().message);
+        // The re-key and its entry are in place; only the anchor is missing, and the next
+        // header write adds it (update_audit_anchor).
+        return fail(Errc::followup_failed,
+                    "the vault was re-keyed and the audit entry written, but the vault header "
+                    "could not anchor the entry yet: " + a.error().message +
+                    ". The next keyward command that writes the vault anchors it");
       }
     }
   }
