@@ -64,7 +64,10 @@ Result<std::string> run_init(const Context& ctx, const InitOptions& o) {
     }
     return slots;
   };
-  KW_TRY(auto v, vault::Vault::create(path, make, vault_options()));
+  auto opts = vault_options();
+  // The default path's XDG tree is made as needed; a path the user gave is taken literally.
+  opts.create_parent_tree = ctx.vault_path.empty();
+  KW_TRY(auto v, vault::Vault::create(path, make, opts));
   KW_TRY_STATUS(audit_event(v, "init", {}, ok()));
   info(ctx, "Created vault " + v.path() + " (id " + encoding::hex_encode(v.header().vault_id) +
                 ", " + std::to_string(v.slots().size()) + " slot(s))");

@@ -1,5 +1,10 @@
 // keyward: secrets behind hardware tokens. See docs/user-guide.md.
+#include <string>
+#include <string_view>
+#include <vector>
+
 #include "cli/cli.h"
+#include "cli/usage.h"
 #include "core/crypto_check.h"
 #include "core/hardening.h"
 
@@ -16,11 +21,27 @@ int main(int argc, char** argv) {
   cli::configure_app(app, ctx);
   cli::register_all(app, ctx, cli::invoked_command(argc, argv));
 
+  // `keyward help [CMD...]`: the help of CMD (every parser was built: "help" is no command).
+  if (cli::invoked_command(argc, argv) == "help") {
+    std::vector<std::string> words;
+    bool seen = false;
+    for (int i = 1; i < argc; ++i) {
+      std::string_view a(argv[i]);
+      if (!seen) {
+        seen = a == "help";
+        continue;
+      }
+      if (!a.empty() && a[0] != '-') words.emplace_back(a);
+    }
+    return cli::run_help(app, words);
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    // --help and --version are "errors" with exit code 0; every real usage error exits 2.
-    return app.exit(e) == 0 ? 0 : exit_code(Errc::invalid_argument);
+    // --help and --version are "errors" with exit code 0; every real usage error exits 2, with
+    // keyward's own message (what was meant, where the help is).
+    if (e.get_exit_code() == 0) return app.exit(e);
+    return cli::report_usage_error(app, e, argc, argv);
   }
   return ctx.exit_code;
 }

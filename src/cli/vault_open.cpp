@@ -8,6 +8,7 @@
 #include "cli/hw_fido2.h"
 #include "cli/prompt.h"
 #include "cli/slot_usage.h"
+#include "core/vault/storage.h"
 
 namespace keyward::cli {
 
@@ -88,6 +89,8 @@ Result<vault::Vault> open_vault_direct(const Context& ctx, const UnlockOptions& 
   std::signal(SIGXFSZ, SIG_IGN);
   remember_piv_options(o.piv);
   KW_TRY(auto path, vault_path(ctx));
+  // The vault is there and is one before a credential is asked for (or a device touched).
+  KW_TRY_STATUS(vault::probe_vault_file(vault::absolute_vault_path(path)));
   KW_TRY(auto cred, obtain_credential(o));
   if (cred.type == vault::SlotType::piv) {
     install_piv_agent(o.piv, path);

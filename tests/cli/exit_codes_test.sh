@@ -36,7 +36,7 @@ setv dev/api/A "alpha" 2>/dev/null
 setv dev/api/B "bravo" 2>/dev/null
 before=$(vault_hash)
 
-code 2 "was not expected: --no-such-option" kw get dev/api/A --no-such-option --passphrase-file "$PASSFILE"
+code 2 "keyward: \`keyward get\` has no option --no-such-option" kw get dev/api/A --no-such-option --passphrase-file "$PASSFILE"
 printf 'NOT A DOTENV LINE\n' >"$TMP/bad.env"
 code 3 "keyward: dotenv line 1: expected '=' after the key" kw import --env dev "$TMP/bad.env" --passphrase-file "$PASSFILE"
 code 5 "keyward: wrong passphrase" env KEYWARD_PASSPHRASE=wrong "$KEYWARD_BIN" get dev/api/A

@@ -61,7 +61,8 @@ expect_exit 0 kw list --passphrase-file "$PASSFILE"
 #   unused space                       -> 0 and the right value (nothing reads it)
 #   a record cell                      -> 4 (the record's AEAD or its id/idx binding fails)
 #   a header or slot cell              -> 4, or 5 when the identity's slot no longer matches
-#   SQLite structure (file/page header, schema) -> 0 (a field SQLite does not need) or 4
+#   SQLite structure (file/page header, schema) -> 0 (a field SQLite does not need) or 4, or
+#                                        3 "not a keyward vault" for the magic / application id
 # Never a crash (exit >= 128), partial output, more than one line on stderr, or a changed file.
 pristine=$TMP/pristine.db
 cp "$KEYWARD_VAULT" "$pristine"
@@ -109,6 +110,8 @@ while read -r i kind; do
     unused:0|structure:0|structure-cell:0|other-cell:0) expect_eq "$(cat "$TMP/o")" "alpha" ;;
     record:4|keys:4|structure:4|structure-cell:4|other-cell:4) expect_eq "$(cat "$TMP/e")" "$msg4" ;;
     keys:5) expect_eq "$(cat "$TMP/e")" "$msg5" ;;
+    structure:3) (( i < 100 )) || fail "byte $i: exit 3 outside the file header"
+                 expect_contains "$(cat "$TMP/e")" "is not a keyward vault" ;;
     *) fail "byte $i ($kind): exit $rc is not what a flip there may give: $(cat "$TMP/e")" ;;
   esac
   [[ $rc == 0 || ! -s $TMP/o ]] || fail "byte $i ($kind): partial output"

@@ -148,6 +148,44 @@ void Storage::set_busy_timeout(int ms) noexcept {
   if (db_ != nullptr) sqlite3_busy_timeout(db_, ms < 0 ? 0 : ms);
 }
 
+Status probe_vault_file(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0 && errno == ELOOP) fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) {
+      return fail(Errc::not_found, "no vault at " + path +
+                                       "; create one with `keyward init` (or choose another with "
+                                       "--vault / KEYWARD_VAULT)");
+    }
+    return fail(Errc::io, "cannot open the vault " + path + ": " + std::strerror(errno));
+  }
+  std::uint8_t head[100] = {};
+  ssize_t n = 0;
+  do {
+    n = ::pread(fd, head, sizeof head, 0);
+  } while (n < 0 && errno == EINTR);
+  ::close(fd);
+  if (n < 0) return fail(Errc::io, "cannot read the vault " + path + ": " + std::strerror(errno));
+  static constexpr char kSqliteMagic[] = "SQLite format 3";  // and its NUL: 16 bytes
+  const bool sqlite = n == static_cast<ssize_t>(sizeof head) &&
+                      std::memcmp(head, kSqliteMagic, sizeof kSqliteMagic) == 0;
+  if (!sqlite) {
+    if (n == 0) {
+      return fail(Errc::malformed, path + " is an empty file, not a keyward vault; check the "
+                                          "--vault path (or remove it and run `keyward init`)");
+    }
+    return fail(Errc::malformed, path + " is not a keyward vault (not a database at all); check "
+                                        "the --vault path");
+  }
+  const std::uint32_t app = (std::uint32_t{head[68]} << 24) | (std::uint32_t{head[69]} << 16) |
+                            (std::uint32_t{head[70]} << 8) | std::uint32_t{head[71]};
+  if (app != kApplicationId) {
+    return fail(Errc::malformed, path + " is not a keyward vault (an SQLite database of another "
+                                        "application); check the --vault path");
+  }
+  return ok();
+}
+
 Result<Storage> Storage::open(const std::string& path) {
   if (!file_exists(path)) {
     return fail(Errc::not_found, "no vault at " + path +

@@ -23,6 +23,11 @@ struct StoredHeader {
   Bytes mac;
 };
 
+// Before anything is asked of the user: Errc::not_found when no file is at `path` (the message
+// says how to make one), Errc::malformed when the file is not a keyward vault (not an SQLite
+// database, or one of another application: its public file header says so, nothing secret).
+Status probe_vault_file(const std::string& path);
+
 class Storage {
  public:
   // Opens an existing vault (not_found with an init hint if missing).

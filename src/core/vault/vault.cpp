@@ -28,10 +28,28 @@ std::uint64_t now() {
   return t > 0 ? static_cast<std::uint64_t>(t) : 0;
 }
 
-Status make_parent_dirs(const std::string& path) {
+Status make_parent_dirs(const std::string& path, bool tree) {
   auto slash = path.rfind('/');
   if (slash == std::string::npos || slash == 0) return ok();
   std::string dir = path.substr(0, slash);
+  if (!tree) {
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) == 0) {
+      if (S_ISDIR(st.st_mode)) return ok();
+      return fail(Errc::invalid_argument, dir + " is not a directory; choose another vault path");
+    }
+    auto up = dir.rfind('/');
+    std::string parent = up == 0 ? std::string("/") : dir.substr(0, up);
+    if (up == std::string::npos || ::stat(parent.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+      return fail(Errc::not_found, "the directory " + parent + " does not exist: keyward creates "
+                                   "only the vault's own directory, never a tree; create it first "
+                                   "(`mkdir -p " + parent + "`) or check the --vault path");
+    }
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+      return fail(Errc::io, "cannot create " + dir + ": " + std::strerror(errno));
+    }
+    return ok();
+  }
   std::size_t pos = 0;
   while (pos != std::string::npos) {
     pos = dir.find('/', pos + 1);
@@ -192,7 +210,7 @@ Result<Vault> Vault::create_with_passphrase(const std::string& path, std::string
 Result<Vault> Vault::create(const std::string& path_in, const SlotMaker& make_slots,
                             const VaultOptions& opts) {
   std::string path = absolute_vault_path(path_in);
-  KW_TRY_STATUS(make_parent_dirs(path));
+  KW_TRY_STATUS(make_parent_dirs(path, opts.create_parent_tree));
   if (::access(path.c_str(), F_OK) == 0) {
     return fail(Errc::already_exists,
                 "a vault already exists at " + path + "; refusing to overwrite it");

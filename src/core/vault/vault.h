@@ -30,6 +30,10 @@ struct VaultOptions {
   // Pin directory; empty = $XDG_STATE_HOME/keyward/pins. The audit log lives in the sibling
   // directory `audit` (empty: $XDG_STATE_HOME/keyward/audit).
   std::string state_dir;
+  // Vault::create: whether the vault's missing parent directories are made (mode 0700). false:
+  // only the last one, and only when its own parent exists, so a mistyped path never creates a
+  // tree (`--vault /nonexist/dir/v.db`). keyward sets it for its default XDG path only.
+  bool create_parent_tree = false;
 };
 
 // What interrupted `init`s left next to the vault path (`<vault>.init-<pid>` and its -wal/-shm):
