@@ -101,9 +101,24 @@ class CliPivAgent final : public vault::PivKeyAgent {
     std::string need;
     for (std::size_t i = 0; i < wanted_.size(); ++i) need += (i ? " or " : "") + wanted_[i];
     std::string seen;
-    for (const auto& [reader, serial] : seen_) {
-      seen += (seen.empty() ? "" : ", ") + std::string("'") + reader + "'" +
-              (serial ? " (card " + std::to_string(*serial) + ")" : " (no card)");
+    std::string unreadable;  // readers holding a card that did not answer as a PIV card
+    for (const auto& [reader, what] : seen_) {
+      std::string state;
+      if (what.serial) {
+        state = "card " + std::to_string(*what.serial);
+      } else if (what.present) {
+        state = "a card that does not answer as a YubiKey's PIV application: " + what.error;
+        unreadable += (unreadable.empty() ? "'" : ", '") + reader + "'";
+      } else {
+        state = "empty";
+      }
+      seen += (seen.empty() ? "" : ", ") + std::string("'") + reader + "' (" + state + ")";
+    }
+    if (!unreadable.empty()) {
+      return Error{Errc::device, "the YubiKey with serial " + need + " was not found, and the card "
+                                 "in " + unreadable + " could not be read: remove and re-insert "
+                                 "it (`ykman piv info` shows whether it works); readers seen: " +
+                                     seen};
     }
     return Error{Errc::device, "no YubiKey of this vault is connected: insert the one with "
                                "serial " + need + "; readers seen: " +
@@ -128,8 +143,14 @@ class CliPivAgent final : public vault::PivKeyAgent {
     while (next_reader_ < readers_.size()) {
       const std::string& r = readers_[next_reader_++];
       auto c = hw::PivCard::connect(r);
-      seen_[r] = c ? std::optional<std::uint32_t>((*c)->serial()) : std::nullopt;
-      if (!c) continue;
+      Seen& what = seen_[r];
+      if (!c) {
+        auto present = hw::pcsc_card_present(r);
+        what.present = present && *present;
+        what.error = c.error().message;
+        continue;
+      }
+      what.serial = (*c)->serial();
       cards_.push_back(std::move(*c));
       if (cards_.back()->serial() == serial) return cards_.back().get();
     }
@@ -168,7 +189,12 @@ class CliPivAgent final : public vault::PivKeyAgent {
   bool stop_ = false;
   std::optional<Error> decisive_;
   std::vector<std::string> wanted_;
-  std::map<std::string, std::optional<std::uint32_t>> seen_;
+  struct Seen {
+    std::optional<std::uint32_t> serial;  // a PIV card answered with this serial
+    bool present = false;                 // else: whether pcscd sees a card at all
+    std::string error;                    // and why it could not be used
+  };
+  std::map<std::string, Seen> seen_;
   std::vector<std::unique_ptr<hw::PivCard>> cards_;
 };
 

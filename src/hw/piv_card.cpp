@@ -43,6 +43,7 @@ namespace {
   X(ykpiv_verify)
 #define KW_PCSC_FUNCTIONS(X) \
   X(SCardEstablishContext) \
+  X(SCardGetStatusChange) \
   X(SCardListReaders) \
   X(SCardReleaseContext) \
   X(pcsc_stringify_error)
@@ -204,6 +205,23 @@ Result<std::vector<std::string>> pcsc_readers() {
                                   lib().pcsc_stringify_error(rc));
   }
   return out;
+}
+
+Result<bool> pcsc_card_present(const std::string& reader) {
+  KW_TRY_STATUS(load_library());
+  SCARDCONTEXT ctx = 0;
+  LONG rc = lib().SCardEstablishContext(SCARD_SCOPE_SYSTEM, nullptr, nullptr, &ctx);
+  if (rc != SCARD_S_SUCCESS) return fail(Errc::unavailable, kPcscdHint);
+  SCARD_READERSTATE state{};
+  state.szReader = reader.c_str();
+  state.dwCurrentState = SCARD_STATE_UNAWARE;
+  rc = lib().SCardGetStatusChange(ctx, 0, &state, 1);
+  lib().SCardReleaseContext(ctx);
+  if (rc != SCARD_S_SUCCESS && rc != SCARD_E_TIMEOUT) {
+    return fail(Errc::device, "reading the state of reader '" + reader + "' failed: " +
+                                  lib().pcsc_stringify_error(rc));
+  }
+  return (state.dwEventState & SCARD_STATE_PRESENT) != 0;
 }
 
 PivCard::~PivCard() {

@@ -50,6 +50,8 @@ struct PivCredentialState {
 
 // Readers pcscd knows. Errc::unavailable "pcscd is not running ...", or an empty list.
 Result<std::vector<std::string>> pcsc_readers();
+// Whether pcscd sees a card in `reader` (SCARD_STATE_PRESENT), whatever the card answers.
+Result<bool> pcsc_card_present(const std::string& reader);
 
 class PivCard {
  public:

@@ -29,12 +29,12 @@ ctl piv1 remove
 # pcscd polls reader presence (about every 400 ms): wait until it reports both readers empty.
 for _ in $(seq 1 100); do
   err=$(kw get dev/api/A --piv --pin-file "$PINFILE" 2>&1 >/dev/null) || true
-  [[ $err == *"'Virtual PCD 00 00' (no card)"* && $err == *"'Virtual PCD 00 01' (no card)"* ]] && break
+  [[ $err == *"'Virtual PCD 00 00' (empty)"* && $err == *"'Virtual PCD 00 01' (empty)"* ]] && break
   sleep 0.1
 done
 expect_exit 10 kw get dev/api/A --piv --pin-file "$PINFILE"
 expect_contains "$ERR" "insert the one with serial $S1"
-expect_contains "$ERR" "'Virtual PCD 00 00' (no card)"
+expect_contains "$ERR" "'Virtual PCD 00 00' (empty)"
 expect_exit 10 kw slot add piv --allow-default-pin --pin-file "$PINFILE" --passphrase-file "$PASSFILE"
 expect_contains "$ERR" "no PIV card found"
 ctl piv0 insert

@@ -54,7 +54,7 @@ constexpr const char* kUsage = R"(usage:
       COMMAND: status | ready | touch [WAIT_MS] | refuse [WAIT_MS] | timeout [WAIT_MS] |
                wait-touch [WAIT_MS] | auto-touch MS|off | touch-timeout MS | remove | insert |
                block-pin | factory-reset [5.4|5.7] | set-mgmt-key ALG:HEX |
-               misbehave wrong-sw|truncate|slow[:MS]|off |
+               misbehave wrong-sw|truncate|slow[:MS]|off | attest-lie key|serial|touch|off (PIV) |
                trace | trace-reset | quit
       The socket defaults to $KEYWARD_HWSIM_CTL, else /tmp/keyward-hwsim/ctl.sock.
 )";
@@ -222,7 +222,18 @@ int serve(const std::vector<std::string>& args) {
                          }
                          return "";
                        },
-                       {}});
+                       [c](const std::string& cmd, const std::string& arg) -> std::string {
+                         if (cmd != "attest-lie") return "";
+                         using Lie = hwsim::PivCard::AttestLie;
+                         const std::optional<Lie> lie = arg == "key"      ? std::optional(Lie::key)
+                                                        : arg == "serial" ? std::optional(Lie::serial)
+                                                        : arg == "touch"  ? std::optional(Lie::touch)
+                                                        : arg == "off"    ? std::optional(Lie::none)
+                                                                          : std::nullopt;
+                         if (!lie) return "error attest-lie needs key | serial | touch | off";
+                         c->set_attest_lie(*lie);
+                         return "ok attest-lie " + arg;
+                       }});
   }
 
   std::vector<std::unique_ptr<hwsim::FidoDevice>> fidos;

@@ -224,6 +224,7 @@ void PivCard::block_pin() {
 
 void PivCard::factory_reset(const std::optional<PivProfile>& profile) {
   std::lock_guard lock(mu_);
+  attest_lie_ = AttestLie::none;
   st_.firmware = profile ? profile->firmware : profile_.firmware;
   st_.pin_left = st_.puk_left = 0;
   st_.device = DeviceConfig{};

@@ -2,6 +2,7 @@
 // the APDU processor behind vpcd.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -93,6 +94,11 @@ class PivCard {
   // Control interface only: replace the management key (as if another tool had set it); false
   // when the algorithm is unknown or the key length does not match it.
   bool set_management_key(std::uint8_t alg, const Bytes& key);
+  // `ctl pivN attest-lie key|serial|touch|off`: from now on, attestations describe another key,
+  // another serial or another touch policy than the card holds (what a counterfeit card or a
+  // relay would produce), so keyward's check of the attestation against the generated key runs.
+  enum class AttestLie { none, key, serial, touch };
+  void set_attest_lie(AttestLie lie) { attest_lie_ = lie; }
   std::uint32_t serial() const;
   std::string status() const;
 
@@ -150,6 +156,7 @@ class PivCard {
   bool pin_verified_ = false;
   bool pin_fresh_ = false;  // for PIN policy "always": consumed by the next private-key operation
   bool mgmt_authed_ = false;
+  std::atomic<AttestLie> attest_lie_{AttestLie::none};
   std::optional<Bytes> witness_;
   std::optional<Bytes> challenge_;
   struct Chain {

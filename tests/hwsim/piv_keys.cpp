@@ -170,7 +170,14 @@ PivCard::Response PivCard::attest(std::uint8_t slot) {
   auto it = st_.keys.find(slot);
   if (it == st_.keys.end()) return sw(0x6A88);
   if (it->second.origin != 1) return sw(0x6A80);  // imported keys cannot be attested
-  return Response{make_attestation_cert(st_, slot, it->second), 0x9000};
+  const AttestLie lie = attest_lie_;
+  if (lie == AttestLie::none) return Response{make_attestation_cert(st_, slot, it->second), 0x9000};
+  PivState st = st_;
+  PivKey key = it->second;
+  if (lie == AttestLie::key) key.scalar = EcKey::generate(curve_of(key.alg)).private_scalar();
+  if (lie == AttestLie::serial) ++st.serial;
+  if (lie == AttestLie::touch) key.touch_policy = key.touch_policy == 1 ? 2 : 1;
+  return Response{make_attestation_cert(st, slot, key), 0x9000};
 }
 
 // MOVE KEY (INS F6, firmware 5.7): P1 = destination slot, P2 = source; destination FF deletes
