@@ -113,29 +113,44 @@ class CliFido2Agent final : public vault::Fido2Agent {
       if (!a && a.error().code == Errc::not_found) continue;
       return a;
     }
-    std::string seen;
-    for (const auto& d : devices_) seen += (seen.empty() ? "" : ", ") + d->path();
     return fail(Errc::device, "no connected FIDO2 key holds the credential of slot '" +
-                                  std::string(label) + "' (devices seen: " +
-                                  (seen.empty() ? std::string("none") : seen) + ")");
+                                  std::string(label) + "'" + devices_seen());
   }
 
   Error explain(const Error& original) const {
     if (decisive_) return *decisive_;
     if (slots_ == 0) return original;
-    std::string seen;
-    for (const auto& d : devices_) seen += (seen.empty() ? "" : ", ") + d->path();
-    return Error{Errc::device, "no connected FIDO2 key holds a credential of this vault; devices "
-                               "seen: " + (seen.empty() ? std::string("none") : seen)};
+    return Error{Errc::device, "no connected FIDO2 key holds a credential of this vault" +
+                                   devices_seen()};
   }
 
  private:
+  // "; devices seen: ..." naming the keys that answered and, apart, the ones that did not (a
+  // device that is there but broken is not "none").
+  std::string devices_seen() const {
+    std::string seen;
+    for (const auto& d : devices_) seen += (seen.empty() ? "" : ", ") + d->path();
+    std::string bad;
+    for (const auto& u : unusable_) bad += (bad.empty() ? "" : ", ") + u;
+    if (seen.empty()) seen = bad.empty() ? "none" : "none that answered";
+    std::string out = "; devices seen: " + seen;
+    if (!bad.empty()) {
+      out += "; could not be used: " + bad + " - remove and re-insert it (`fido2-token -I " +
+             "DEVICE` shows whether it works)";
+    }
+    return out;
+  }
+
   void scan() {
     if (!scanned_) {
       scanned_ = true;
       for (const auto& p : device_paths({})) {
         auto d = hw::Fido2Device::open(p);
-        if (d) devices_.push_back(std::move(*d));
+        if (d) {
+          devices_.push_back(std::move(*d));
+        } else {
+          unusable_.push_back(p + " (does not answer as a FIDO2 key: " + d.error().message + ")");
+        }
       }
     }
   }
@@ -174,6 +189,7 @@ class CliFido2Agent final : public vault::Fido2Agent {
   int slots_ = 0;
   std::optional<Error> decisive_;
   std::vector<std::unique_ptr<hw::Fido2Device>> devices_;
+  std::vector<std::string> unusable_;  // "PATH (why)" of the devices that failed to open
 };
 
 Fido2UnlockOptions g_unlock;

@@ -29,7 +29,22 @@ esac
 command -v pkcs11-tool >/dev/null || fail "pkcs11-tool missing (Debian: opensc)"
 p11() { run pkcs11-tool --module "$SO" --slot-description "$SLOT_DESC" "$@"; }
 DEFKEY=010203040506070801020304050607080102030405060708
-yk() { ykman --reader "$R" "$@"; }
+# ykman through pcscd. "Card was reset" is pcscd resetting the card between the previous ykman
+# process's disconnect (SCARD_RESET_CARD) and this one's first status call, a race between two
+# third-party programs (seen once under a loaded ASan run): retried, up to three times.
+yk() {
+  local try rc err=$TMP_YK_ERR
+  for try in 1 2 3; do
+    rc=0
+    ykman --reader "$R" "$@" 2>"$err" || rc=$?
+    [[ $rc != 0 ]] && grep -q "Card was reset" "$err" && { sleep 0.5; continue; }
+    cat "$err" >&2
+    return $rc
+  done
+  cat "$err" >&2
+  return $rc
+}
+TMP_YK_ERR=$WORK/ykman.err
 
 ctl piv0 factory-reset "$PROFILE" >/dev/null
 ctl piv0 auto-touch off >/dev/null
