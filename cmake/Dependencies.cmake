@@ -20,8 +20,13 @@ add_library(keyward_deps_core INTERFACE)
 target_link_libraries(keyward_deps_core INTERFACE
   PkgConfig::SODIUM PkgConfig::ARGON2 PkgConfig::CBOR
   OpenSSL::Crypto SQLite::SQLite3 tl::expected nlohmann_json::nlohmann_json
-  PkgConfig::HIREDIS Threads::Threads)
+  Threads::Threads)
 add_library(keyward::deps_core ALIAS keyward_deps_core)
+
+# Network clients (src/net): kept out of core.
+add_library(keyward_deps_net INTERFACE)
+target_link_libraries(keyward_deps_net INTERFACE PkgConfig::HIREDIS)
+add_library(keyward::deps_net ALIAS keyward_deps_net)
 
 # The device libraries are dlopen()ed by src/hw on first use (src/hw/dynlib.h), not linked:
 # only their headers are needed to build.

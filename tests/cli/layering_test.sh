@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The layers of docs/architecture.md, checked on every #include of the sources: core includes
 # no hw/, cli/ or agent/ header; hw includes no cli/ header; agent includes no cli/ or hw/
-# header. A violation names the file and line.
+# header; core includes no net/ (network clients) or hiredis header (core links no network
+# client: the Redis replay cache in src/net implements core's interface). A violation names the
+# file and line.
 set -euo pipefail
 SRC=${KEYWARD_SOURCE_DIR:?}/src
 bad=0
@@ -15,9 +17,10 @@ check() {  # check LAYER FORBIDDEN...
     done < <(grep -rnE "^[[:space:]]*#[[:space:]]*include[[:space:]]*[\"<]$dep/" "$SRC/$layer" || true)
   done
 }
-check core hw cli agent
-check hw cli agent
+check core hw cli agent net hiredis
+check hw cli agent net
 check agent cli hw
+check net cli hw agent
 # The check itself works: a planted violation is found.
 PLANT=$(mktemp -d)
 trap 'rm -rf "$PLANT"' EXIT

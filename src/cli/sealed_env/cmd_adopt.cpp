@@ -11,6 +11,7 @@
 #include "core/hex.h"
 #include "core/random.h"
 #include "core/sealedenv/keys.h"
+#include "net/redis_replay_cache.h"
 
 namespace keyward::cli::sealed_env {
 
@@ -49,6 +50,7 @@ void add_adopt(CLI::App& parent, Context& ctx) {
       KW_TRY(auto cfg, load_config(o->file, f.mode));
       sealedenv::OpenContext octx;
       octx.now = now_seconds();
+      octx.replay_factory = net::open_replay_cache;
       octx.config = cfg ? &*cfg : nullptr;
       auto opened = sealedenv::open_with_credentials(f, c, octx);
       if (!opened) {

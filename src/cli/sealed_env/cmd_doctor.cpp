@@ -9,6 +9,7 @@
 #include "core/sealedenv/credential_token.h"
 #include "core/sealedenv/keys.h"
 #include "core/sealedenv/replay_cache.h"
+#include "net/redis_replay_cache.h"
 
 namespace keyward::cli::sealed_env {
 
@@ -46,7 +47,7 @@ void add_doctor(CLI::App& parent, Context& ctx) {
         if (cfg->deploy_mode == sealedenv::DeployMode::ephemeral && !cfg->nonce_state_backend)
           line(false, "deploy-replay-disabled: ephemeral deploys without nonce_state_backend rely on TTL alone");
         if (cfg->nonce_state_backend) {
-          auto cache = sealedenv::open_replay_cache(*cfg->nonce_state_backend);
+          auto cache = net::open_replay_cache(*cfg->nonce_state_backend);
           line(cache.has_value(), cache ? "replay cache reachable" : cache.error().message);
         }
       }

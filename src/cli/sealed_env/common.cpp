@@ -15,6 +15,7 @@
 #include "core/random.h"
 #include "core/file_io.h"
 #include "core/sealedenv/seal.h"
+#include "net/redis_replay_cache.h"
 
 namespace keyward::cli::sealed_env {
 
@@ -95,6 +96,7 @@ Result<Decrypted> decrypt_file(const std::string& path) {
   KW_TRY(sealedenv::Credentials creds, sealedenv::gather_credentials(process_env()));
   sealedenv::OpenContext octx;
   octx.now = now_seconds();
+  octx.replay_factory = net::open_replay_cache;
   octx.config = cfg ? &*cfg : nullptr;
   if (const char* id = std::getenv("SEALED_ENV_DEPLOY_ID")) octx.deploy_id = std::string(id);
   auto opened = sealedenv::open_with_credentials(d.file, creds, octx);

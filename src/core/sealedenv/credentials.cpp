@@ -96,7 +96,13 @@ Result<Opened> open_with_credentials(const SealedFile& f, const Credentials& c,
   out.warnings = c.warnings;
   Config defaults = default_config(f.mode);
   const Config& cfg = ctx.config ? *ctx.config : defaults;
-  ReplayFactory factory = ctx.replay_factory ? ctx.replay_factory : ReplayFactory(open_replay_cache);
+  ReplayFactory factory = ctx.replay_factory;
+  if (!factory) {
+    factory = [](std::string_view) -> Result<std::unique_ptr<ReplayCache>> {
+      return se_fail(kTokenInvalid, "replay-cache-unavailable",
+                     "this build has no replay-cache client (nonce_state_backend is configured)");
+    };
+  }
   std::unique_ptr<ReplayCache> cache;
   auto need_cache = [&]() -> Status {
     if (!cfg.nonce_state_backend || cache) return ok();

@@ -53,7 +53,9 @@ struct Opened {
 struct OpenContext {
   std::uint64_t now = 0;
   const Config* config = nullptr;  // null: no config file next to the vault
-  ReplayFactory replay_factory;    // default: open_replay_cache
+  // Opens the backend a config's nonce_state_backend names (the front end passes
+  // net::open_replay_cache). Empty: a configured backend fails closed.
+  ReplayFactory replay_factory;
   std::optional<std::string> deploy_id;  // SEALED_ENV_DEPLOY_ID
 };
 

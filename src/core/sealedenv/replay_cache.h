@@ -1,5 +1,6 @@
 // Replay cache for deploy-token nonces (§12.8) and unseal-token ops_ids (§9): one atomic
-// check-and-set. The only production backend is Redis (redis_replay_cache.cpp, SET NX EX);
+// check-and-set. The only production backend is Redis (src/net/redis_replay_cache.cpp, SET NX
+// EX, outside core: core links no network client);
 // the spec has no local mode (`nonce_state_backend: null` means "TTL only"), so an in-memory
 // cache exists only in the tests.
 #pragma once
@@ -20,11 +21,6 @@ class ReplayCache {
   // false: seen before. Backend errors: TOKEN_INVALID(replay-cache-unavailable) (fail closed).
   virtual Result<bool> check_and_set(std::string_view key, std::uint64_t ttl_seconds) = 0;
 };
-
-// Opens the backend named by a `nonce_state_backend` URI. `redis://host[:port][/db]` is
-// supported (connect timeout 2 s); anything else fails closed with
-// TOKEN_INVALID(replay-cache-unavailable).
-Result<std::unique_ptr<ReplayCache>> open_replay_cache(std::string_view uri);
 
 // The cache key of a deploy nonce, scoped by vault (§12.8 "keyed by (vault_id, nonce)").
 std::string deploy_nonce_key(std::string_view vault_id_hex, std::string_view nonce_hex);

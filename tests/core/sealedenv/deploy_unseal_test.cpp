@@ -12,6 +12,7 @@
 #include "core/sealedenv/deploy_token.h"
 #include "core/sealedenv/keys.h"
 #include "core/sealedenv/seal.h"
+#include "net/redis_replay_cache.h"
 #include "core/sealedenv/unseal_token.h"
 #include "sealedenv_test_util.h"
 
@@ -331,7 +332,7 @@ TEST_CASE("sealed-env replay cache: unsupported or unreachable backends fail clo
   for (const char* uri : {"dynamodb://table", "rediss://127.0.0.1:6379", "redis://", "redis://host:notaport",
                           "redis://user:pw@127.0.0.1:6379", "redis://127.0.0.1:1"}) {
     INFO(uri);
-    auto c = open_replay_cache(uri);
+    auto c = net::open_replay_cache(uri);
     REQUIRE_FALSE(c);
     CHECK(class_of(c.error()) == "TOKEN_INVALID");
     CHECK(cause_of(c.error()) == "replay-cache-unavailable");

@@ -1,14 +1,18 @@
 // The Redis replay cache: `SET key 1 NX EX ttl` is the atomic check-and-set (§12.8). The only
-// place keyward uses hiredis.
+// place keyward uses hiredis: core defines the ReplayCache interface and links no network client.
 #include <charconv>
 #include <cstring>
 
 #include <hiredis/hiredis.h>
 
-#include "core/sealedenv/errors.h"
-#include "core/sealedenv/replay_cache.h"
+#include "net/redis_replay_cache.h"
 
-namespace keyward::sealedenv {
+#include "core/sealedenv/errors.h"
+
+namespace keyward::net {
+using sealedenv::ReplayCache;
+using sealedenv::se_fail;
+using sealedenv::kTokenInvalid;
 namespace {
 
 tl::unexpected<Error> unavailable(std::string detail) {
@@ -82,14 +86,6 @@ class RedisReplayCache final : public ReplayCache {
 
 }  // namespace
 
-std::string deploy_nonce_key(std::string_view vault_id_hex, std::string_view nonce_hex) {
-  return "sealed-env:v1:deploy-nonce:" + std::string(vault_id_hex) + ":" + std::string(nonce_hex);
-}
-
-std::string unseal_ops_key(std::string_view vault_id_hex, std::string_view ops_id) {
-  return "sealed-env:v1:unseal-ops:" + std::string(vault_id_hex) + ":" + std::string(ops_id);
-}
-
 Result<std::unique_ptr<ReplayCache>> open_replay_cache(std::string_view uri) {
   KW_TRY(RedisTarget t, parse_uri(uri));
   timeval timeout{2, 0};
@@ -109,4 +105,4 @@ Result<std::unique_ptr<ReplayCache>> open_replay_cache(std::string_view uri) {
   return std::unique_ptr<ReplayCache>(std::move(cache));
 }
 
-}  // namespace keyward::sealedenv
+}  // namespace keyward::net
