@@ -14,27 +14,17 @@
 
 #include "core/hex.h"
 #include "core/file_io.h"
+#include "core/xdg.h"
 
 namespace keyward::cli {
 namespace {
 
 std::string state_root() {
-  const char* xdg = std::getenv("XDG_STATE_HOME");
-  if (xdg != nullptr && xdg[0] == '/') return std::string(xdg) + "/keyward";
-  const char* home = std::getenv("HOME");
-  if (home == nullptr || home[0] != '/') return {};
-  return std::string(home) + "/.local/state/keyward";
+  auto dir = xdg_state_dir();
+  return dir ? *dir : std::string();
 }
 
-bool mkdir_p(const std::string& dir) {
-  for (std::size_t i = 1; i <= dir.size(); ++i) {
-    if (i == dir.size() || dir[i] == '/') {
-      std::string part = dir.substr(0, i);
-      if (::mkdir(part.c_str(), 0700) != 0 && errno != EEXIST) return false;
-    }
-  }
-  return true;
-}
+bool mkdir_p(const std::string& dir) { return make_private_dirs(dir).has_value(); }
 
 nlohmann::json load(const std::string& file) {
   std::ifstream in(file);

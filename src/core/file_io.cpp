@@ -51,6 +51,19 @@ mode_t current_umask() {
 
 }  // namespace
 
+Status make_private_dirs(const std::string& dir) {
+  std::size_t pos = 0;
+  while (pos != std::string::npos) {
+    pos = dir.find('/', pos + 1);
+    std::string cur = dir.substr(0, pos);
+    if (cur.empty()) continue;
+    if (::mkdir(cur.c_str(), 0700) != 0 && errno != EEXIST) {
+      return fail(Errc::io, "cannot create " + cur + ": " + std::strerror(errno));
+    }
+  }
+  return ok();
+}
+
 Status write_file_atomic(const std::string& path, ByteView data, mode_t mode) {
   std::string tmp = path + ".tmp-XXXXXX";
   Fd fd(::mkostemp(tmp.data(), O_CLOEXEC));  // O_EXCL, mode 0600

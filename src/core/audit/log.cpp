@@ -17,6 +17,7 @@
 #include "core/hash.h"
 #include "core/hex.h"
 #include "core/random.h"
+#include "core/xdg.h"
 
 namespace keyward::audit {
 namespace {
@@ -34,18 +35,7 @@ tl::unexpected<Error> broken(const std::string& what) {
                   "explains; docs/format-audit.md section 6 says how to start a new log)");
 }
 
-Status mkdirs(const std::string& dir) {
-  std::size_t pos = 0;
-  while (pos != std::string::npos) {
-    pos = dir.find('/', pos + 1);
-    std::string cur = dir.substr(0, pos);
-    if (cur.empty()) continue;
-    if (::mkdir(cur.c_str(), 0700) != 0 && errno != EEXIST) {
-      return os_error("cannot create", cur);
-    }
-  }
-  return ok();
-}
+Status mkdirs(const std::string& dir) { return make_private_dirs(dir); }
 
 Status write_all(int fd, std::string_view text, const std::string& path) {
   std::size_t off = 0;
@@ -240,14 +230,7 @@ std::optional<Head> parse_head_text(std::string_view text) {
 
 Result<std::string> audit_directory(const std::string& dir) {
   if (!dir.empty()) return dir;
-  const char* xdg = std::getenv("XDG_STATE_HOME");
-  if (xdg != nullptr && xdg[0] == '/') return std::string(xdg) + "/keyward/audit";
-  const char* home = std::getenv("HOME");
-  if (home == nullptr || home[0] != '/') {
-    return fail(Errc::io, "cannot find a state directory for the audit log: set XDG_STATE_HOME "
-                          "or HOME");
-  }
-  return std::string(home) + "/.local/state/keyward/audit";
+  return xdg_state_dir("audit");
 }
 
 std::string key_prefix(const Digest& key_id) {

@@ -28,6 +28,7 @@
 #include "core/vault/slot_fido2.h"
 #include "core/vault/slot_piv.h"
 #include "core/file_io.h"
+#include "core/xdg.h"
 
 namespace keyward::gate {
 namespace {
@@ -51,18 +52,7 @@ std::string read_file(const std::string& path) {
   return os.str();
 }
 
-Status mkdirs(const std::string& dir) {
-  std::size_t pos = 0;
-  while (pos != std::string::npos) {
-    pos = dir.find('/', pos + 1);
-    std::string cur = dir.substr(0, pos);
-    if (cur.empty()) continue;
-    if (::mkdir(cur.c_str(), 0700) != 0 && errno != EEXIST) {
-      return fail(Errc::io, "cannot create " + cur + ": " + std::strerror(errno));
-    }
-  }
-  return ok();
-}
+Status mkdirs(const std::string& dir) { return make_private_dirs(dir); }
 
 // Last signature counter seen per credential (key: hex SHA-256 of the credential id), one file
 // per vault id, updated under an exclusive lock, written atomically (0600).
@@ -200,13 +190,7 @@ Bytes client_data_hash(ByteView nonce, const Request& req) {
 
 Result<std::string> state_directory(const std::string& state_dir) {
   if (!state_dir.empty()) return state_dir;
-  const char* xdg = std::getenv("XDG_STATE_HOME");
-  if (xdg != nullptr && xdg[0] == '/') return std::string(xdg) + "/keyward/gate";
-  const char* home = std::getenv("HOME");
-  if (home == nullptr || home[0] != '/') {
-    return fail(Errc::io, "cannot find a state directory: set XDG_STATE_HOME or HOME");
-  }
-  return std::string(home) + "/.local/state/keyward/gate";
+  return xdg_state_dir("gate");
 }
 
 void describe_requester(Request& r) {

@@ -14,23 +14,12 @@
 #include "core/hex.h"
 #include "core/fd.h"
 #include "core/file_io.h"
+#include "core/xdg.h"
 
 namespace keyward::vault {
 namespace {
 
-Status mkdirs(const std::string& dir) {
-  std::string cur;
-  std::size_t pos = 0;
-  while (pos != std::string::npos) {
-    pos = dir.find('/', pos + 1);
-    cur = dir.substr(0, pos);
-    if (cur.empty()) continue;
-    if (::mkdir(cur.c_str(), 0700) != 0 && errno != EEXIST) {
-      return fail(Errc::io, "cannot create " + cur + ": " + std::strerror(errno));
-    }
-  }
-  return ok();
-}
+Status mkdirs(const std::string& dir) { return make_private_dirs(dir); }
 
 class FileLock {
  public:
@@ -53,13 +42,7 @@ class FileLock {
 
 Result<std::string> pin_directory(const std::string& state_dir) {
   if (!state_dir.empty()) return state_dir;
-  const char* xdg = std::getenv("XDG_STATE_HOME");
-  if (xdg != nullptr && xdg[0] == '/') return std::string(xdg) + "/keyward/pins";
-  const char* home = std::getenv("HOME");
-  if (home == nullptr || home[0] != '/') {
-    return fail(Errc::io, "cannot find a state directory: set XDG_STATE_HOME or HOME");
-  }
-  return std::string(home) + "/.local/state/keyward/pins";
+  return xdg_state_dir("pins");
 }
 
 PinStore::PinStore(std::string dir, std::string vault_path)

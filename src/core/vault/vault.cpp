@@ -17,6 +17,8 @@
 #include "core/fd.h"
 #include "core/hex.h"
 #include "core/random.h"
+#include "core/file_io.h"
+#include "core/xdg.h"
 
 namespace keyward::vault {
 namespace {
@@ -50,16 +52,7 @@ Status make_parent_dirs(const std::string& path, bool tree) {
     }
     return ok();
   }
-  std::size_t pos = 0;
-  while (pos != std::string::npos) {
-    pos = dir.find('/', pos + 1);
-    std::string cur = dir.substr(0, pos);
-    if (cur.empty()) continue;
-    if (::mkdir(cur.c_str(), 0700) != 0 && errno != EEXIST) {
-      return fail(Errc::io, "cannot create " + cur + ": " + std::strerror(errno));
-    }
-  }
-  return ok();
+  return make_private_dirs(dir);
 }
 
 // `<vault>.init-<pid>`: where `init` builds a vault before it is renamed into place.
@@ -157,14 +150,8 @@ std::vector<std::string> init_leftovers(const std::string& vault_path, bool only
 }
 
 Result<std::string> default_vault_path() {
-  const char* xdg = std::getenv("XDG_DATA_HOME");
-  if (xdg != nullptr && xdg[0] == '/') return std::string(xdg) + "/keyward/vault.db";
-  const char* home = std::getenv("HOME");
-  if (home == nullptr || home[0] != '/') {
-    return fail(Errc::not_found, "no vault location: set --vault, KEYWARD_VAULT, XDG_DATA_HOME "
-                                 "or HOME");
-  }
-  return std::string(home) + "/.local/share/keyward/vault.db";
+  KW_TRY(auto dir, xdg_data_dir());
+  return dir + "/vault.db";
 }
 
 std::string absolute_vault_path(const std::string& path) {
