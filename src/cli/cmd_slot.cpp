@@ -178,8 +178,8 @@ void add_slot_command(CLI::App& app, Context& ctx) {
   auto* slot = app.add_subcommand("slot", "Manage key slots (add, list, rm)");
   slot->require_subcommand(1);
 
-  auto* add = slot->add_subcommand("add", "Add a slot: passphrase, recipient or recovery");
-  add->add_option("type", o.type, "passphrase | recipient | recovery (piv, fido2: next)")
+  auto* add = slot->add_subcommand("add", "Add a slot: passphrase, recipient, recovery, piv or fido2");
+  add->add_option("type", o.type, "passphrase | recipient | recovery | piv | fido2")
       ->required();
   add->add_option("--label", o.label, "Local label for management (not secret)");
   add->add_option("--recipient", o.recipient, "age X25519 public key (age1...) for a recipient slot");

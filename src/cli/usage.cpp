@@ -66,7 +66,11 @@ struct Walk {
   std::string unknown_option;           // the first option no command on the path knows
   std::vector<std::string> positionals; // the words given to `command` itself
   bool dashdash = false;
+  bool command_without_dashdash = false;  // run/exec: a command's words came before any `--`
 };
+
+// Commands whose positionals are a command line of their own (after `--`).
+bool runs_a_command(const CLI::App& app) { return app.get_name() == "run" || app.get_name() == "exec"; }
 
 Walk walk(CLI::App& app, int argc, char** argv) {
   Walk w;
@@ -75,6 +79,10 @@ Walk walk(CLI::App& app, int argc, char** argv) {
     std::string t = argv[i];
     if (t == "--") {
       w.dashdash = true;
+      break;
+    }
+    if (runs_a_command(*w.command) && !w.positionals.empty()) {
+      w.command_without_dashdash = true;  // `run --env dev sh -c ...`: the rest is the command's
       break;
     }
     if (t.size() > 1 && t[0] == '-') {
@@ -113,18 +121,22 @@ std::string help_hint(const CLI::App& command) {
 }  // namespace
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diag = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
+  // Optimal string alignment: insertions, deletions, substitutions and transpositions of two
+  // neighbours (the commonest typo, "lsit") each cost 1.
+  const std::size_t n = a.size(), m = b.size();
+  std::vector<std::vector<std::size_t>> d(n + 1, std::vector<std::size_t>(m + 1));
+  for (std::size_t i = 0; i <= n; ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= m; ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= n; ++i) {
+    for (std::size_t j = 1; j <= m; ++j) {
+      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
     }
   }
-  return row[b.size()];
+  return d[n][m];
 }
 
 std::string closest(std::string_view word, const std::vector<std::string>& candidates) {
@@ -164,7 +176,9 @@ int run_help(CLI::App& app, const std::vector<std::string>& words) {
     }
     cur = s;
   }
-  std::fputs(cur->help().c_str(), stdout);
+  // The usage line names the whole command ("keyward slot add"), as `CMD --help` does.
+  std::string prev = cur->get_parent() != nullptr ? path_of(*cur->get_parent()) : std::string();
+  std::fputs(cur->help(prev).c_str(), stdout);
   return 0;
 }
 
@@ -187,6 +201,12 @@ int report_usage_error(CLI::App& app, const CLI::ParseError& e, int argc, char**
                  help_hint(cmd).c_str());
     return code;
   }
+  if (w.command_without_dashdash ||
+      (runs_a_command(cmd) && dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr)) {
+    say("put `--` between keyward's options and the command to run: `" + path +
+        " [OPTIONS] -- COMMAND [ARGS...]`");
+    return code;
+  }
   if (!w.unknown_option.empty()) {
     std::string line = "`" + path + "` has no option " + w.unknown_option;
     std::string bare = w.unknown_option;
@@ -200,11 +220,6 @@ int report_usage_error(CLI::App& app, const CLI::ParseError& e, int argc, char**
       say("`keyward set` takes the value on stdin, never as an argument (argv is visible to every "
           "process on the machine and lands in shell history): `printf %s \"$VALUE\" | keyward set "
           "COORDINATE`, or run it on a terminal to be prompted");
-      return code;
-    }
-    if (name == "run" || name == "exec") {
-      say("put `--` between keyward's options and the command to run: `" + path +
-          " [OPTIONS] -- COMMAND [ARGS...]`");
       return code;
     }
   }

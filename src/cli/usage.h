@@ -11,7 +11,8 @@
 
 namespace keyward::cli {
 
-// Levenshtein distance (insertions, deletions, substitutions), for "did you mean".
+// Edit distance (insertions, deletions, substitutions, neighbour transpositions), for "did you
+// mean".
 std::size_t edit_distance(std::string_view a, std::string_view b);
 
 // The candidate closest to `word` when it is close enough to be a likely typo (distance at most

@@ -55,10 +55,11 @@ expect_exit 0 kw help
 expect_contains "$OUT" "Usage:"
 expect_contains "$OUT" "list"
 expect_exit 0 kw help slot add
-expect_contains "$OUT" "slot add"
+expect_contains "$OUT" "Usage: keyward slot add [OPTIONS] type"
 expect_contains "$OUT" "piv"
 expect_exit 0 kw help get
-expect_contains "$OUT" "--json"
+expect_contains "$OUT" "Usage: keyward get"
+expect_contains "$OUT" "--passphrase-file"
 expect_exit 2 kw help lsit
 expect_contains "$ERR" "keyward: no command \`keyward lsit\`; did you mean \`keyward list\`?"
 echo "usage_test: ok"

@@ -19,7 +19,7 @@ for m in wrong-sw truncate; do
   ctl piv0 misbehave "$m"
   expect_exit 10 kw get dev/api/A --piv --pin-file "$PINFILE"
   expect_eq "$OUT" ""
-  expect_contains "$ERR" "keyward: the YubiKey with serial $S1 was not found, and the card in 'Virtual PCD 00 00' could not be read: remove and re-insert it"
+  expect_contains "$ERR" "keyward: the YubiKey with serial $S1 (slot 'yk') was not found, and the card in 'Virtual PCD 00 00' could not be read: remove and re-insert it"
   expect_contains "$ERR" "'Virtual PCD 00 00' (a card that does not answer as a YubiKey's PIV application: "
   expect_not_contains "$ERR" "(no card)"
   expect_eq "$(vault_hash)" "$before"
