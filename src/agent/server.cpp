@@ -239,6 +239,20 @@ Response Agent::vault_op(Request& req, Entry& e, std::uint64_t now) {
   auto item = [](const std::string& name, vault::Tier t) {
     return audit::Item{name, std::string(vault::tier_name(t))};
   };
+  // The entry of a release (get, read-env): every record served, sealed high rows included.
+  // Nothing is released when it cannot be written: the error response to send instead.
+  auto record_release = [&](const char* op, const auto& records, const auto& sealed,
+                            const char* sealed_detail, const char* noun) -> std::optional<Response> {
+    std::vector<audit::Item> items;
+    for (const auto& rec : records) items.push_back(item(rec.meta.coordinate, rec.meta.tier));
+    for (const auto& sh : sealed) items.push_back(item(sh.meta.coordinate, vault::Tier::high));
+    auto a = sealed.empty() ? record(op, std::move(items), ok())
+                            : record_detail(op, std::move(items), sealed_detail);
+    if (a) return std::nullopt;
+    return error_response(Error{a.error().code, std::string("refused (nothing was released): the "
+                                                            "audit log could not record this ") +
+                                                    noun + ": " + a.error().message});
+  };
   auto with_high = [&](Response& resp, std::vector<vault::SealedHigh>& sealed) {
     if (sealed.empty()) return;
     HighWire hw;
@@ -257,17 +271,11 @@ Response Agent::vault_op(Request& req, Entry& e, std::uint64_t now) {
       {
         // Recorded whether the value is released here or served sealed for the client's gate
         // (whose outcome the client reports in turn, op presence).
-        std::vector<audit::Item> items;
-        for (const auto& rec : r->records) items.push_back(item(rec.meta.coordinate, rec.meta.tier));
-        for (const auto& sh : r->sealed_high) items.push_back(item(sh.meta.coordinate, vault::Tier::high));
-        auto a = r->sealed_high.empty()
-                     ? record("get", std::move(items), ok())
-                     : record_detail("get", std::move(items),
-                                     "served sealed by the agent: released only through the "
-                                     "client's presence gate");
-        if (!a) {
-          return error_response(Error{a.error().code, "refused (nothing was released): the audit "
-                                                      "log could not record this get: " + a.error().message});
+        if (auto refused = record_release("get", r->records, r->sealed_high,
+                                          "served sealed by the agent: released only through the "
+                                          "client's presence gate",
+                                          "get")) {
+          return std::move(*refused);
         }
       }
       Response resp;
@@ -284,17 +292,11 @@ Response Agent::vault_op(Request& req, Entry& e, std::uint64_t now) {
         return error_response(r.error());
       }
       {
-        std::vector<audit::Item> items;
-        for (const auto& p : r->records) items.push_back(item(p.meta.coordinate, p.meta.tier));
-        for (const auto& sh : r->sealed_high) items.push_back(item(sh.meta.coordinate, vault::Tier::high));
-        auto a = r->sealed_high.empty()
-                     ? record("read-env", std::move(items), ok())
-                     : record_detail("read-env", std::move(items),
-                                     "served by the agent; the high rows sealed, released only "
-                                     "through the client's presence gate");
-        if (!a) {
-          return error_response(Error{a.error().code, "refused (nothing was released): the audit "
-                                                      "log could not record this read: " + a.error().message});
+        if (auto refused = record_release("read-env", r->records, r->sealed_high,
+                                          "served by the agent; the high rows sealed, released "
+                                          "only through the client's presence gate",
+                                          "read")) {
+          return std::move(*refused);
         }
       }
       Response resp;

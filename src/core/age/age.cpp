@@ -94,10 +94,10 @@ Result<DecryptInfo> decrypt_impl(std::span<Identity* const> identities, ByteRead
   return info;
 }
 
-}  // namespace
-
-Status encrypt(std::span<Recipient* const> recipients, ByteReader& in, ByteWriter& out,
-               const EncryptOptions& options) {
+// The recipients' stanzas for `file_key`, after checking the recipient list (not empty, no null,
+// a passphrase recipient alone).
+Result<std::vector<Stanza>> wrap_file_key(std::span<Recipient* const> recipients,
+                                          const SecretBytes& file_key) {
   if (recipients.empty()) return fail(Errc::invalid_argument, "age: no recipients");
   for (Recipient* r : recipients) {
     if (r == nullptr) return fail(Errc::invalid_argument, "age: null recipient");
@@ -105,12 +105,20 @@ Status encrypt(std::span<Recipient* const> recipients, ByteReader& in, ByteWrite
       return fail(Errc::invalid_argument,
                   "a passphrase (scrypt) recipient cannot be combined with other recipients");
   }
-  const SecretBytes file_key = random_secret(kFileKeySize);
   std::vector<Stanza> stanzas;
   for (Recipient* r : recipients) {
     KW_TRY(auto more, r->wrap(file_key));
     for (auto& s : more) stanzas.push_back(std::move(s));
   }
+  return stanzas;
+}
+
+}  // namespace
+
+Status encrypt(std::span<Recipient* const> recipients, ByteReader& in, ByteWriter& out,
+               const EncryptOptions& options) {
+  const SecretBytes file_key = random_secret(kFileKeySize);
+  KW_TRY(const std::vector<Stanza> stanzas, wrap_file_key(recipients, file_key));
   KW_TRY(const std::string header, encode_header(stanzas, file_key));
 
   std::optional<ArmorWriter> armor;
@@ -193,19 +201,8 @@ Result<Bytes> encrypt_bytes_bound(
     std::span<Recipient* const> recipients,
     const std::function<Result<SecretBytes>(std::string_view header)>& make,
     const EncryptOptions& options) {
-  if (recipients.empty()) return fail(Errc::invalid_argument, "age: no recipients");
-  for (Recipient* r : recipients) {
-    if (r == nullptr) return fail(Errc::invalid_argument, "age: null recipient");
-    if (r->must_be_alone() && recipients.size() != 1)
-      return fail(Errc::invalid_argument,
-                  "a passphrase (scrypt) recipient cannot be combined with other recipients");
-  }
   const SecretBytes file_key = random_secret(kFileKeySize);
-  std::vector<Stanza> stanzas;
-  for (Recipient* r : recipients) {
-    KW_TRY(auto more, r->wrap(file_key));
-    for (auto& s : more) stanzas.push_back(std::move(s));
-  }
+  KW_TRY(const std::vector<Stanza> stanzas, wrap_file_key(recipients, file_key));
   KW_TRY(const std::string without_mac, encode_header_without_mac(stanzas));
   KW_TRY(const std::string header, encode_header(stanzas, file_key));
   KW_TRY(auto plaintext, make(without_mac));
