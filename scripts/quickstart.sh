@@ -93,6 +93,20 @@ step "enrol the YubiKey: factory PIN/PUK/management key replaced, a P-256 key ge
 show "$kw" slot add piv --serial 20000001 --label yubikey --pin-file "$demo/pin" \
   --new-pin-file "$demo/new-pin" --new-puk-file "$demo/new-puk" "${pp[@]}" </dev/null
 cp "$demo/new-pin" "$demo/pin"   # from now on the card's PIN is the new one
+step "give the FIDO2 key a PIN (a key holding the high key must require user verification)"
+# On a real key: `ykman fido access change-pin` or `fido2-token -S`. The simulated key is set the
+# same way over CTAP2 (clientPIN setPIN, python-fido2). keyward then asks for the PIN on a
+# terminal; this script passes it in the environment.
+echo '$ ykman fido access change-pin   # here: clientPIN setPIN on the simulated key'
+PYTHONPATH=tests/hwsim /usr/bin/python3 - "$hwdir/fido0.sock" 2468ab <<'PY'
+import sys
+from fido2.ctap2.pin import ClientPin
+from fido_common import open_ctap
+ctap, conn = open_ctap(sys.argv[1])
+ClientPin(ctap).set_pin(sys.argv[2])
+conn.close()
+PY
+export KEYWARD_FIDO2_PIN=2468ab
 step "enrol the FIDO2 key (it must also receive the high key, so unlock with the YubiKey: a touch)"
 show "$kw" slot add fido2 --device "sim:$hwdir/fido0.sock" --label fido2-key \
   --piv --pin-file "$demo/pin" </dev/null
