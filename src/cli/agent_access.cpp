@@ -1,5 +1,7 @@
 #include "cli/agent_access.h"
 
+#include "cli/devices.h"
+
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -101,6 +103,7 @@ bool credential_given(const UnlockOptions& o) {
 Result<std::optional<agent::Response>> ask_agent(const Context& ctx, const UnlockOptions& o,
                                                  agent::Request& req) {
   if (!agent_enabled(ctx) || credential_given(o)) return std::nullopt;
+  configure_devices(ctx, o.piv);  // a presence gate after the agent's answer uses --pin-file too
   KW_TRY(auto path, vault_path(ctx));
   req.vault = vault::absolute_vault_path(path);
   auto sock = agent::socket_path(false);
@@ -240,8 +243,8 @@ Result<std::vector<vault::Record>> open_sealed_high(const Context& ctx, const st
                            report.coordinates.end());
   report.passed = grant.has_value();
   if (grant) {
-    report.slot = grant->slot;
-    report.device = grant->device.empty() ? std::string("a device") : grant->device;
+    report.slot = grant->slot();
+    report.device = grant->device().empty() ? std::string("a device") : grant->device();
   } else {
     report.code = grant.error().code;
     report.message = grant.error().message.empty() ? std::string("refused") : grant.error().message;

@@ -59,7 +59,7 @@ Status run_get(const Context& ctx, const GetOptions& o) {
   }
   KW_TRY(auto rec, audited(v, "get", v.get(coord.str(), grant ? &*grant : nullptr),
                            {audit_item(coord.str(), tier)},
-                           grant ? "released through the presence gate by " + grant->device : std::string()));
+                           grant ? "released through the presence gate by " + grant->device() : std::string()));
   return print_value(rec.value);
 }
 

@@ -93,7 +93,7 @@ Status run_package(const Context& ctx, const PackageOptions& o) {
     }
   }
   KW_TRY_STATUS(audit_event(v, "package", audit_items(records), ok(),
-                            g != nullptr ? "high secrets released through the presence gate by " + g->device
+                            g != nullptr ? "high secrets released through the presence gate by " + g->device()
                                          : std::string()));
   if (records.empty()) {
     return fail(Errc::not_found, "no secrets in " + o.env +

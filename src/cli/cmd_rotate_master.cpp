@@ -22,7 +22,7 @@ Status run_rotate(const Context& ctx, const RotateOptions& o) {
     KW_TRY(grant, vault_gate(ctx, v, "rotate-master", {}, gate::Level::verify));
   }
   auto rotated = audited(v, "rotate-master", v.rotate_master(grant ? &*grant : nullptr), {},
-                         grant ? "verified through the presence gate by " + grant->device
+                         grant ? "verified through the presence gate by " + grant->device()
                                : std::string());
   // Committed (also when only the pin or the audit entry after it failed): the agent's copy of
   // the old key no longer fits.

@@ -173,7 +173,7 @@ Result<int> run_command(const Context& ctx, const RunOptions& o) {
       return std::move(split->records);
     }();
     KW_TRY(records, audited(v, "run", std::move(released), {},
-                            grant ? "high secrets released through the presence gate by " + grant->device
+                            grant ? "high secrets released through the presence gate by " + grant->device()
                                   : std::string()));
   }
   for (const auto& r : records) values.push_back(EnvValue{r.meta.coordinate, r.value.view()});

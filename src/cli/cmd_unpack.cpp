@@ -65,7 +65,7 @@ Status run_unpack(const Context& ctx, const UnpackOptions& o) {
 
   // Identities: a file, the card, or the vault's package identity.
   std::vector<std::unique_ptr<age::Identity>> owned;
-  std::unique_ptr<pkg::CardIdentities> card;
+  std::unique_ptr<hw::PivIdentities> card;
   std::vector<age::Identity*> ids;
   if (!o.identity.empty()) {
     KW_TRY(auto raw, pkg::read_small_file(o.identity, 1u << 20));
@@ -76,7 +76,7 @@ Status run_unpack(const Context& ctx, const UnpackOptions& o) {
     owned = std::move(*parsed);
     ids = age::pointers(owned);
   } else if (o.identity_piv != 0) {
-    KW_TRY(card, pkg::open_card(o.identity_piv, o.unlock.piv, "open package " + o.in));
+    KW_TRY(card, pkg::open_card(ctx, o.identity_piv, o.unlock.piv, "open package " + o.in));
     ids = card->identities();
   } else {
     KW_TRY(auto vid, pkg::vault_identity(v, false));

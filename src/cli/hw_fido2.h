@@ -1,7 +1,7 @@
-// FIDO2 support for the CLI: unlock options and the key agent used by FIDO2 slots (find the
-// authenticator holding the credential, silently when several are plugged in; ask for the touch),
-// and enrolment (`keyward slot add fido2`). Devices: --device PATH / KEYWARD_FIDO2_DEVICES
-// (comma-separated hidraw paths or sim:/socket), else every authenticator libfido2 finds.
+// FIDO2 options of the CLI: unlock options, the options of `keyward slot add fido2` (the
+// device work is src/hw/fido2_enrol.cpp and src/hw/fido2_agent.cpp) and the slot's description
+// for `slot list`. Devices: --device PATH / KEYWARD_FIDO2_DEVICES (comma-separated hidraw paths
+// or sim:/socket), else every authenticator libfido2 finds.
 #pragma once
 
 #include <string>
@@ -23,13 +23,9 @@ void add_fido2_unlock_options(CLI::App* cmd);
 bool fido2_unlock_requested();
 // True only for the --fido2 flag itself (not KEYWARD_UNLOCK=fido2).
 bool fido2_flag_given();
-void install_fido2_agent(const std::string& vault_name);
-Error fido2_unlock_error(const Error& original);
+// --fido2-pin-file of the running command ("" if not given).
+const std::string& fido2_pin_file();
 
-struct Fido2EnrolOptions {
-  std::string device;
-  std::string uv = "required";
-};
 void add_fido2_enrol_options(CLI::App* cmd);
 Result<vault::Slot> enrol_fido2_slot(const Context& ctx, const std::string& label,
                                      const vault::VaultId& vid);

@@ -1,6 +1,6 @@
-// PIV (YubiKey) support for the CLI: unlock options and the interactive key agent used by PIV
-// slots (find the card by serial, check metadata and PIN retries, ask for the PIN and the touch),
-// and enrolment of a new PIV slot (`keyward slot add piv`).
+// PIV (YubiKey) options of the CLI: unlock options, the options of `keyward slot add piv`
+// (turned into hw::PivEnrolOptions; the card work is src/hw/piv_enrol.cpp) and the slot's
+// description for `slot list`. The device code itself is in src/hw (piv_session, piv_agent).
 #pragma once
 
 #include <cstdint>
@@ -13,10 +13,6 @@
 #include "core/secret.h"
 #include "core/vault/slot_piv.h"
 
-namespace keyward::hw {
-class PivCard;
-}
-
 namespace keyward::cli {
 
 struct PivUnlockOptions {
@@ -27,19 +23,6 @@ struct PivUnlockOptions {
 void add_piv_unlock_options(CLI::App* cmd, PivUnlockOptions& o);
 // True when the user asked to unlock with a PIV slot.
 bool piv_unlock_requested(const PivUnlockOptions& o);
-// Installs the key agent for this process (vault name for the prompts).
-void install_piv_agent(const PivUnlockOptions& o, const std::string& vault_name);
-// The PIV options of the running command (PIN file ...), for the presence gate after an unlock
-// by another slot type. open_vault remembers them.
-void remember_piv_options(const PivUnlockOptions& o);
-const PivUnlockOptions& remembered_piv_options();
-// The PIV PIN for `card`: --pin-file, KEYWARD_PIV_PIN, else a no-echo prompt naming the card
-// (and saying it is not the FIDO2 PIN); an error when there is no terminal to ask on.
-Result<SecretBytes> piv_pin(const PivUnlockOptions& o, const hw::PivCard& card);
-// After a failed unlock through PIV slots: the most useful error the agent saw (card absent,
-// wrong PIN, touch refused ...), or the original error.
-Error piv_unlock_error(const Error& original);
-
 struct PivEnrolOptions {
   std::uint32_t serial = 0;
   std::string key_ref;          // "82".."95", "9d"; empty: first free retired slot

@@ -16,7 +16,7 @@
 #include "core/file_io.h"
 #include "core/p256.h"
 #include "core/pubkey.h"
-#include "hw/piv_card.h"
+#include "cli/devices.h"
 
 namespace keyward::cli::pkg {
 namespace {
@@ -28,59 +28,6 @@ Result<std::optional<SecretBytes>> read_reserved(vault::Vault& v, const char* co
 Status store_reserved(vault::Vault& v, const char* coordinate, SecretBytes value) {
   return v.set_internal(coordinate, std::move(value));
 }
-
-struct CardState {
-  std::unique_ptr<hw::PivCard> card;
-  PivUnlockOptions pin;
-  std::string purpose;
-  bool pin_verified = false;
-  std::optional<Error> last_error;
-};
-
-class CardKey final : public age::P256Decapsulator {
- public:
-  CardKey(CardState& st, std::uint8_t ref, hw::PivKeyMetadata md, Bytes compressed)
-      : st_(st), ref_(ref), md_(std::move(md)), compressed_(std::move(compressed)) {}
-  Bytes public_point() const override { return compressed_; }
-  Result<SecretBytes> ecdh(ByteView peer) override {
-    auto r = attempt(peer);
-    if (!r) st_.last_error = r.error();
-    return r;
-  }
-
- private:
-  Result<SecretBytes> attempt(ByteView peer) {
-    if (md_.pin_policy != 1 && (!st_.pin_verified || md_.pin_policy == 3)) {
-      KW_TRY(int tries, st_.card->pin_retries());
-      if (tries == 0) return fail(Errc::pin_blocked, "the PIV PIN of " + st_.card->name() + " is blocked");
-      if (tries == 1 && !st_.pin.allow_last_try) {
-        return fail(Errc::policy, "only one PIV PIN try is left on " + st_.card->name() +
-                                      "; pass --allow-last-pin-try to use it anyway");
-      }
-      KW_TRY(auto pin, piv_pin(st_.pin, *st_.card));
-      KW_TRY_STATUS(st_.card->verify_pin(pin));
-      st_.pin_verified = true;
-    }
-    if (md_.touch_policy == 2 || md_.touch_policy == 3) {
-      std::fprintf(stderr, "Touch your %s to %s\n", st_.card->name().c_str(), st_.purpose.c_str());
-      std::fflush(stderr);
-    }
-    return st_.card->ecdh(ref_, peer);
-  }
-  CardState& st_;
-  std::uint8_t ref_;
-  hw::PivKeyMetadata md_;
-  Bytes compressed_;
-};
-
-class CliCardIdentities final : public CardIdentities {
- public:
-  std::vector<age::Identity*> identities() override { return age::pointers(ids_); }
-  std::optional<Error> last_error() const override { return state_.last_error; }
-  CardState state_;
-  std::vector<std::unique_ptr<CardKey>> keys_;
-  std::vector<std::unique_ptr<age::Identity>> ids_;
-};
 
 }  // namespace
 
@@ -134,37 +81,11 @@ Status add_recipient_arg(Recipients& r, const std::string& arg) {
   return ok();
 }
 
-Result<std::unique_ptr<CardIdentities>> open_card(std::uint32_t serial, const PivUnlockOptions& pin,
-                                                  const std::string& purpose) {
-  KW_TRY(auto readers, hw::pcsc_readers());
-  std::string seen;
-  for (const auto& reader : readers) {
-    auto c = hw::PivCard::connect(reader);
-    if (!c) continue;
-    seen += (seen.empty() ? "" : ", ") + std::to_string((*c)->serial());
-    if ((*c)->serial() != serial) continue;
-    auto out = std::make_unique<CliCardIdentities>();
-    out->state_.card = std::move(*c);
-    out->state_.pin = pin;
-    out->state_.purpose = purpose;
-    std::vector<std::uint8_t> refs;
-    for (std::uint8_t k = 0x82; k <= 0x95; ++k) refs.push_back(k);
-    refs.push_back(0x9d);
-    for (auto ref : refs) {
-      KW_TRY(auto md, out->state_.card->key_metadata(ref));
-      if (!md || md->algorithm != 0x11) continue;  // P-256 only
-      KW_TRY(auto compressed, p256::to_compressed(md->public_key));
-      out->keys_.push_back(std::make_unique<CardKey>(out->state_, ref, *md, std::move(compressed)));
-      out->ids_.push_back(std::make_unique<age::PivP256Identity>(*out->keys_.back()));
-    }
-    if (out->ids_.empty()) {
-      return fail(Errc::not_found, out->state_.card->name() + " holds no P-256 key: it cannot be an "
-                                                               "age1yubikey1 recipient");
-    }
-    return std::unique_ptr<CardIdentities>(std::move(out));
-  }
-  return fail(Errc::device, "YubiKey " + std::to_string(serial) + " is not connected; cards seen: " +
-                                (seen.empty() ? "none" : seen));
+Result<std::unique_ptr<hw::PivIdentities>> open_card(const Context& ctx, std::uint32_t serial,
+                                                      const PivUnlockOptions& pin,
+                                                      const std::string& purpose) {
+  configure_devices(ctx, pin);
+  return hw::piv_identities(piv_session(), serial, purpose);
 }
 
 Result<std::uint64_t> parse_duration(const std::string& text) {

@@ -14,6 +14,7 @@
 #include "core/age/piv_p256.h"
 #include "core/age/x25519.h"
 #include "core/vault/vault.h"
+#include "hw/piv_identities.h"
 
 namespace keyward::cli::pkg {
 
@@ -35,17 +36,12 @@ struct Recipients {
 };
 Status add_recipient_arg(Recipients& r, const std::string& arg);
 
-// The P-256 keys of one PIV card as piv-p256 identities (outer envelope and K_h wraps). The PIN
-// comes from --pin-file / KEYWARD_PIV_PIN / a prompt, and only when a matching stanza needs it.
-class CardIdentities {
- public:
-  virtual ~CardIdentities() = default;
-  virtual std::vector<age::Identity*> identities() = 0;
-  // The most useful error the card gave (touch refused ...), if any.
-  virtual std::optional<Error> last_error() const = 0;
-};
-Result<std::unique_ptr<CardIdentities>> open_card(std::uint32_t serial, const PivUnlockOptions& pin,
-                                                  const std::string& purpose);
+// The P-256 keys of one PIV card as piv-p256 identities (outer envelope and K_h wraps), over
+// the command's PIV session (src/hw/piv_identities.h). The PIN comes from --pin-file /
+// KEYWARD_PIV_PIN / a prompt, and only when a matching stanza needs it.
+Result<std::unique_ptr<hw::PivIdentities>> open_card(const Context& ctx, std::uint32_t serial,
+                                                      const PivUnlockOptions& pin,
+                                                      const std::string& purpose);
 
 // "24h", "90m", "3600s", "2d", or plain seconds.
 Result<std::uint64_t> parse_duration(const std::string& text);

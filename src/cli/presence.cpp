@@ -5,8 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "cli/hw_fido2.h"
-#include "cli/hw_piv.h"
+#include "cli/devices.h"
 #include "core/vault/slot_fido2.h"
 
 namespace keyward::cli {
@@ -55,12 +54,6 @@ gate::Request make_request(const std::string& vault_label, const vault::VaultId&
   return req;
 }
 
-// The gate can run after an unlock by passphrase: make sure both device agents exist.
-void ensure_gate_agents(const std::string& vault_label) {
-  if (vault::fido2_agent() == nullptr) install_fido2_agent(vault_label);
-  if (vault::piv_key_agent() == nullptr) install_piv_agent(remembered_piv_options(), vault_label);
-}
-
 }  // namespace
 
 Result<gate::Grant> presence_gate(const Context& ctx, const std::string& vault_label,
@@ -72,11 +65,12 @@ Result<gate::Grant> presence_gate(const Context& ctx, const std::string& vault_l
                                   const std::vector<std::string>& also) {
   (void)ctx;  // the prompt is shown even with -q: it is what the touch authorises
   gate::Request req = make_request(vault_label, header.vault_id, purpose, coordinates, level, also);
-  ensure_gate_agents(vault_label);
-  auto grant = gate::pass(req, header, slots, {}, prefer_slot);
+  // The gate can run after an unlock by passphrase, or on the agent path: the command's device
+  // adapters are made here if the unlock did not need them.
+  auto grant = gate::pass(req, header, slots, command_devices(vault_label), {}, prefer_slot);
   if (grant) {
     for (const auto& s : slots) {
-      if (s.number == grant->slot && vault::fido2_legacy_high(s)) {
+      if (s.number == grant->slot() && vault::fido2_legacy_high(s)) {
         std::fprintf(stderr, "keyward: warning: %s\n", legacy_high_problem(s).c_str());
         std::fflush(stderr);
       }
@@ -121,7 +115,7 @@ Result<gate::Grant> vault_gate(const Context& ctx, vault::Vault& v, const std::s
   std::vector<audit::Item> items;
   for (const auto& c : coordinates) items.push_back(audit_item(c, vault::Tier::high));
   std::string detail = purpose + (level == gate::Level::verify ? " (verify)" : " (touch)");
-  if (grant) detail += " by " + grant->device;
+  if (grant) detail += " by " + grant->device();
   Status outcome = grant ? ok() : Status(tl::unexpected(grant.error()));
   KW_TRY_STATUS(audit_event(v, "presence", std::move(items), outcome, detail));
   return grant;

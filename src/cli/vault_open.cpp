@@ -5,6 +5,7 @@
 
 #include "cli/agent_access.h"
 #include "cli/audit_hook.h"
+#include "cli/devices.h"
 #include "cli/hw_fido2.h"
 #include "cli/prompt.h"
 #include "cli/slot_usage.h"
@@ -87,21 +88,18 @@ namespace {
 Result<vault::Vault> open_vault_direct(const Context& ctx, const UnlockOptions& o) {
   // Exceeding RLIMIT_FSIZE must be an error we report (SQLite rolls back), not a signal.
   std::signal(SIGXFSZ, SIG_IGN);
-  remember_piv_options(o.piv);
+  configure_devices(ctx, o.piv);
   KW_TRY(auto path, vault_path(ctx));
   // The vault is there and is one before a credential is asked for (or a device touched).
   KW_TRY_STATUS(vault::probe_vault_file(vault::absolute_vault_path(path)));
   KW_TRY(auto cred, obtain_credential(o));
-  if (cred.type == vault::SlotType::piv) {
-    install_piv_agent(o.piv, path);
+  if (cred.type == vault::SlotType::piv || cred.type == vault::SlotType::fido2) {
+    cred.devices = command_devices(path);
     auto v = vault::Vault::open(path, cred, vault_options());
-    if (!v && v.error().code == Errc::auth_failed) return tl::unexpected(piv_unlock_error(v.error()));
-    return v;
-  }
-  if (cred.type == vault::SlotType::fido2) {
-    install_fido2_agent(path);
-    auto v = vault::Vault::open(path, cred, vault_options());
-    if (!v && v.error().code == Errc::auth_failed) return tl::unexpected(fido2_unlock_error(v.error()));
+    if (!v && v.error().code == Errc::auth_failed) {
+      return tl::unexpected(device_unlock_error(cred.type, v.error()));
+    }
+    if (v) note_slot_device(device_answered(cred.type));
     return v;
   }
   return vault::Vault::open(path, cred, vault_options());

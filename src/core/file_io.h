@@ -20,6 +20,10 @@ bool write_all(int fd, ByteView data) noexcept;
 // new one, never a mix; on any failure the temporary file is removed and `path` is untouched.
 Status write_file_atomic(const std::string& path, ByteView data, mode_t mode);
 
+// The whole content of a small text file (a /proc entry, a counter file); empty when it is
+// missing or unreadable.
+std::string read_file_or_empty(const std::string& path);
+
 // `mkdir -p` with mode 0700 for every directory it creates (existing ones are left as they are).
 // Errc::io "cannot create DIR: <reason>".
 Status make_private_dirs(const std::string& dir);

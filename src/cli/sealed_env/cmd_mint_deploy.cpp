@@ -112,7 +112,7 @@ void add_mint_deploy(CLI::App& parent, Context& ctx) {
         // Recorded before the token is written out: no entry, no token.
         KW_TRY_STATUS(audit_event(v, "mint-deploy", {audit_item(coord, vault::Tier::high)}, ok(),
                                   "deploy token, ttl " + std::to_string(o->ttl) + " s, by " +
-                                      grant->device));
+                                      grant->device()));
         print_token(ctx, minted, o->ttl);
         return ok();
       }

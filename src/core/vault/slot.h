@@ -55,12 +55,26 @@ Result<Slot> parse_slot(ByteView body);
 
 enum class Which : std::uint8_t { master = 1, high = 2 };
 
+class PivKeyAgent;
+class Fido2Agent;
+// The device adapters a command hands to core, explicitly (there is no process-wide default):
+// PIV and FIDO2 slots reach their card / authenticator only through these (src/hw implements
+// them). nullptr: this program cannot talk to that kind of device.
+struct Devices {
+  PivKeyAgent* piv = nullptr;
+  Fido2Agent* fido2 = nullptr;
+};
+
 // A credential given at unlock time. `secret` holds: the passphrase bytes (passphrase), the
 // 32-byte X25519 scalar of the age identity (recipient), or the 35 canonical data characters of
-// a recovery code (recovery).
+// a recovery code (recovery). PIV and FIDO2 credentials carry no secret: `devices` reaches the
+// card or authenticator that holds it.
 struct Credential {
+  Credential() = default;
+  Credential(SlotType t, SecretBytes s, Devices d = {}) : type(t), secret(std::move(s)), devices(d) {}
   SlotType type = SlotType::passphrase;
   SecretBytes secret;
+  Devices devices;
 };
 
 class SlotHandler {

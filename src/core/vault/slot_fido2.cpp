@@ -9,7 +9,6 @@
 // "legacy" and `keyward vault repair` strips H from them and rotates it.
 #include "core/vault/slot_fido2.h"
 
-#include <atomic>
 
 #include "core/hash.h"
 #include "core/kdf.h"
@@ -26,7 +25,6 @@ constexpr std::size_t kSaltSize = 32;
 constexpr std::size_t kSealedSize = 72;
 constexpr std::string_view kKekInfo = "keyward/vault/v1/fido2";
 
-std::atomic<Fido2Agent*> g_agent{nullptr};
 
 struct Params {
   Fido2CredInfo info;
@@ -88,7 +86,7 @@ class Fido2Handler final : public SlotHandler {
     if (cred.type != SlotType::fido2) return fail(Errc::auth_failed, "credential rejected");
     auto p = decode(slot.params);
     if (!p) return opaque();
-    Fido2Agent* agent = g_agent.load();
+    Fido2Agent* agent = cred.devices.fido2;
     if (agent == nullptr) return fail(Errc::unsupported, "this program cannot talk to FIDO2 keys");
     Bytes cdh = random_bytes(32);
     KW_TRY(auto a, agent->get_assertion(p->info, slot.label, cdh));
@@ -118,8 +116,6 @@ bool fido2_legacy_high(const Slot& slot) {
   return p && !fido2_device_enforced(p->info);
 }
 
-void set_fido2_agent(Fido2Agent* agent) noexcept { g_agent.store(agent); }
-Fido2Agent* fido2_agent() noexcept { return g_agent.load(); }
 
 Result<Fido2Verified> fido2_verify_assertion(const Fido2CredInfo& info, const Fido2Assertion& a,
                                              ByteView cdh, bool require_uv) {

@@ -1,6 +1,7 @@
 // FIDO2 slot (type 5): the slot's X25519 secret p is sealed under a key derived from the
 // hmac-secret output of a FIDO2 credential. Core never talks to the authenticator: at unlock it
-// asks a Fido2Agent (src/cli over src/hw/libfido2) for one getAssertion with hmac-secret and
+// asks the Fido2Agent the credential carries (Credential::devices;
+// src/hw/fido2_agent over libfido2) for one getAssertion with hmac-secret and
 // checks the assertion itself (rp id hash, UP/UV flags, signature by the stored public key over
 // a fresh client-data hash).
 #pragma once
@@ -57,8 +58,6 @@ class Fido2Agent {
     return get_assertion(cred, slot_label, client_data_hash);
   }
 };
-void set_fido2_agent(Fido2Agent* agent) noexcept;
-Fido2Agent* fido2_agent() noexcept;
 
 // Checks an assertion against the enrolled credential: authData at least 37 bytes, rp id hash,
 // UP set, UV set when `require_uv` (or the credential requires it), ECDSA signature by the

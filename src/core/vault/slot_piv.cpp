@@ -7,7 +7,6 @@
 // re-keying never needs the card; one ECDH (one touch) unlocks both.
 #include "core/vault/slot_piv.h"
 
-#include <atomic>
 
 #include "core/kdf.h"
 #include "core/p256.h"
@@ -23,7 +22,6 @@ constexpr std::size_t kPrefixSize = 1 + 4 + 1 + 1 + 1 + 1 + kPoint + kPoint;
 constexpr std::size_t kSealedSize = 72;
 constexpr std::string_view kKekInfo = "keyward/vault/v1/piv";
 
-std::atomic<PivKeyAgent*> g_agent{nullptr};
 
 struct Params {
   PivKeyInfo info;
@@ -100,7 +98,7 @@ class PivHandler final : public SlotHandler {
     if (cred.type != SlotType::piv) return fail(Errc::auth_failed, "credential rejected");
     auto p = decode(slot.params);
     if (!p) return opaque();
-    PivKeyAgent* agent = g_agent.load();
+    PivKeyAgent* agent = cred.devices.piv;
     if (agent == nullptr) {
       return fail(Errc::unsupported, "this program cannot talk to PIV cards");
     }
@@ -152,10 +150,8 @@ Result<PivKeyInfo> piv_key_info(const Slot& slot) {
   return p->info;
 }
 
-void set_piv_key_agent(PivKeyAgent* agent) noexcept { g_agent.store(agent); }
-PivKeyAgent* piv_key_agent() noexcept { return g_agent.load(); }
-
-Result<SecretBytes> piv_gate_slot_secret(const Slot& slot, const VaultId& vid, const PivAsk& ask) {
+Result<SecretBytes> piv_gate_slot_secret(const Slot& slot, const VaultId& vid, const PivAsk& ask,
+                                         PivKeyAgent* agent) {
   auto p = decode(slot.params);
   if (!p) return opaque();
   if (p->info.touch != PivTouchPolicy::always || !slot.presence_capable()) {
@@ -169,7 +165,6 @@ Result<SecretBytes> piv_gate_slot_secret(const Slot& slot, const VaultId& vid, c
                                   ": user verification needs a key with PIN policy always "
                                   "(enrol one with `keyward slot add piv --pin-policy always`)");
   }
-  PivKeyAgent* agent = g_agent.load();
   if (agent == nullptr) return fail(Errc::unsupported, "this program cannot talk to PIV cards");
   KW_TRY(auto shared, agent->gate_ecdh(p->info, slot.label, p->eph, ask));
   if (shared.size() != p256::kScalarSize) return fail(Errc::auth_failed, "credential rejected");

@@ -1,6 +1,6 @@
 // PIV slot (type 4): the slot's X25519 secret p is sealed under a key agreed with a P-256 key that
-// lives on a PIV card (YubiKey). Core never talks to the card: at unlock it asks a PivKeyAgent
-// (installed by the program, implemented over libykpiv in src/hw/ and prompting in src/cli/) for
+// lives on a PIV card (YubiKey). Core never talks to the card: at unlock it asks the PivKeyAgent
+// the credential carries (Credential::devices; src/hw/piv_agent implements it over libykpiv) for
 // the ECDH x-coordinate between the card key and the slot's ephemeral public key.
 #pragma once
 
@@ -68,14 +68,12 @@ class PivKeyAgent {
     return ecdh(key, slot_label, peer_uncompressed);
   }
 };
-// Installs the agent used by PIV slots (nullptr: PIV slots cannot be unlocked). Not owned.
-void set_piv_key_agent(PivKeyAgent* agent) noexcept;
-PivKeyAgent* piv_key_agent() noexcept;
-
 // The presence gate's use of a PIV slot: one ECDH with the card key (through gate_ecdh) opens
 // the slot's X25519 secret. Refuses slots whose touch policy is not `always` (and, for
-// ask.verify, whose PIN policy is not `always`) before touching the card.
-Result<SecretBytes> piv_gate_slot_secret(const Slot& slot, const VaultId& vid, const PivAsk& ask);
+// ask.verify, whose PIN policy is not `always`) before touching the card. `agent` nullptr:
+// unsupported (this program cannot talk to PIV cards).
+Result<SecretBytes> piv_gate_slot_secret(const Slot& slot, const VaultId& vid, const PivAsk& ask,
+                                         PivKeyAgent* agent);
 
 const SlotHandler& piv_slot_handler();
 

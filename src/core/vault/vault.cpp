@@ -606,13 +606,13 @@ Result<Record> Vault::open_row(const RecordRow& row, const HighKeys* high) {
 
 Result<std::optional<HighKeys>> Vault::grant_keys(const gate::Grant* grant) const {
   if (grant == nullptr) return std::optional<HighKeys>{};
-  if (grant->vault_id != header_.vault_id) {
+  if (grant->vault_id() != header_.vault_id) {
     return fail(Errc::policy, "the presence grant is for another vault");
   }
-  if (!header_.has_high || grant->high.size() != kKeySize) {
+  if (!header_.has_high || grant->high().size() != kKeySize) {
     return fail(Errc::policy, "the presence grant does not match this vault's high key");
   }
-  KW_TRY(auto hk, derive_high_keys(grant->high, header_.vault_id));
+  KW_TRY(auto hk, derive_high_keys(grant->high(), header_.vault_id));
   if (!ct_equal(hk.check, header_.high_check)) {
     return fail(Errc::policy, "the presence grant does not match this vault's high key (was the "
                               "vault re-keyed meanwhile? run the command again)");
@@ -623,7 +623,7 @@ Result<std::optional<HighKeys>> Vault::grant_keys(const gate::Grant* grant) cons
 Status Vault::take_high(const gate::Grant* grant) {
   if (grant == nullptr) return ok();
   KW_TRY(auto hk, grant_keys(grant));
-  high_ = grant->high.clone();
+  high_ = grant->high().clone();
   high_keys_ = std::move(*hk);
   return ok();
 }
@@ -640,21 +640,13 @@ Result<gate::Grant> Vault::recovery_grant(const gate::Request& req) const {
                               "presence gate");
   }
   if (req.vault_id != header_.vault_id) return fail(Errc::invalid_argument, "request for another vault");
-  gate::Grant g;
-  g.high = high_->clone();
-  g.slot = unlocked_slot_;
-  g.device = "recovery code (slot " + std::to_string(unlocked_slot_) + ")";
-  g.vault_id = header_.vault_id;
-  g.purpose = req.purpose;
-  g.coordinates = req.coordinates;
-  g.level = req.level;
-  return g;
+  return gate::recovery_grant(req, header_, high_->clone(), unlocked_slot_);
 }
 
 Status Vault::require_verify(const gate::Grant* grant) const {
   if (!has_presence_slot()) return ok();  // no presence slot: no gate possible (docs)
   if (unlocked_with_recovery() && high_keys_) return ok();
-  if (grant != nullptr && grant->level == gate::Level::verify) {
+  if (grant != nullptr && grant->level() == gate::Level::verify) {
     KW_TRY_STATUS(grant_keys(grant));
     return ok();
   }

@@ -2,6 +2,7 @@
 // that was given only a master key. Normal records are opened and sealed by the agent; high
 // records come back sealed (never a value, never the high key), and opening them needs the
 // presence gate; TTLs and lock wipe; the wire format is strict and round-trips.
+#include <type_traits>
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -49,9 +50,10 @@ class SoftAuthenticator final : public Fido2Agent {
   SecretBytes hmac;
 };
 
+// The soft authenticator as the device adapters a command passes to core.
 struct Guard {
-  explicit Guard(Fido2Agent* a) { set_fido2_agent(a); }
-  ~Guard() { set_fido2_agent(nullptr); }
+  explicit Guard(Fido2Agent* a) : devices{nullptr, a} {}
+  Devices devices;
 };
 
 struct Fixture {
@@ -225,7 +227,7 @@ TEST_CASE("agent: high records come back sealed, never opened, the gate is requi
     REQUIRE(v.add_slot(std::move(*slot)));
   }
   // Unlocked with the FIDO2 slot (touch); writing the high record passes the presence gate.
-  auto hv = Vault::open(f.path, Credential{SlotType::fido2, {}}, f.opts);
+  auto hv = Vault::open(f.path, Credential{SlotType::fido2, {}, guard.devices}, f.opts);
   REQUIRE(hv);
   std::vector<SetItem> items;
   items.push_back(item("prod/api/HIGH", "top-secret-high-value"));
@@ -238,7 +240,7 @@ TEST_CASE("agent: high records come back sealed, never opened, the gate is requi
   gr.coordinates = {"prod/api/HIGH"};
   {
     // prod is a high environment: the normal record there needs the grant as well (core policy).
-    auto partial = gate::pass(gr, hv->header(), hv->slots(), f.dir.path + "/gate-partial");
+    auto partial = gate::pass(gr, hv->header(), hv->slots(), guard.devices, f.dir.path + "/gate-partial");
     REQUIRE(partial);
     auto refused = hv->set(items, &*partial);
     REQUIRE_FALSE(refused);
@@ -249,7 +251,7 @@ TEST_CASE("agent: high records come back sealed, never opened, the gate is requi
   auto needed = hv->grant_needed(items);
   REQUIRE(needed);
   CHECK(*needed == gr.coordinates);
-  auto grant = gate::pass(gr, hv->header(), hv->slots(), f.dir.path + "/gate");
+  auto grant = gate::pass(gr, hv->header(), hv->slots(), guard.devices, f.dir.path + "/gate");
   REQUIRE(grant);
   REQUIRE(hv->set(items, &*grant));
 
@@ -369,10 +371,9 @@ TEST_CASE("agent: high records come back sealed, never opened, the gate is requi
     CHECK(a.handle(w, 11).ok);
   }
 
-  // Opening needs a grant from the presence gate; a grant that did not come from the gate
-  // (no high key) opens nothing.
-  gate::Grant forged;
-  CHECK(!gate::open_high_row(got.high->rows[0].row, hv->header().vault_id, forged));
+  // Opening needs a grant, and only the gate makes grants: none can be built by hand.
+  static_assert(!std::is_default_constructible_v<gate::Grant>);
+  static_assert(!std::is_copy_constructible_v<gate::Grant>);
 }
 
 TEST_CASE("agent: the client's gate outcome is recorded, for rows just served to it only", "[agent]") {
@@ -394,7 +395,7 @@ TEST_CASE("agent: the client's gate outcome is recorded, for rows just served to
     REQUIRE(v.add_slot(std::move(*slot)));
     fido_slot = v.slots().back().number;
   }
-  auto hv = Vault::open(f.path, Credential{SlotType::fido2, {}}, f.opts);
+  auto hv = Vault::open(f.path, Credential{SlotType::fido2, {}, guard.devices}, f.opts);
   REQUIRE(hv);
   std::vector<SetItem> items;
   items.push_back(item("prod/api/HIGH", "top-secret-high-value"));
@@ -404,7 +405,7 @@ TEST_CASE("agent: the client's gate outcome is recorded, for rows just served to
   gr.vault_id = hv->header().vault_id;
   gr.purpose = "set";
   gr.coordinates = {"prod/api/HIGH"};
-  auto grant = gate::pass(gr, hv->header(), hv->slots(), f.dir.path + "/gate");
+  auto grant = gate::pass(gr, hv->header(), hv->slots(), guard.devices, f.dir.path + "/gate");
   REQUIRE(grant);
   REQUIRE(hv->set(items, &*grant));
 

@@ -87,16 +87,6 @@ class SoftCard final : public PivKeyAgent {
   PivAsk last_ask;
 };
 
-struct Agents {
-  Agents(Fido2Agent* f, PivKeyAgent* p) {
-    set_fido2_agent(f);
-    set_piv_key_agent(p);
-  }
-  ~Agents() {
-    set_fido2_agent(nullptr);
-    set_piv_key_agent(nullptr);
-  }
-};
 
 Fido2CredInfo cred_for(const SoftAuthenticator& a) {
   Fido2CredInfo c;
@@ -116,7 +106,7 @@ struct GateFixture {
   std::string state = dir.path + "/gate";
   SoftAuthenticator auth;
   SoftCard card;
-  Agents agents{&auth, &card};
+  Devices devices{&card, &auth};
 
   // A vault with a passphrase slot and a FIDO2 slot (which creates the high key).
   void make() {
@@ -145,7 +135,7 @@ struct GateFixture {
   }
   Result<gate::Grant> pass(const Vault& v, std::vector<std::string> coords,
                            gate::Level level = gate::Level::touch) {
-    return gate::pass(request(v, std::move(coords), level), v.header(), v.slots(), state);
+    return gate::pass(request(v, std::move(coords), level), v.header(), v.slots(), devices, state);
   }
   void store_high(Vault& v, const std::vector<std::pair<std::string, std::string>>& kv) {
     std::vector<std::string> coords;
@@ -194,8 +184,8 @@ TEST_CASE("gate: unlock never releases high records, a grant releases exactly it
   // A grant for A and B releases A and B, not C.
   auto g = f.pass(v, {"prod/api/A", "prod/api/B"});
   REQUIRE(g);
-  CHECK(g->slot == 2);
-  CHECK(g->coordinates.size() == 2);
+  CHECK(g->slot() == 2);
+  CHECK(g->coordinates().size() == 2);
   CHECK(v.get("prod/api/A", &*g)->value.reveal_string() == "a");
   CHECK(v.get("prod/api/B", &*g)->value.reveal_string() == "b");
   auto c = v.get("prod/api/C", &*g);
@@ -212,7 +202,7 @@ TEST_CASE("gate: unlock never releases high records, a grant releases exactly it
   CHECK_FALSE(v.high_unlocked());
 
   // Unlocking through the FIDO2 slot (a touch) still does not release them.
-  auto vf = Vault::open(f.path, Credential{SlotType::fido2, {}}, f.opts);
+  auto vf = Vault::open(f.path, Credential{SlotType::fido2, {}, f.devices}, f.opts);
   REQUIRE(vf);
   CHECK_FALSE(vf->high_unlocked());
   CHECK(vf->get("prod/api/A").error().code == Errc::policy);
@@ -310,13 +300,13 @@ TEST_CASE("gate: forged FIDO2 presence is refused", "[gate]") {
     f.auth.flags = 0x05;
     auto g = f.pass(v, {}, gate::Level::verify);
     REQUIRE(g);
-    CHECK(g->level == gate::Level::verify);
+    CHECK(g->level() == gate::Level::verify);
     CHECK(f.auth.gate_calls == calls + 3);  // one assertion per pass on a UV slot
   }
   SECTION("a high key that does not match the header's commitment") {
     HeaderBody h = v.header();
     h.high_check[0] ^= 1;
-    auto r = gate::pass(f.request(v, {"prod/api/A"}), h, v.slots(), f.state);
+    auto r = gate::pass(f.request(v, {"prod/api/A"}), h, v.slots(), f.devices, f.state);
     REQUIRE_FALSE(r);
     CHECK(r.error().code == Errc::integrity);
   }
@@ -341,7 +331,7 @@ TEST_CASE("gate: counters of authenticators that never count, the state file", "
   REQUIRE(f.pass(v, {"prod/api/A"}));
   auto g = f.pass(v, {"prod/api/A"});
   REQUIRE(g);
-  CHECK(g->counter == 0);
+  CHECK(g->counter() == 0);
   // Once it counted, 0 is a regression.
   f.auth.counter_override = 9;
   REQUIRE(f.pass(v, {"prod/api/A"}));
@@ -391,7 +381,7 @@ TEST_CASE("gate: PIV needs touch=always, and PIN always for verify", "[gate]") {
   auto v = f.open();
   auto g = f.pass(v, {"prod/api/A"});
   REQUIRE(g);
-  CHECK(g->device == "YubiKey 20000001 key 82");
+  CHECK(g->device() == "YubiKey 20000001 key 82");
   CHECK(f.card.last_ask.purpose.find("release 1 high secret(s)") != std::string::npos);
   // Verify: PIN policy once cannot verify the user.
   auto r = f.pass(v, {}, gate::Level::verify);
@@ -418,7 +408,7 @@ TEST_CASE("gate: PIV needs touch=always, and PIN always for verify", "[gate]") {
   auto verified = f.pass(v, {}, gate::Level::verify);
   REQUIRE(verified);
   CHECK(f.card.last_ask.verify);
-  CHECK(verified->slot == 3);
+  CHECK(verified->slot() == 3);
   REQUIRE(v.rotate_master(&*verified));
   // The grant's H is stale after the re-key: a new verification is needed.
   CHECK(v.remove_slot(2, false, &*verified).error().code == Errc::policy);

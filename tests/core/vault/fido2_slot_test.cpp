@@ -38,9 +38,10 @@ class SoftAuthenticator final : public Fido2Agent {
   bool tamper_cdh = false;
 };
 
+// The soft authenticator as the device adapters a command passes in the credential.
 struct Guard {
-  explicit Guard(Fido2Agent* a) { set_fido2_agent(a); }
-  ~Guard() { set_fido2_agent(nullptr); }
+  explicit Guard(Fido2Agent* a) : devices{nullptr, a} {}
+  Devices devices;
 };
 
 Fido2CredInfo cred_for(const SoftAuthenticator& a, Fido2Uv uv) {
@@ -77,7 +78,7 @@ TEST_CASE("fido2 slot: a valid assertion opens the slot, each check refuses a ba
   CHECK(slot->flags == 0);
   CHECK(h.enforcement(*slot) == "nothing beyond access to the device");
   CHECK_FALSE(fido2_legacy_high(*slot));
-  Credential cred{SlotType::fido2, {}};
+  Credential cred{SlotType::fido2, {}, g.devices};
   auto secret = h.unlock(*slot, vid, cred);
   REQUIRE(secret);
   auto pub = pubkey::x25519_public(*secret);
@@ -118,7 +119,7 @@ TEST_CASE("fido2 slot: UV required needs the UV flag, parameters are bound") {
   auto slot = new_fido2_slot("fk", cred_for(auth, Fido2Uv::required), auth.hmac, vid);
   REQUIRE(slot);
   const SlotHandler& h = fido2_slot_handler();
-  Credential cred{SlotType::fido2, {}};
+  Credential cred{SlotType::fido2, {}, g.devices};
   auto r = h.unlock(*slot, vid, cred);
   REQUIRE_FALSE(r);
   CHECK(r.error().code == Errc::presence);

@@ -28,9 +28,10 @@ class SoftCard final : public PivKeyAgent {
   std::uint32_t last_serial = 0;
 };
 
+// The soft card as the device adapters a command passes in the credential.
 struct AgentGuard {
-  explicit AgentGuard(PivKeyAgent* a) { set_piv_key_agent(a); }
-  ~AgentGuard() { set_piv_key_agent(nullptr); }
+  explicit AgentGuard(PivKeyAgent* a) : devices{a, nullptr} {}
+  Devices devices;
 };
 
 VaultId some_vid() {
@@ -62,7 +63,7 @@ TEST_CASE("piv slot: unlock recovers the slot secret through the card key") {
   REQUIRE(h.validate(*slot));
   CHECK(h.presence_capable(*slot));
   CHECK(h.holds_high(*slot));
-  auto secret = h.unlock(*slot, vid, Credential{SlotType::piv, {}});
+  auto secret = h.unlock(*slot, vid, Credential{SlotType::piv, {}, g.devices});
   REQUIRE(secret);
   CHECK(card.calls == 1);
   CHECK(card.last_serial == 20000001u);
@@ -92,13 +93,13 @@ TEST_CASE("piv slot: another card key, another vault id or no agent cannot unloc
   CHECK_FALSE(h.presence_capable(*slot));
   {
     AgentGuard g(&other);
-    auto r = h.unlock(*slot, vid, Credential{SlotType::piv, {}});
+    auto r = h.unlock(*slot, vid, Credential{SlotType::piv, {}, g.devices});
     REQUIRE_FALSE(r);
     CHECK(r.error().code == Errc::auth_failed);
   }
   {
     AgentGuard g(&card);
-    auto r = h.unlock(*slot, some_vid(), Credential{SlotType::piv, {}});
+    auto r = h.unlock(*slot, some_vid(), Credential{SlotType::piv, {}, g.devices});
     REQUIRE_FALSE(r);
     CHECK(r.error().code == Errc::auth_failed);
   }
@@ -122,7 +123,7 @@ TEST_CASE("piv slot: tampered parameters are rejected") {
   t = *slot;
   t.params[4] ^= 1;
   REQUIRE(h.validate(t));
-  auto r = h.unlock(t, vid, Credential{SlotType::piv, {}});
+  auto r = h.unlock(t, vid, Credential{SlotType::piv, {}, g.devices});
   REQUIRE_FALSE(r);
   CHECK(r.error().code == Errc::auth_failed);
   // Bad key slot, truncated params.
