@@ -29,8 +29,7 @@
 #include "core/vault/slot_fido2.h"
 #include "core/vault/storage.h"
 #include "core/vault/vault.h"
-#include "hw/fido2_device.h"
-#include "hw/piv_card.h"
+#include "hw/inventory.h"
 
 namespace keyward::cli {
 namespace {
@@ -249,7 +248,7 @@ Status run_doctor(Context& ctx) {
   std::vector<Problem> problems;
   std::vector<std::string> warnings;
 
-  auto readers = hw::pcsc_readers();
+  auto readers = hw::piv_inventory();
   if (!readers) {
     problems.push_back({readers.error().code, readers.error().message,
                         "sudo systemctl enable --now pcscd.socket"});
@@ -260,26 +259,19 @@ Status run_doctor(Context& ctx) {
                           "plug in the YubiKey; check `lsusb` and `journalctl -u pcscd`"});
     }
     for (const auto& r : *readers) {
-      nlohmann::json jr = {{"name", r}};
-      auto card = hw::PivCard::connect(r);
-      if (card) {
-        auto& c = **card;
+      nlohmann::json jr = {{"name", r.name}};
+      if (r.card) {
+        const hw::PivCardFacts& c = *r.card;
         nlohmann::json keys = nlohmann::json::array();
-        std::vector<unsigned> refs = {0x9a, 0x9c, 0x9d, 0x9e};
-        for (unsigned k = 0x82; k <= 0x95; ++k) refs.push_back(k);
-        for (unsigned k : refs) {
-          auto md = c.key_metadata(static_cast<std::uint8_t>(k));
-          if (md && *md) {
-            keys.push_back({{"slot", hex2(k)}, {"algorithm", (*md)->algorithm},
-                            {"touch_policy", (*md)->touch_policy},
-                            {"pin_policy", (*md)->pin_policy}, {"generated", (*md)->generated}});
-          }
+        for (const auto& k : c.keys) {
+          keys.push_back({{"slot", hex2(k.key_ref)}, {"algorithm", k.metadata.algorithm},
+                          {"touch_policy", k.metadata.touch_policy},
+                          {"pin_policy", k.metadata.pin_policy},
+                          {"generated", k.metadata.generated}});
         }
-        auto tries = c.pin_retries();
-        jr["card"] = {{"serial", c.serial()}, {"firmware", c.firmware()},
-                      {"simulated", c.simulated()}, {"keys", keys},
-                      {"pin_tries", tries ? *tries : -1}};
-        auto cred = c.credential_state();
+        jr["card"] = {{"serial", c.serial}, {"firmware", c.firmware},
+                      {"simulated", c.simulated}, {"keys", keys}, {"pin_tries", c.pin_tries}};
+        const auto& cred = c.credentials;
         if (cred && cred->known) {
           jr["card"]["management_key_algorithm"] =
               hw::piv_mgmt_algorithm_name(cred->mgmt_algorithm);
@@ -290,15 +282,15 @@ Status run_doctor(Context& ctx) {
           if (cred->puk_default) which += "PUK ";
           if (cred->mgmt_default) which += "management-key ";
           jr["card"]["factory_credentials"] = which.substr(0, which.size() - 1);
-          warnings.push_back(c.name() + " still has its factory " + which +
+          warnings.push_back(c.name + " still has its factory " + which +
                              "(keyward slot add piv replaces them)");
         } else if (cred) {
           jr["card"]["factory_credentials"] = "";
           jr["card"]["management_key_pin_protected"] = cred->mgmt_protected;
         }
-        if (tries && *tries == 0) {
-          problems.push_back({Errc::pin_blocked, "the PIV PIN of " + c.name() + " is blocked",
-                              "yubico-piv-tool -r '" + r + "' -a unblock-pin"});
+        if (c.pin_tries == 0) {
+          problems.push_back({Errc::pin_blocked, "the PIV PIN of " + c.name + " is blocked",
+                              "yubico-piv-tool -r '" + r.name + "' -a unblock-pin"});
         }
       }
       report["readers"].push_back(jr);
@@ -322,27 +314,14 @@ Status run_doctor(Context& ctx) {
     ::closedir(d);
   }
   // FIDO2 authenticators libfido2 finds (plus KEYWARD_FIDO2_DEVICES, e.g. the simulator).
-  std::vector<std::string> fido = hw::fido2_hid_devices();
-  if (const char* e = std::getenv("KEYWARD_FIDO2_DEVICES"); e != nullptr && e[0] != '\0') {
-    std::string list(e);
-    for (std::size_t pos = 0; pos <= list.size();) {
-      auto comma = list.find(',', pos);
-      std::string item = list.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-      if (!item.empty()) fido.push_back(item);
-      if (comma == std::string::npos) break;
-      pos = comma + 1;
-    }
-  }
   report["fido2_devices"] = nlohmann::json::array();
   if (auto lib = hw::fido2_library(); !lib) {
     problems.push_back({lib.error().code, lib.error().message, "install libfido2"});
   }
-  for (const auto& path : fido) {
-    auto dev = hw::Fido2Device::open(path);
-    report["fido2_devices"].push_back({{"path", path}, {"opened", dev.has_value()}});
-    if (!dev) {
-      problems.push_back({Errc::device, dev.error().message,
-                          "check the udev rule (uaccess) and re-plug the key"});
+  for (const auto& d : hw::fido2_inventory()) {
+    report["fido2_devices"].push_back({{"path", d.path}, {"opened", d.opened}});
+    if (!d.opened) {
+      problems.push_back({Errc::device, d.error, "check the udev rule (uaccess) and re-plug the key"});
     }
   }
 

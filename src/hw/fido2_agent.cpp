@@ -20,8 +20,7 @@ bool could_hold(Fido2Device& d, const vault::Fido2CredInfo& cred) {
 
 }  // namespace
 
-std::vector<std::string> fido2_device_list(const std::string& explicit_path) {
-  if (!explicit_path.empty()) return {explicit_path};
+std::vector<std::string> fido2_env_devices() {
   std::vector<std::string> out;
   if (const char* e = std::getenv("KEYWARD_FIDO2_DEVICES"); e != nullptr && e[0] != '\0') {
     std::string s(e);
@@ -33,7 +32,14 @@ std::vector<std::string> fido2_device_list(const std::string& explicit_path) {
       if (comma == std::string::npos) break;
       pos = comma + 1;
     }
-    return out;
+  }
+  return out;
+}
+
+std::vector<std::string> fido2_device_list(const std::string& explicit_path) {
+  if (!explicit_path.empty()) return {explicit_path};
+  if (const char* e = std::getenv("KEYWARD_FIDO2_DEVICES"); e != nullptr && e[0] != '\0') {
+    return fido2_env_devices();
   }
   return fido2_hid_devices();
 }

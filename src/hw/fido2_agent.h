@@ -16,6 +16,8 @@
 
 namespace keyward::hw {
 
+// The paths listed in KEYWARD_FIDO2_DEVICES (empty when it is unset).
+std::vector<std::string> fido2_env_devices();
 // The authenticators to try, in order (see above).
 std::vector<std::string> fido2_device_list(const std::string& explicit_path = {});
 

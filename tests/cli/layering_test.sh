@@ -2,8 +2,9 @@
 # The layers of docs/architecture.md, checked on every #include of the sources: core includes
 # no hw/, cli/ or agent/ header; hw includes no cli/ header; agent includes no cli/ or hw/
 # header; core includes no net/ (network clients) or hiredis header (core links no network
-# client: the Redis replay cache in src/net implements core's interface). A violation names the
-# file and line.
+# client: the Redis replay cache in src/net implements core's interface); src/cli uses no raw
+# device class and nothing installs a process-wide device adapter. A violation names the file
+# and line.
 set -euo pipefail
 SRC=${KEYWARD_SOURCE_DIR:?}/src
 bad=0
@@ -21,6 +22,17 @@ check core hw cli agent net hiredis
 check hw cli agent net
 check agent cli hw
 check net cli hw agent
+# Device code is in src/hw (issue 12): the CLI reaches cards and authenticators only through the
+# adapters (agents, session, enrolment, identities, inventory), never the raw device classes;
+# core keeps no process-wide device adapter.
+while IFS= read -r hit; do
+  echo "layering: $hit (src/cli talks to devices only through src/hw's adapters)" >&2
+  bad=1
+done < <(grep -rnE '^[[:space:]]*#[[:space:]]*include[[:space:]]*"hw/(piv_card|fido2_device)\.h"|PivCard::connect|Fido2Device::open' "$SRC/cli" || true)
+while IFS= read -r hit; do
+  echo "layering: $hit (device adapters are passed explicitly, vault::Devices)" >&2
+  bad=1
+done < <(grep -rnE 'set_(piv_key|fido2)_agent|std::atomic<(PivKeyAgent|Fido2Agent)' "$SRC" || true)
 # The check itself works: a planted violation is found.
 PLANT=$(mktemp -d)
 trap 'rm -rf "$PLANT"' EXIT
