@@ -140,5 +140,23 @@ expect_exit 0 kw --vault "$B" unpack --in "$TMP/e.kpkg" --token "$TMP/e.token" -
 expect_contains "$ERR" "Imported 2 secrets (1 high)"
 expect_exit 0 kw --vault "$B" get dev/api/SECRET "${PIV[@]}"
 expect_eq "$OUT" "hv-2"
+
+# Package opening uses the same PIV session and PIN-retry policy as unlock and the gate: with one
+# try left on the card, a wrong PIN is not sent without --allow-last-pin-try (exit 9, vault
+# unchanged); a wrong PIN is said with the tries left; the right one with the flag opens it.
+printf '000000\n' >"$TMP/badpin"
+expect_exit 5 kw --vault "$B" unpack --in "$TMP/e.kpkg" --identity-piv $S2 --overwrite \
+  --passphrase-file "$PASSFILE" --pin-file "$TMP/badpin"
+expect_contains "$ERR" "wrong PIV PIN for YubiKey $S2 (simulated): 2 tries left"
+expect_exit 5 kw --vault "$B" unpack --in "$TMP/e.kpkg" --identity-piv $S2 --overwrite \
+  --passphrase-file "$PASSFILE" --pin-file "$TMP/badpin"
+h=$(hash_b)
+expect_exit 9 kw --vault "$B" unpack --in "$TMP/e.kpkg" --identity-piv $S2 --overwrite \
+  --passphrase-file "$PASSFILE" --pin-file "$TMP/badpin"
+expect_contains "$ERR" "--allow-last-pin-try"
+expect_eq "$(hash_b)" "$h"
+expect_exit 0 kw --vault "$B" unpack --in "$TMP/e.kpkg" --identity-piv $S2 --overwrite \
+  --passphrase-file "$PASSFILE" --pin-file "$PINFILE" --allow-last-pin-try
+expect_contains "$ERR" "Imported"
 ctl piv1 auto-touch off
 echo "package_piv: ok"
