@@ -20,6 +20,8 @@ pcscd_running() {
   local pid
   pid=$(cat /run/pcscd/pcscd.pid 2>/dev/null || true)
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && return 0
+  # A run isolated by scripts/test.sh (own mount and network namespace) starts its own pcscd.
+  [ -z "${KEYWARD_TEST_ISOLATED:-}" ] || return 1
   # socket-activated pcscd (systemd) has no pid file until first use
   command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet pcscd.socket 2>/dev/null
 }
@@ -96,7 +98,8 @@ case "$cmd" in
     # Leave a pcscd we started running only while another simulator (another test run on
     # this machine) still holds a vpcd slot; that run did not start it and will not stop it.
     busy=0
-    for lock in /tmp/keyward-hwsim-vpcd-35963.lock /tmp/keyward-hwsim-vpcd-35964.lock; do
+    lockdir=${KEYWARD_HWSIM_LOCK_DIR:-/tmp}
+    for lock in "$lockdir/keyward-hwsim-vpcd-35963.lock" "$lockdir/keyward-hwsim-vpcd-35964.lock"; do
       [ -f "$lock" ] && ! flock -n "$lock" true 2>/dev/null && busy=1
     done
     if [ $busy = 1 ] && [ -f "$state/pcscd.pid" ]; then

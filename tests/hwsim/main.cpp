@@ -73,7 +73,11 @@ std::optional<long> to_long(const std::string& s) {
 
 // Serialises simulators that want the same vpcd slot (e.g. two test runs at once).
 int lock_slot(std::uint16_t port, long wait_s) {
-  const std::string path = "/tmp/keyward-hwsim-vpcd-" + std::to_string(port) + ".lock";
+  // KEYWARD_HWSIM_LOCK_DIR: a test run in its own network namespace (scripts/test.sh) has its own
+  // vpcd ports, so its own lock directory too.
+  const char* dir = std::getenv("KEYWARD_HWSIM_LOCK_DIR");
+  const std::string path = std::string(dir != nullptr && dir[0] != '\0' ? dir : "/tmp") +
+                           "/keyward-hwsim-vpcd-" + std::to_string(port) + ".lock";
   int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
   if (fd < 0) return -1;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_s);
