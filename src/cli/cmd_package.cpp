@@ -132,9 +132,13 @@ Status run_package(const Context& ctx, const PackageOptions& o) {
                     " bytes, more than one QR code holds (about " + std::to_string(kQrMax) +
                     "): move the files on removable media instead (docs/airgap.md)");
   }
-  KW_TRY_STATUS(pkg::write_private_file(o.out, sealed.file, o.force));
-  if (auto w = pkg::write_private_file(o.token_out, token, o.force); !w) {
-    std::remove(o.out.c_str());
+  // The token first, the package last: killed in between, what is left is a token whose package
+  // was never written, which opens nothing (its K_h lived only in this process). The other order
+  // left a package without its token, i.e. a package whose high entries nobody can open (found
+  // by the full fault sweep, issue 15).
+  KW_TRY_STATUS(pkg::write_private_file(o.token_out, token, o.force));
+  if (auto w = pkg::write_private_file(o.out, sealed.file, o.force); !w) {
+    std::remove(o.token_out.c_str());
     return w;
   }
 

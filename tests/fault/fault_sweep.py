@@ -268,9 +268,13 @@ class Package(Scenario):
                 "--out", os.path.join(s.work, "pkg"), "--token-out", os.path.join(s.work, "tok")]
 
     def output_state(self, s):
-        # Both files complete (the package opens with the token) or neither present.
+        # Both files complete (the package opens with the token) or no package. The token is
+        # written first: a token left alone (killed before the package was written) opens
+        # nothing, since the K_h it wraps lived only in the killed process, so it counts as none.
         pkg, tok = os.path.join(s.work, "pkg"), os.path.join(s.work, "tok")
         present = (os.path.exists(pkg), os.path.exists(tok))
+        if present == (False, True):
+            present = (False, False)
         if present == (True, True):
             d = s.kw("unpack", "--in", pkg, "--token", tok, "--identity",
                      os.path.join(s.files, "id.txt"), "--dry-run")
