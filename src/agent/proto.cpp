@@ -173,6 +173,13 @@ Bytes encode_request(const Request& r, std::uint64_t id, std::uint64_t deadline_
   if (id != 0) m.emplace_back(text("id"), Value::uint(id));
   if (deadline_ms != 0) m.emplace_back(text("dl"), Value::uint(deadline_ms));
   if (r.exporting) m.emplace_back(text("exp"), Value::boolean(true));
+  if (r.importing) m.emplace_back(text("imp"), Value::boolean(true));
+  if (r.allow_empty) m.emplace_back(text("empty"), Value::boolean(true));
+  if (!r.allow_vars.empty()) {
+    cbor::Array allow;
+    for (const auto& a : r.allow_vars) allow.push_back(text(a));
+    m.emplace_back(text("allow"), Value::array(std::move(allow)));
+  }
   if (r.op == Op::set) {
     cbor::Array items;
     for (const auto& i : r.items) {
@@ -222,6 +229,21 @@ Result<Request> decode_request(ByteView data, SecretBytes secret) {
       {"id", want_uint(r.id, "id", UINT64_MAX)},
       {"dl", want_uint(r.deadline_ms, "dl", UINT64_MAX)},
       {"exp", want_true(r.exporting, "exp")},
+      {"imp", want_true(r.importing, "imp")},
+      {"empty", want_true(r.allow_empty, "empty")},
+      {"allow",
+       [&](const Value& x) -> Status {
+         if (!x.is_array() || x.as_array().empty() || x.as_array().size() > 256) {
+           return bad("allow must be a non-empty array");
+         }
+         for (const auto& a : x.as_array()) {
+           std::string name;
+           KW_TRY_STATUS(want_text(name, "allow")(a));
+           if (name.empty() || name.size() > 255) return bad("bad allow name");
+           r.allow_vars.push_back(std::move(name));
+         }
+         return ok();
+       }},
       {"items",
        [&](const Value& x) -> Status {
          has_items = true;
@@ -322,6 +344,9 @@ Result<Request> decode_request(ByteView data, SecretBytes secret) {
   }
   if (r.all && r.op != Op::lock) return bad("'all' only applies to lock");
   if (r.exporting && r.op != Op::env) return bad("'exp' only applies to env");
+  if (r.importing && r.op != Op::set) return bad("'imp' only applies to set");
+  if (r.allow_empty && r.op != Op::env) return bad("'empty' only applies to env");
+  if (!r.allow_vars.empty() && (r.op != Op::env || r.exporting)) return bad("'allow' only applies to env (run)");
   if ((r.op == Op::set) != has_items) return bad("items given or missing");
   if (r.op == Op::set && r.items.empty()) return bad("set needs at least one item");
   if ((r.op == Op::presence) != r.gate.has_value()) return bad("gate given or missing");
@@ -359,6 +384,11 @@ Bytes encode_response(const Response& r) {
     cbor::Array metas;
     for (const auto& meta : r.metas) metas.push_back(meta_value(meta, std::nullopt));
     m.emplace_back(text("metas"), Value::array(std::move(metas)));
+  }
+  if (!r.withheld.empty()) {
+    cbor::Array wh;
+    for (const auto& c : r.withheld) wh.push_back(text(c));
+    m.emplace_back(text("wh"), Value::array(std::move(wh)));
   }
   if (r.high) {
     cbor::Array slots, rows;
@@ -437,6 +467,19 @@ Result<Response> decode_response(ByteView data, SecretBytes secret) {
            vault::RecordMeta meta;
            KW_TRY_STATUS(decode_meta(mv, meta, nullptr));
            r.metas.push_back(std::move(meta));
+         }
+         return ok();
+       }},
+      {"wh",
+       [&](const Value& x) -> Status {
+         if (!x.is_array() || x.as_array().empty() || x.as_array().size() > 10000) {
+           return bad("wh must be a non-empty array");
+         }
+         for (const auto& cv : x.as_array()) {
+           std::string c;
+           KW_TRY_STATUS(want_text(c, "wh")(cv));
+           KW_TRY_STATUS(vault::parse_coordinate(c));
+           r.withheld.push_back(std::move(c));
          }
          return ok();
        }},
@@ -524,7 +567,7 @@ Result<Response> decode_response(ByteView data, SecretBytes secret) {
     if (r.locked == (seen_code || seen_msg)) return bad("an error is either locked or code+msg");
     if (!r.locked && (!seen_code || !seen_msg || code == 0)) return bad("error without code");
     if (r.locked && r.needs_grant) return bad("grant only in a code+msg error");
-    if (!r.records.empty() || !r.metas.empty() || r.high || seen_status) {
+    if (!r.records.empty() || !r.metas.empty() || r.high || seen_status || !r.withheld.empty()) {
       return bad("data in an error");
     }
     r.code = static_cast<Errc>(code);

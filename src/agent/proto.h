@@ -59,6 +59,9 @@ struct Request {
   std::uint64_t id = 0;
   std::uint64_t deadline_ms = 0;
   bool exporting = false;       // env: for `export` (high environments refuse it, in core)
+  bool importing = false;       // set: an `import` (the audit entry's operation and gate purpose)
+  std::vector<std::string> allow_vars;  // env (run): loader variables passed anyway, by name
+  bool allow_empty = false;     // env: an environment/component without records is no error
   std::string vault;            // absolute vault path (every op but status, stop, lock --all)
   std::string coordinate;       // get, rm
   std::string env, component;   // env (component may be empty)
@@ -98,6 +101,7 @@ struct Response {
   std::string message;               // !ok && !locked
   std::vector<RecordWire> records;   // get, env (sorted by coordinate)
   std::vector<vault::RecordMeta> metas;  // list
+  std::vector<std::string> withheld;     // env (run): loader variables not passed (coordinates)
   std::optional<HighWire> high;      // get, env
   std::uint64_t pid = 0, idle_ttl_s = 0, max_ttl_s = 0;  // status
   std::vector<VaultStatus> vaults;   // status

@@ -1,5 +1,6 @@
 #include "agent/server.h"
 
+#include "core/access/serve.h"
 #include "core/audit/entry.h"
 
 #include <fcntl.h>
@@ -183,21 +184,12 @@ Response Agent::status(std::uint64_t now) const {
 
 Response Agent::vault_op(Request& req, Entry& e, std::uint64_t now) {
   vault::Vault& v = e.vault;
-  // Every operation served is recorded in the vault's audit log (docs/format-audit.md) before
-  // anything is released; the requester is the client process. High records are returned
-  // sealed: the client reports the gate outcome (op presence) and the agent records it.
-  // The entry is written to the log file before the answer and made durable (fdatasync, head)
-  // right after the answer is sent (settle()).
-  auto write = [&](audit::Event ev) -> Status {
-    auto written = v.audit(std::move(ev), /*durable=*/false);
-    if (v.audit_unsettled()) {
-      if (std::find(unsettled_.begin(), unsettled_.end(), v.path()) == unsettled_.end()) {
-        unsettled_.push_back(v.path());
-      }
-    }
-    if (!written) return tl::unexpected(written.error());
-    return ok();
-  };
+  // The agent is a transport for core's Access operations (core/access/serve.h): the same
+  // functions the direct path calls check the rules and write the audit entries, naming the
+  // client process as the requester. The entries reach the log file before the answer and are
+  // made durable (fdatasync, head) right after it is sent (settle()). High records go out
+  // sealed: the client runs the gate and reports its outcome (op presence), recorded here.
+  const access::Caller who{static_cast<int>(peer_), true, false};
   // High rows served sealed: this process may now report its gate outcome for exactly them.
   auto expect_gate = [&](Op op, const std::vector<vault::SealedHigh>& sealed) {
     if (sealed.empty() || peer_ <= 0) return;
@@ -212,103 +204,44 @@ Response Agent::vault_op(Request& req, Entry& e, std::uint64_t now) {
     if (e.pending.size() >= kMaxPendingGates) e.pending.erase(e.pending.begin());
     e.pending.push_back(std::move(p));
   };
-  auto record = [&](const char* op, std::vector<audit::Item> items, const Status& result) -> Status {
-    audit::Event ev;
-    ev.op = op;
-    ev.outcome = result ? audit::Outcome::ok : audit::outcome_of(result.error().code);
-    for (auto& it : items) {
-      if (audit::valid_item_name(it.name)) ev.items.push_back(std::move(it));
+  auto answer = [&](Op op, access::Served& s) {
+    Response resp;
+    add_records(resp, s.records);
+    resp.withheld = std::move(s.withheld);
+    expect_gate(op, s.sealed);
+    if (!s.sealed.empty()) {
+      HighWire hw;
+      hw.header = vault::encode_header_base(v.header());  // what the gate needs
+      for (const auto& sl : v.slots()) hw.slots.push_back(vault::SlotRow{sl.number, vault::encode_slot(sl)});
+      hw.rows = std::move(s.sealed);
+      resp.high = std::move(hw);
     }
-    if (peer_ > 0) ev.requester = audit::describe_process(peer_);
-    ev.detail = result ? std::string("served by the agent") : result.error().message;
-    if (ev.detail.size() > audit::kMaxDetail) ev.detail.resize(audit::kMaxDetail);
-    return write(std::move(ev));
+    return resp;
   };
-  auto record_detail = [&](const char* op, std::vector<audit::Item> items, std::string detail) -> Status {
-    audit::Event ev;
-    ev.op = op;
-    ev.outcome = audit::Outcome::ok;
-    for (auto& it : items) {
-      if (audit::valid_item_name(it.name)) ev.items.push_back(std::move(it));
-    }
-    if (peer_ > 0) ev.requester = audit::describe_process(peer_);
-    ev.detail = std::move(detail);
-    if (ev.detail.size() > audit::kMaxDetail) ev.detail.resize(audit::kMaxDetail);
-    return write(std::move(ev));
-  };
-  auto item = [](const std::string& name, vault::Tier t) {
-    return audit::Item{name, std::string(vault::tier_name(t))};
-  };
-  // The entry of a release (get, read-env): every record served, sealed high rows included.
-  // Nothing is released when it cannot be written: the error response to send instead.
-  auto record_release = [&](const char* op, const auto& records, const auto& sealed,
-                            const char* sealed_detail, const char* noun) -> std::optional<Response> {
-    std::vector<audit::Item> items;
-    for (const auto& rec : records) items.push_back(item(rec.meta.coordinate, rec.meta.tier));
-    for (const auto& sh : sealed) items.push_back(item(sh.meta.coordinate, vault::Tier::high));
-    auto a = sealed.empty() ? record(op, std::move(items), ok())
-                            : record_detail(op, std::move(items), sealed_detail);
-    if (a) return std::nullopt;
-    return error_response(Error{a.error().code, std::string("refused (nothing was released): the "
-                                                            "audit log could not record this ") +
-                                                    noun + ": " + a.error().message});
-  };
-  auto with_high = [&](Response& resp, std::vector<vault::SealedHigh>& sealed) {
-    if (sealed.empty()) return;
-    HighWire hw;
-    hw.header = vault::encode_header_base(v.header());  // what the gate needs
-    for (const auto& s : v.slots()) hw.slots.push_back(vault::SlotRow{s.number, vault::encode_slot(s)});
-    hw.rows = std::move(sealed);
-    resp.high = std::move(hw);
+  // The agent holds no high key and runs no gate: a change that needs a grant is refused
+  // (nothing applied) and the client passes the gate on its own unlock.
+  auto needs_gate = [](const std::vector<std::string>& need) {
+    Response resp = error_response(access::needs_gate_error(need));
+    resp.needs_grant = true;
+    return resp;
   };
   switch (req.op) {
     case Op::get: {
-      auto r = v.get_split(req.coordinate);
-      if (!r) {
-        (void)record("get", {audit::Item{req.coordinate, "unknown"}}, tl::unexpected(r.error()));
-        return error_response(r.error());
-      }
-      {
-        // Recorded whether the value is released here or served sealed for the client's gate
-        // (whose outcome the client reports in turn, op presence).
-        if (auto refused = record_release("get", r->records, r->sealed_high,
-                                          "served sealed by the agent: released only through the "
-                                          "client's presence gate",
-                                          "get")) {
-          return std::move(*refused);
-        }
-      }
-      Response resp;
-      add_records(resp, r->records);
-      expect_gate(Op::get, r->sealed_high);
-      with_high(resp, r->sealed_high);
-      return resp;
+      auto s = access::serve_get(v, req.coordinate, who);
+      if (!s) return error_response(s.error());
+      return answer(Op::get, *s);
     }
     case Op::env: {
-      auto r = v.read_env_packed(req.env, req.component,
-                                 req.exporting ? vault::ReadPurpose::exporting : vault::ReadPurpose::run);
-      if (!r) {
-        (void)record("read-env", {}, tl::unexpected(r.error()));
-        return error_response(r.error());
-      }
-      {
-        if (auto refused = record_release("read-env", r->records, r->sealed_high,
-                                          "served by the agent; the high rows sealed, released "
-                                          "only through the client's presence gate",
-                                          "read")) {
-          return std::move(*refused);
-        }
-      }
-      Response resp;
-      resp.secret = std::move(r->values);
-      for (auto& p : r->records) resp.records.push_back(RecordWire{std::move(p.meta), p.offset, p.len});
-      expect_gate(Op::env, r->sealed_high);
-      with_high(resp, r->sealed_high);
-      return resp;
+      access::EnvQuery q{req.env, req.component,
+                         req.exporting ? vault::ReadPurpose::exporting : vault::ReadPurpose::run,
+                         req.allow_vars, req.allow_empty};
+      auto s = access::serve_env(v, q, who);
+      if (!s) return error_response(s.error());
+      return answer(Op::env, *s);
     }
     case Op::presence: {
-      // The gate outcome of a client for rows served to it above. Append only: the agent builds
-      // the entry and the chain; the client chooses none of the requester fields.
+      // The gate outcome of a client for rows served to it above. Append only: core builds the
+      // entry; the client chooses none of the requester fields.
       const GateReport& g = *req.gate;
       const Op served = g.purpose == "get" ? Op::get : Op::env;
       auto it = std::find_if(e.pending.begin(), e.pending.end(), [&](const PendingGate& p) {
@@ -319,41 +252,19 @@ Response Agent::vault_op(Request& req, Entry& e, std::uint64_t now) {
                                                   "for the high records it has just served, "
                                                   "sealed, to the same process"});
       }
-      audit::Event ev;
-      ev.op = "presence";
-      ev.outcome = g.passed ? audit::Outcome::ok : audit::outcome_of(g.code);
-      for (const auto& c : g.coordinates) {
-        if (audit::valid_item_name(c)) ev.items.push_back(item(c, vault::Tier::high));
-      }
-      ev.requester = audit::describe_process(peer_);
-      ev.detail = g.purpose + " (touch)";
-      if (g.passed) {
-        const vault::Slot* slot = nullptr;
-        for (const auto& s : v.slots()) {
-          if (s.number == g.slot) slot = &s;
-        }
-        if (slot == nullptr || (slot->type != vault::SlotType::fido2 && slot->type != vault::SlotType::piv)) {
-          return error_response(Error{Errc::malformed, "agent protocol: slot " + std::to_string(g.slot) +
-                                                           " is not a presence-capable slot of this vault"});
-        }
-        ev.slot = slot->number;
-        ev.slot_type = std::string(vault::slot_type_name(slot->type));
-        ev.slot_label = slot->label;
-        ev.detail += " by " + g.device.substr(0, 256);
-      } else {
-        ev.detail += ": " + g.message.substr(0, 640);  // the suffix below must fit (kMaxDetail)
-      }
+      access::GateOutcome o;
+      o.purpose = g.purpose;
+      o.coordinates = g.coordinates;
+      o.passed = g.passed;
+      o.slot = g.slot;
+      o.device = g.device;
+      o.error = Error{g.code, g.message};
       e.pending.erase(it);  // one report per serving
-      ev.detail += "; gate run by the client, recorded by the agent";
-      if (ev.detail.size() > audit::kMaxDetail) ev.detail.resize(audit::kMaxDetail);
-      if (auto a = write(std::move(ev)); !a) {
-        return error_response(Error{a.error().code, "the audit log could not record the presence "
-                                                    "gate: " + a.error().message});
-      }
+      if (auto a = access::record_gate(v, o, who); !a) return error_response(a.error());
       return Response{};
     }
     case Op::list: {
-      auto r = v.list();
+      auto r = access::serve_list(v);
       if (!r) return error_response(r.error());
       Response resp;
       resp.metas = std::move(*r);
@@ -373,44 +284,20 @@ Response Agent::vault_op(Request& req, Entry& e, std::uint64_t now) {
         items.push_back(std::move(s));
       }
       req.secret.clear();
-      // What the policy (core) wants a grant for: the agent holds no high key and runs no gate,
-      // so it refuses and the client unlocks directly and passes the gate there.
-      auto need = v.grant_needed(items);
+      const std::string_view op = req.importing ? "import" : "set";
+      auto need = access::needs_for_set(v, items, op, who);
       if (!need) return error_response(need.error());
-      if (!need->empty()) {
-        Response resp = error_response(Error{Errc::policy, need->front() + " needs the presence gate; "
-                                                           "nothing was applied"});
-        resp.needs_grant = true;
-        return resp;
-      }
+      if (!need->empty()) return needs_gate(*need);
       if (auto d = check_deadline(req); !d) return error_response(d.error());
-      auto r = v.set(items);
-      std::vector<audit::Item> names;
-      for (const auto& i : items) names.push_back(item(i.coordinate, i.tier));
-      auto a = record("set", std::move(names), r);
-      if (!r) return error_response(r.error());
-      if (!a) return error_response(Error{a.error().code, "the change was made but could not be "
-                                                          "recorded in the audit log: " + a.error().message});
+      if (auto r = access::apply_set(v, items, op, nullptr, who); !r) return error_response(r.error());
       return Response{};
     }
     case Op::rm: {
-      auto need = v.grant_needed_remove(req.coordinate);
-      if (!need) {
-        (void)record("rm", {audit::Item{req.coordinate, "unknown"}}, tl::unexpected(need.error()));
-        return error_response(need.error());
-      }
-      if (!need->empty()) {
-        Response resp = error_response(Error{Errc::policy, need->front() + " needs the presence gate; "
-                                                           "nothing was applied"});
-        resp.needs_grant = true;
-        return resp;
-      }
+      auto need = access::needs_for_remove(v, req.coordinate, who);
+      if (!need) return error_response(need.error());
+      if (!need->empty()) return needs_gate(*need);
       if (auto d = check_deadline(req); !d) return error_response(d.error());
-      auto r = v.remove(req.coordinate);
-      auto a = record("rm", {audit::Item{req.coordinate, "unknown"}}, r);
-      if (!r) return error_response(r.error());
-      if (!a) return error_response(Error{a.error().code, "the change was made but could not be "
-                                                          "recorded in the audit log: " + a.error().message});
+      if (auto r = access::apply_remove(v, req.coordinate, nullptr, who); !r) return error_response(r.error());
       return Response{};
     }
     default: return error_response(Error{Errc::internal, "not a vault operation"});
@@ -456,6 +343,10 @@ Response Agent::handle(Request& req, std::uint64_t now) {
   }
   Response resp = vault_op(req, it->second, now);
   held.set_lock_wait(-1);
+  if (held.audit_unsettled() &&
+      std::find(unsettled_.begin(), unsettled_.end(), held.path()) == unsettled_.end()) {
+    unsettled_.push_back(held.path());
+  }
   if (!resp.ok && drops_vault(it->second.vault, resp.code)) {
     (void)it->second.vault.settle_audit();  // the failure's entry, before the vault goes
     vaults_.erase(it);

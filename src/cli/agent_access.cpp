@@ -13,12 +13,13 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "agent/access_client.h"
 #include "agent/client.h"
 #include "agent/server.h"
 #include "agent/socket.h"
 #include "cli/hw_fido2.h"
 #include "cli/presence.h"
-#include "core/gate/gate.h"
+#include "core/access/direct.h"
 
 extern char** environ;
 
@@ -66,27 +67,6 @@ void sleep_ms(long ms) {
   ::nanosleep(&ts, nullptr);
 }
 
-// Asks the agent that served the sealed rows to record the gate outcome (op presence). Every
-// failure is an error: no agent, a locked vault, a refusal, an unwritable log.
-Status report_gate(const std::string& vault_path_abs, agent::GateReport report) {
-  KW_TRY(auto sock, agent::socket_path(false));
-  agent::Request req;
-  req.op = agent::Op::presence;
-  req.vault = vault_path_abs;
-  req.gate = std::move(report);
-  auto resp = agent::call(sock, req, agent::client_timeout_ms());
-  if (!resp) {
-    return fail(Errc::unavailable, resp.error().code == Errc::not_found
-                                       ? "the agent is no longer running"
-                                       : resp.error().message);
-  }
-  if (!resp->ok) {
-    if (resp->locked) return fail(Errc::unavailable, "the agent no longer holds the vault (locked or expired)");
-    return tl::unexpected(Error{resp->code, resp->message});
-  }
-  return ok();
-}
-
 }  // namespace
 
 bool agent_enabled(const Context& ctx) {
@@ -100,43 +80,23 @@ bool credential_given(const UnlockOptions& o) {
          o.piv.piv || fido2_flag_given();
 }
 
-Result<std::optional<agent::Response>> ask_agent(const Context& ctx, const UnlockOptions& o,
-                                                 agent::Request& req) {
-  if (!agent_enabled(ctx) || credential_given(o)) return std::nullopt;
+Result<std::unique_ptr<access::Access>> open_access(const Context& ctx, const UnlockOptions& o) {
+  auto direct = [&ctx, &o]() -> Result<std::unique_ptr<access::Access>> {
+    KW_TRY(auto v, open_vault(ctx, o));
+    return std::unique_ptr<access::Access>(
+        std::make_unique<access::Direct>(std::move(v), terminal_presence()));
+  };
+  if (!agent_enabled(ctx) || credential_given(o)) return direct();
   configure_devices(ctx, o.piv);  // a presence gate after the agent's answer uses --pin-file too
   KW_TRY(auto path, vault_path(ctx));
-  req.vault = vault::absolute_vault_path(path);
   auto sock = agent::socket_path(false);
   if (!sock) {
     info(ctx, "keyward: not using the agent: " + sock.error().message);
-    return std::nullopt;
+    return direct();
   }
-  bool delivered = false;
-  auto resp = agent::call(*sock, req, agent::client_timeout_ms(), &delivered);
-  const bool changes = req.op == agent::Op::set || req.op == agent::Op::rm;
-  if (!resp) {
-    if (changes && delivered) {
-      // The agent has the request and may still apply it (it applies nothing after the
-      // request's deadline, but it may have started before). Doing the change directly now
-      // could be overtaken by it: say so instead (issue: an abandoned request applied later).
-      return fail(Errc::unavailable,
-                  "the agent did not answer in time (" + resp.error().message +
-                      "); the change may or may not have been applied: check with `keyward get` "
-                      "or `keyward list` before trying again");
-    }
-    if (resp.error().code != Errc::not_found) {
-      info(ctx, "keyward: the agent did not answer (" + resp.error().message +
-                    "); unlocking directly");
-    }
-    return std::nullopt;
-  }
-  if (!resp->ok) {
-    if (resp->locked) return std::nullopt;
-    // Nothing was applied; the presence gate runs on the direct path.
-    if (resp->needs_grant) return std::nullopt;
-    return tl::unexpected(Error{resp->code, resp->message});
-  }
-  return std::optional<agent::Response>(std::move(*resp));
+  return std::unique_ptr<access::Access>(std::make_unique<agent::AgentAccess>(
+      *sock, vault::absolute_vault_path(path), terminal_presence(), direct,
+      [&ctx](const std::string& line) { info(ctx, line); }));
 }
 
 Result<std::uint64_t> start_agent(const std::string& sock, std::uint64_t idle_s, std::uint64_t max_s) {
@@ -179,104 +139,47 @@ Result<std::uint64_t> start_agent(const std::string& sock, std::uint64_t idle_s,
   return fail(Errc::unavailable, "the agent did not come up within 5 s");
 }
 
-void hand_to_agent(const Context& ctx, const vault::Vault& v) {
-  if (!agent_enabled(ctx)) return;
-  auto sock = agent::socket_path(true);
-  if (!sock) {
-    info(ctx, "keyward: not using the agent: " + sock.error().message);
-    return;
-  }
+Status give_to_agent(const Context& ctx, const vault::Vault& v, bool autostart) {
+  KW_TRY(auto sock, agent::socket_path(true));
   agent::Request req;
   req.op = agent::Op::add;
   req.vault = v.path();
   req.secret = v.master_key().clone();
   int timeout = agent::client_timeout_ms();
-  auto r = agent::call(*sock, req, timeout);
-  if (!r && r.error().code == Errc::not_found && !env_is("KEYWARD_AGENT_AUTOSTART", "0")) {
+  auto r = agent::call(sock, req, timeout);
+  if (!r && r.error().code == Errc::not_found && autostart) {
     std::uint64_t idle = env_duration("KEYWARD_AGENT_IDLE_TTL", agent::kDefaultIdleTtlS);
     std::uint64_t max = env_duration("KEYWARD_AGENT_MAX_TTL", agent::kDefaultMaxTtlS);
-    auto started = start_agent(*sock, idle, max);
-    if (!started) {
-      info(ctx, "keyward: could not start the agent: " + started.error().message);
-      return;
-    }
+    auto started = start_agent(sock, idle, max);
+    if (!started) return fail(started.error().code, "could not start the agent: " + started.error().message);
     info(ctx, "Started the keyward agent (pid " + std::to_string(*started) +
                   "): it keeps this vault unlocked for " + human(idle) + " idle, " +
                   human(max) + " at most; `keyward lock` forgets it, --no-agent or "
                   "KEYWARD_NO_AGENT=1 turns it off");
-    r = agent::call(*sock, req, timeout);
+    r = agent::call(sock, req, timeout);
   }
   if (!r) {
-    if (r.error().code != Errc::not_found) {
-      info(ctx, "keyward: could not hand the vault to the agent: " + r.error().message);
+    if (r.error().code == Errc::not_found) {
+      return fail(Errc::unavailable, "the keyward agent is not running (start it with `keyward "
+                                     "agent start`)");
     }
-    return;
+    return fail(r.error().code, "could not hand the vault to the agent: " + r.error().message);
   }
   if (!r->ok) {
-    info(ctx, "keyward: the agent did not take the vault: " +
-                  (r->locked ? std::string("refused") : r->message));
+    return fail(r->locked ? Errc::unavailable : r->code,
+                "the agent did not take the vault: " + (r->locked ? std::string("refused") : r->message));
   }
+  return ok();
 }
 
-Result<std::vector<vault::Record>> open_sealed_high(const Context& ctx, const std::string& vault_path_abs,
-                                                    const std::string& purpose,
-                                                    const agent::HighWire& high,
-                                                    const std::vector<std::string>& also) {
-  KW_TRY(auto header, vault::parse_header(high.header));
-  std::vector<vault::Slot> slots;
-  for (const auto& row : high.slots) {
-    KW_TRY(auto s, vault::parse_slot(row.body));
-    s.number = row.number;
-    slots.push_back(std::move(s));
+void hand_to_agent(const Context& ctx, const vault::Vault& v) {
+  if (!agent_enabled(ctx)) return;
+  auto given = give_to_agent(ctx, v, !env_is("KEYWARD_AGENT_AUTOSTART", "0"));
+  // Without auto-start and no agent running, there is nothing to say.
+  if (!given && !(env_is("KEYWARD_AGENT_AUTOSTART", "0") && given.error().code == Errc::unavailable &&
+                  given.error().message.find("not running") != std::string::npos)) {
+    info(ctx, "keyward: " + given.error().message);
   }
-  std::vector<std::string> coords;
-  for (const auto& r : high.rows) coords.push_back(r.meta.coordinate);
-  auto grant = presence_gate(ctx, vault_path_abs, purpose, coords, gate::Level::touch, header, slots,
-                             0, also);
-  // The outcome is recorded by the agent (it holds the audit key); a pass that cannot be
-  // recorded releases nothing, as on the direct path (vault_gate).
-  agent::GateReport report;
-  report.purpose = purpose;
-  report.coordinates = coords;
-  std::sort(report.coordinates.begin(), report.coordinates.end());
-  report.coordinates.erase(std::unique(report.coordinates.begin(), report.coordinates.end()),
-                           report.coordinates.end());
-  report.passed = grant.has_value();
-  if (grant) {
-    report.slot = grant->slot();
-    report.device = grant->device().empty() ? std::string("a device") : grant->device();
-  } else {
-    report.code = grant.error().code;
-    report.message = grant.error().message.empty() ? std::string("refused") : grant.error().message;
-  }
-  auto recorded = report_gate(vault_path_abs, std::move(report));
-  if (!grant) {
-    if (!recorded) {
-      std::fprintf(stderr, "keyward: warning: this presence gate failure could not be recorded in "
-                           "the audit log: %s\n", recorded.error().message.c_str());
-    }
-    return tl::unexpected(grant.error());
-  }
-  if (!recorded) {
-    return fail(recorded.error().code, "refused (nothing was released): the agent could not "
-                                       "record the presence gate in the audit log: " +
-                                       recorded.error().message);
-  }
-  std::vector<vault::Record> out;
-  for (const auto& r : high.rows) {
-    KW_TRY(auto rec, gate::open_high_row(r.row, header.vault_id, *grant));
-    if (rec.meta.coordinate != r.meta.coordinate) return vault::opaque();
-    out.push_back(std::move(rec));
-  }
-  return out;
-}
-
-std::vector<ValueView> record_views(const agent::Response& r) {
-  std::vector<ValueView> out;
-  for (const auto& rec : r.records) {
-    out.push_back(ValueView{&rec.meta, r.secret.view().subspan(rec.offset, rec.len)});
-  }
-  return out;
 }
 
 }  // namespace keyward::cli

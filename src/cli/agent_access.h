@@ -6,11 +6,11 @@
 // KEYWARD_NO_AGENT=1; KEYWARD_AGENT_AUTOSTART=0 uses a running agent but never starts one.
 #pragma once
 
-#include <optional>
+#include <memory>
 #include <string>
 #include <vector>
 
-#include "agent/proto.h"
+#include "core/access/access.h"
 #include "cli/cli.h"
 #include "cli/vault_open.h"
 
@@ -21,32 +21,20 @@ bool agent_enabled(const Context& ctx);
 // --recovery-code-file, --piv, --fido2): the command unlocks directly.
 bool credential_given(const UnlockOptions& o);
 
-// Sends req (req.vault is filled with the vault's absolute path). nullopt: unlock directly (the
-// agent is off, not running, does not hold the vault, or failed; a failure is said on stderr).
-// An error the agent reports about the request itself (no such secret, tampering) is returned.
-Result<std::optional<agent::Response>> ask_agent(const Context& ctx, const UnlockOptions& o,
-                                                 agent::Request& req);
+// The vault access of a secret command (core/access/access.h): through the unlock agent when it
+// is enabled and no credential was named (agent::AgentAccess, which unlocks directly when the
+// agent cannot serve a request), else a direct unlock (access::Direct). Commands never ask
+// which one they got.
+Result<std::unique_ptr<access::Access>> open_access(const Context& ctx, const UnlockOptions& o);
 
-// After a direct unlock: gives the vault's master key (never the high key) to the agent, starting
-// it if needed. Never fails the command; problems are said on stderr.
+// Gives an unlocked vault's master key (never the high key) to the agent, starting it first when
+// `autostart` and none runs (KEYWARD_AGENT_IDLE_TTL / KEYWARD_AGENT_MAX_TTL set its limits).
+Status give_to_agent(const Context& ctx, const vault::Vault& v, bool autostart);
+// After a direct unlock: give_to_agent when the agent is enabled (started on demand unless
+// KEYWARD_AGENT_AUTOSTART=0). Never fails the command; problems are said on stderr.
 void hand_to_agent(const Context& ctx, const vault::Vault& v);
 
 // Starts `keyward agent start --foreground` detached and waits until it answers. Returns its pid.
 Result<std::uint64_t> start_agent(const std::string& socket, std::uint64_t idle_s, std::uint64_t max_s);
-
-// High records the agent returned sealed: one presence gate for the whole displayed list, then
-// each row opened here with the released high key (which never reaches the agent).
-// `also`: the normal records the command receives too, listed in the prompt.
-Result<std::vector<vault::Record>> open_sealed_high(const Context& ctx, const std::string& vault,
-                                                    const std::string& purpose,
-                                                    const agent::HighWire& high,
-                                                    const std::vector<std::string>& also = {});
-
-// A record of an agent response: coordinate and a view of its value in the response's secret.
-struct ValueView {
-  const vault::RecordMeta* meta;
-  ByteView value;
-};
-std::vector<ValueView> record_views(const agent::Response& r);
 
 }  // namespace keyward::cli

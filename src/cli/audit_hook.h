@@ -1,4 +1,6 @@
-// The one place the CLI records operations in the vault's audit log (docs/format-audit.md).
+// How the CLI records the operations it runs on a vault directly (slot, vault, package, ...) in
+// the vault's audit log (docs/format-audit.md), through core's access::record; the secret
+// commands are recorded by core itself (core/access).
 // Each call site wraps the operation's result:
 //     KW_TRY(auto rec, audited(v, "get", v.get(coord), {audit_item(coord)}));
 // The entry names this process as the requester, the slot that unlocked the vault, the items
@@ -15,10 +17,14 @@
 #include <string_view>
 #include <vector>
 
+#include "core/access/serve.h"
 #include "core/audit/entry.h"
 #include "core/vault/vault.h"
 
 namespace keyward::cli {
+
+// This process as the requester, entries durable at once.
+access::Caller self_caller();
 
 audit::Item audit_item(std::string_view coordinate);  // tier unknown
 audit::Item audit_item(std::string_view coordinate, vault::Tier tier);

@@ -17,6 +17,7 @@ struct AgentStartOptions {
   std::string idle_ttl = "15m";
   std::string max_ttl = "8h";
   bool foreground = false;
+  bool idle_given = false, max_given = false;  // named on the command line
 };
 
 std::string human(std::uint64_t s) {
@@ -44,7 +45,19 @@ Status run_start(const Context& ctx, const AgentStartOptions& o) {
   }
   KW_TRY(auto sock, agent::socket_path(true));
   if (auto r = agent::call(sock, agent::Request{}, agent::client_timeout_ms()); r && r->ok) {
-    info(ctx, "The keyward agent is already running (pid " + std::to_string(r->pid) + ")");
+    // A running agent keeps its limits; asking for other ones is refused, never ignored.
+    const bool idle_differs = o.idle_given && idle != r->idle_ttl_s;
+    const bool max_differs = o.max_given && max != r->max_ttl_s;
+    if (idle_differs || max_differs) {
+      return fail(Errc::already_exists,
+                  "the keyward agent is already running (pid " + std::to_string(r->pid) +
+                      ") with --idle-ttl " + human(r->idle_ttl_s) + " and --max-ttl " +
+                      human(r->max_ttl_s) + "; its limits cannot change while it runs: "
+                      "`keyward agent stop` (it forgets every vault), then start it again with "
+                      "the new ones");
+    }
+    info(ctx, "The keyward agent is already running (pid " + std::to_string(r->pid) + ", idle " +
+                  human(r->idle_ttl_s) + ", at most " + human(r->max_ttl_s) + ")");
     return ok();
   }
   KW_TRY(auto pid, start_agent(sock, idle, max));
@@ -127,8 +140,10 @@ void add_agent_command(CLI::App& app, Context& ctx) {
       "agent", "The unlock agent: keeps unlocked vaults for this user's session (docs/agent.md)");
   cmd->require_subcommand(1);
   auto* start = cmd->add_subcommand("start", "Start the agent (in the background)");
-  start->add_option("--idle-ttl", so.idle_ttl, "Lock a vault after this long unused (default 15m)");
-  start->add_option("--max-ttl", so.max_ttl, "Lock a vault this long after unlock (default 8h)");
+  start->add_option("--idle-ttl", so.idle_ttl, "Lock a vault after this long unused (default 15m)")
+      ->each([](const std::string&) { so.idle_given = true; });
+  start->add_option("--max-ttl", so.max_ttl, "Lock a vault this long after unlock (default 8h)")
+      ->each([](const std::string&) { so.max_given = true; });
   start->add_flag("--foreground", so.foreground,
                   "Run in the foreground (systemd; accepts a socket passed by systemd)");
   start->callback([&ctx] {

@@ -20,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agent/socket.h"
 #include "cli/cli.h"
 #include "cli/presence.h"
 #include "cli/vault_open.h"
@@ -211,14 +212,17 @@ void check_state_dir(nlohmann::json& report, std::vector<Problem>& problems) {
 // The agent's socket: present and answering a connect (the agent itself is optional).
 void check_agent(nlohmann::json& report, std::vector<Problem>& problems) {
   nlohmann::json ja = nlohmann::json::object();
-  const char* rt = std::getenv("XDG_RUNTIME_DIR");
-  if (rt == nullptr || rt[0] != '/') {
+  // The socket every command uses (KEYWARD_AGENT_SOCKET, else $XDG_RUNTIME_DIR/keyward/).
+  auto where = agent::socket_path(false);
+  if (!where) {
     ja["socket"] = nullptr;
     ja["running"] = false;
     report["agent"] = ja;
+    problems.push_back({where.error().code, "the agent socket cannot be used: " + where.error().message,
+                        "fix KEYWARD_AGENT_SOCKET or the directory the message names"});
     return;
   }
-  std::string sock = std::string(rt) + "/keyward/agent.sock";
+  const std::string sock = *where;
   ja["socket"] = sock;
   bool present = file_exists(sock), answers = false;
   if (present) {

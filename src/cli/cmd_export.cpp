@@ -8,8 +8,6 @@
 
 #include "cli/agent_access.h"
 #include "cli/cli.h"
-#include "cli/audit_hook.h"
-#include "cli/presence.h"
 #include "cli/vault_open.h"
 #include "core/dotenv.h"
 
@@ -19,6 +17,7 @@ namespace {
 struct ExportOptions {
   std::string env;
   std::string component;
+  bool allow_empty = false;
   UnlockOptions unlock;
 };
 
@@ -40,35 +39,13 @@ Status run_export(const Context& ctx, const ExportOptions& o) {
     entries.push_back(DotenvEntry{c.key, std::move(value)});
     return ok();
   };
-  agent::Request req;
-  req.op = agent::Op::env;
-  req.env = o.env;
-  req.component = o.component;
-  req.exporting = true;  // high environments refuse (core policy, in the agent too)
-  KW_TRY(auto answer, ask_agent(ctx, o.unlock, req));
-  if (answer) {
-    for (const auto& vv : record_views(*answer)) {
-      KW_TRY_STATUS(add(*vv.meta, SecretBytes::copy_of(vv.value)));
-    }
-    if (answer->high) {
-      // High secrets: one pass of the presence gate for the displayed list, opened here.
-      KW_TRY(auto high, open_sealed_high(ctx, req.vault, "export", *answer->high));
-      for (auto& r : high) KW_TRY_STATUS(add(r.meta, std::move(r.value)));
-    }
-  } else {
-    KW_TRY(auto v, open_vault(ctx, o.unlock));
-    // A high environment is refused before any gate (the read below refuses it as well).
-    if (auto m = v.may_export(o.env); !m) return audited(v, "export", m);
-    KW_TRY(auto grant, high_grant(ctx, v, "export", o.env, o.component));
-    KW_TRY(auto records, v.read_env(o.env, o.component, grant ? &*grant : nullptr,
-                                    vault::ReadPurpose::exporting));
-    auto items = audit_items(records);
-    for (auto& r : records) KW_TRY_STATUS(add(r.meta, std::move(r.value)));
-    KW_TRY(auto text, dotenv_write(entries));
-    // Recorded before anything is written out: no entry, no export.
-    KW_TRY_STATUS(audit_event(v, "export", std::move(items), ok()));
-    return write_out(text);
-  }
+  // Core refuses high environments (their secrets never go to a plaintext file) before any
+  // gate, and releases the high records of the selection through one pass of the gate.
+  KW_TRY(auto vault, open_access(ctx, o.unlock));
+  KW_TRY(auto read, vault->read_env(access::EnvQuery{o.env, o.component,
+                                                     vault::ReadPurpose::exporting, {},
+                                                     o.allow_empty}));
+  for (auto& r : read.records) KW_TRY_STATUS(add(r.meta, std::move(r.value)));
   KW_TRY(auto text, dotenv_write(entries));
   return write_out(text);
 }
@@ -84,6 +61,9 @@ void add_export_command(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("export", "Print an environment as .env (refuses high environments such as prod)");
   cmd->add_option("--env", o.env, "Environment, e.g. dev")->required();
   cmd->add_option("--component", o.component, "Only this component");
+  cmd->add_flag("--allow-empty", o.allow_empty,
+                "Print an empty document if the environment (or component) has no secrets; "
+                "without it that is an error naming the known ones");
   add_unlock_options(cmd, o.unlock);
   cmd->callback([&ctx] {
     if (auto r = run_export(ctx, o); !r) fail_command(ctx, r.error());

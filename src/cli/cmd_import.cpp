@@ -5,11 +5,11 @@
 
 #include <cerrno>
 #include <cstring>
+#include <set>
 
+#include "cli/agent_access.h"
 #include "cli/cli.h"
-#include "cli/presence.h"
 #include "cli/prompt.h"
-#include "cli/audit_hook.h"
 #include "cli/vault_open.h"
 #include "core/dotenv.h"
 
@@ -21,6 +21,7 @@ struct ImportOptions {
   std::string component = "default";
   std::string file;
   std::string tier;
+  bool overwrite = false;
   UnlockOptions unlock;
 };
 
@@ -60,28 +61,35 @@ Status run_import(const Context& ctx, const ImportOptions& o) {
     item.value = std::move(e.value);
     items.push_back(std::move(item));
   }
-  KW_TRY(auto v, open_vault(ctx, o.unlock));
-  KW_TRY(bool high_env, v.is_high_env(o.env));
-  if (o.tier.empty() && high_env) {
-    tier = vault::Tier::high;
-    for (auto& i : items) i.tier = tier;
+  // No --tier: core resolves each item's tier with the vault's high environments, refuses what
+  // no grant lifts (loader variables in a high environment, high records without a presence-
+  // capable slot), and asks ONE pass of the presence gate for every entry that needs it.
+  for (auto& i : items) i.default_tier = o.tier.empty();
+  KW_TRY(auto vault, open_access(ctx, o.unlock));
+  if (!o.overwrite) {
+    // Replacing what is there is a choice (--overwrite or a yes on the terminal), as for unpack.
+    KW_TRY(auto metas, vault->list());
+    std::set<std::string> have;
+    for (const auto& m : metas) have.insert(m.coordinate);
+    std::vector<std::string> existing;
+    for (const auto& i : items) {
+      if (have.count(i.coordinate) != 0) existing.push_back(i.coordinate);
+    }
+    if (!existing.empty()) {
+      std::string names;
+      for (std::size_t k = 0; k < existing.size() && k < 5; ++k) names += (k ? ", " : "") + existing[k];
+      if (existing.size() > 5) names += ", ...";
+      const std::string what = std::to_string(existing.size()) + " of these secrets already " +
+                               (existing.size() == 1 ? "exists" : "exist") + " (" + names + ")";
+      if (!have_tty()) {
+        return fail(Errc::already_exists, what + "; pass --overwrite to replace them; nothing imported");
+      }
+      if (!prompt_yes_no(what + ". Overwrite?")) {
+        return fail(Errc::cancelled, "not overwriting; nothing imported");
+      }
+    }
   }
-  if (tier == vault::Tier::high && !v.has_presence_slot()) {
-    return fail(Errc::policy, "importing into " + o.env + " makes high secrets" +
-                                  (o.tier.empty() ? " (" + o.env + " is a high environment)" : "") +
-                                  ", which need a presence-capable slot: enrol one with "
-                                  "`keyward slot add piv` or `keyward slot add fido2`");
-  }
-  // The policy (core) says which entries need the presence gate (high ones, those replacing a
-  // high record, any in a high environment) and refuses loader variables there: one gate pass
-  // for the whole list.
-  auto need = v.grant_needed(items);
-  if (!need) return audited(v, "import", Status(tl::unexpected(need.error())), audit_items(items));
-  std::optional<gate::Grant> grant;
-  if (!need->empty()) {
-    KW_TRY(grant, vault_gate(ctx, v, "import", *need, gate::Level::touch));
-  }
-  KW_TRY_STATUS(audited(v, "import", v.set(items, grant ? &*grant : nullptr), audit_items(items)));
+  KW_TRY_STATUS(vault->set(items, "import"));
   info(ctx, "Imported " + std::to_string(items.size()) + " secret(s) into " + o.env + "/" +
                 o.component);
   return ok();
@@ -93,6 +101,8 @@ void add_import_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--env", o.env, "Environment, e.g. dev")->required();
   cmd->add_option("--component", o.component, "Component (default 'default')");
   cmd->add_option("--tier", o.tier, "normal or high (prod defaults to high)");
+  cmd->add_flag("--overwrite", o.overwrite,
+                "Replace secrets that already exist (otherwise asked on a terminal, refused without one)");
   cmd->add_option("file", o.file, ".env file, or - for stdin")->required();
   add_unlock_options(cmd, o.unlock);
   cmd->callback([&ctx] {

@@ -7,7 +7,7 @@
 
 #include "cli/agent_access.h"
 #include "cli/cli.h"
-#include "cli/vault_open.h"
+#include "core/access/serve.h"
 #include "core/hex.h"
 
 namespace keyward::cli {
@@ -15,6 +15,7 @@ namespace {
 
 struct ListOptions {
   std::string env;
+  bool allow_empty = false;
   UnlockOptions unlock;
 };
 
@@ -28,20 +29,19 @@ std::string iso_time(std::uint64_t t) {
 }
 
 Status run_list(const Context& ctx, const ListOptions& o) {
-  std::vector<vault::RecordMeta> metas;
-  agent::Request req;
-  req.op = agent::Op::list;
-  KW_TRY(auto answer, ask_agent(ctx, o.unlock, req));
-  if (answer) {
-    metas = std::move(answer->metas);
-  } else {
-    KW_TRY(auto v, open_vault(ctx, o.unlock));
-    KW_TRY(metas, v.list());
+  // One rule for names everywhere: --env is an environment name as in coordinates.
+  if (!o.env.empty() && !vault::valid_env_name(o.env)) {
+    return fail(Errc::invalid_argument, "--env must be an environment name like dev (lower-case "
+                                        "letters, digits, '.', '_' or '-')");
+  }
+  KW_TRY(auto vault, open_access(ctx, o.unlock));
+  KW_TRY(auto metas, vault->list());  // keyward's own records are not listed (core)
+  if (!o.env.empty() && !o.allow_empty) {
+    KW_TRY_STATUS(access::selection_exists(metas, o.env, "", "; --allow-empty lists nothing instead"));
   }
   nlohmann::json arr = nlohmann::json::array();
   for (const auto& m : metas) {
     if (!o.env.empty() && m.coordinate.rfind(o.env + "/", 0) != 0) continue;
-    if (m.coordinate.rfind(std::string(kReservedEnv) + "/", 0) == 0) continue;  // keyward's own keys
     std::string fp = encoding::hex_encode(m.fingerprint);
     if (ctx.json) {
       arr.push_back({{"coordinate", m.coordinate},
@@ -66,6 +66,9 @@ void add_list_command(CLI::App& app, Context& ctx) {
   static ListOptions o;
   auto* cmd = app.add_subcommand("list", "List secrets (never values); --json for machines");
   cmd->add_option("--env", o.env, "Only this environment");
+  cmd->add_flag("--allow-empty", o.allow_empty,
+                "With --env: list nothing (exit 0) if the environment has no secrets; without it "
+                "that is an error naming the known ones");
   cmd->add_flag("--json", ctx.json, "JSON output");
   add_unlock_options(cmd, o.unlock);
   cmd->callback([&ctx] {

@@ -10,6 +10,7 @@
 #include "cli/presence.h"
 #include "cli/package_common.h"
 #include "cli/vault_open.h"
+#include "core/access/serve.h"
 #include "core/package/package.h"
 
 namespace keyward::cli {
@@ -69,8 +70,11 @@ Status run_package(const Context& ctx, const PackageOptions& o) {
                               "are never packaged. Share dev or staging; production access goes "
                               "through your deployment pipeline");
   }
-  KW_TRY(auto index, v.list());
+  KW_TRY(auto index, access::serve_list(v));
   std::set<std::string> wanted(o.components.begin(), o.components.end());
+  // A mistyped environment or component is named, with the known ones, before any touch.
+  if (wanted.empty()) KW_TRY_STATUS(access::selection_exists(index, o.env, "", ": nothing to package"));
+  for (const auto& c : wanted) KW_TRY_STATUS(access::selection_exists(index, o.env, c, ": nothing to package"));
   std::vector<std::string> high_coords;
   for (const auto& m : index) {
     auto c = vault::parse_coordinate(m.coordinate);

@@ -1,8 +1,6 @@
 // `keyward rm COORD`: delete one secret.
 #include "cli/agent_access.h"
 #include "cli/cli.h"
-#include "cli/audit_hook.h"
-#include "cli/presence.h"
 #include "cli/vault_open.h"
 
 namespace keyward::cli {
@@ -15,23 +13,11 @@ struct RmOptions {
 
 Status run_rm(const Context& ctx, const RmOptions& o) {
   KW_TRY(auto coord, vault::parse_coordinate(o.coordinate));
+  // Core refuses the reserved environment; refused here too so that no credential is asked.
   KW_TRY_STATUS(refuse_reserved_env(coord.env));
-  agent::Request req;
-  req.op = agent::Op::rm;
-  req.coordinate = coord.str();
-  KW_TRY(auto answer, ask_agent(ctx, o.unlock, req));
-  if (!answer) {
-    KW_TRY(auto v, open_vault(ctx, o.unlock));
-    // A high record, or any record of a high environment: the presence gate first (core policy).
-    auto need = v.grant_needed_remove(coord.str());
-    if (!need) return audited(v, "rm", Status(tl::unexpected(need.error())), {audit_item(coord.str())});
-    std::optional<gate::Grant> grant;
-    if (!need->empty()) {
-      KW_TRY(grant, vault_gate(ctx, v, "rm", *need, gate::Level::touch));
-    }
-    KW_TRY_STATUS(audited(v, "rm", v.remove(coord.str(), grant ? &*grant : nullptr),
-                          {audit_item(coord.str())}));
-  }
+  // A high record, or any record of a high environment, needs the presence gate (core).
+  KW_TRY(auto vault, open_access(ctx, o.unlock));
+  KW_TRY_STATUS(vault->remove(coord.str()));
   info(ctx, "Removed " + o.coordinate);
   return ok();
 }

@@ -9,7 +9,6 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -17,8 +16,6 @@
 
 #include "cli/agent_access.h"
 #include "cli/cli.h"
-#include "cli/audit_hook.h"
-#include "cli/presence.h"
 #include "cli/vault_open.h"
 
 extern char** environ;
@@ -31,17 +28,14 @@ struct RunOptions {
   std::string component;
   std::vector<std::string> command;
   std::vector<std::string> allow_vars;  // loader variables the user lets through by name
+  bool allow_empty = false;             // an environment without records runs CMD with none
   UnlockOptions unlock;
 };
 
 // A record whose KEY changes how the command loads code (core policy) is not passed unless the
-// user named it with --allow-var: a same-user process that can write a normal record must not
-// be able to run code inside the command (and read the high secrets it receives).
-bool withheld(const RunOptions& o, std::string_view key) {
-  if (!vault::policy::is_loader_variable(key)) return false;
-  return std::find(o.allow_vars.begin(), o.allow_vars.end(), key) == o.allow_vars.end();
-}
-
+// user named it with --allow-var (core withholds it): a same-user process that can write a
+// normal record must not be able to run code inside the command (and read the high secrets it
+// receives).
 void say_withheld(std::string_view coordinate, std::string_view key) {
   std::fprintf(stderr, "keyward: not passing %.*s (%.*s): it changes how programs load code; "
                        "`keyward run --allow-var %.*s` passes it\n",
@@ -114,73 +108,20 @@ Result<int> run_command(const Context& ctx, const RunOptions& o) {
   if (!o.component.empty() && !vault::valid_env_name(o.component)) {
     return fail(Errc::invalid_argument, "--component must be a component name like api");
   }
-  // Through a warm agent this is one round trip; otherwise a direct unlock.
-  std::vector<vault::Record> records;
-  std::optional<agent::Response> answer;
+  // Through a warm agent this is one round trip; otherwise a direct unlock. Core withholds the
+  // loader variables not named by --allow-var (neither released nor gated nor recorded) and
+  // releases the high records through one pass of the gate whose prompt lists every variable
+  // the command receives.
+  KW_TRY(auto vault, open_access(ctx, o.unlock));
+  KW_TRY(auto read, vault->read_env(access::EnvQuery{o.env, o.component, vault::ReadPurpose::run,
+                                                     o.allow_vars, o.allow_empty}));
+  for (const auto& c : read.withheld) say_withheld(c, c.substr(c.rfind('/') + 1));
+  std::vector<vault::Record> records = std::move(read.records);
   std::vector<EnvValue> values;
-  agent::Request req;
-  req.op = agent::Op::env;
-  req.env = o.env;
-  req.component = o.component;
-  auto key_of = [](std::string_view coordinate) -> std::string_view {
-    return coordinate.substr(coordinate.rfind('/') + 1);
-  };
-  KW_TRY(answer, ask_agent(ctx, o.unlock, req));
-  if (answer) {
-    std::vector<std::string> normal;
-    for (const auto& vv : record_views(*answer)) {
-      if (withheld(o, key_of(vv.meta->coordinate))) {
-        say_withheld(vv.meta->coordinate, key_of(vv.meta->coordinate));
-        continue;
-      }
-      values.push_back(EnvValue{vv.meta->coordinate, vv.value});
-      normal.push_back(vv.meta->coordinate);
-    }
-    if (answer->high) {
-      std::erase_if(answer->high->rows, [&](const vault::SealedHigh& r) {
-        if (!withheld(o, key_of(r.meta.coordinate))) return false;
-        say_withheld(r.meta.coordinate, key_of(r.meta.coordinate));
-        return true;
-      });
-      if (!answer->high->rows.empty()) {
-        KW_TRY(records, open_sealed_high(ctx, req.vault, "run", *answer->high, normal));
-      }
-    }
-  } else {
-    KW_TRY(auto v, open_vault(ctx, o.unlock));
-    auto skip = [&](std::string_view key) { return withheld(o, key); };
-    KW_TRY(auto grant, high_grant(ctx, v, "run", o.env, o.component, skip));
-    // Withheld variables are dropped before anything is released or recorded: the audit entry
-    // lists exactly what the command receives.
-    auto split = v.read_env_split(o.env, o.component, grant ? &*grant : nullptr);
-    Result<std::vector<vault::Record>> released = [&]() -> Result<std::vector<vault::Record>> {
-      if (!split) return tl::unexpected(split.error());
-      std::erase_if(split->records, [&](const vault::Record& r) {
-        if (!withheld(o, key_of(r.meta.coordinate))) return false;
-        say_withheld(r.meta.coordinate, key_of(r.meta.coordinate));
-        return true;
-      });
-      std::erase_if(split->sealed_high, [&](const vault::SealedHigh& r) {
-        if (!withheld(o, key_of(r.meta.coordinate))) return false;
-        say_withheld(r.meta.coordinate, key_of(r.meta.coordinate));
-        return true;
-      });
-      if (!split->sealed_high.empty()) {
-        return fail(Errc::policy, split->sealed_high.front().meta.coordinate +
-                                      " is a high secret that was not released through the "
-                                      "presence gate for this command");
-      }
-      return std::move(split->records);
-    }();
-    KW_TRY(records, audited(v, "run", std::move(released), {},
-                            grant ? "high secrets released through the presence gate by " + grant->device()
-                                  : std::string()));
-  }
   for (const auto& r : records) values.push_back(EnvValue{r.meta.coordinate, r.value.view()});
   KW_TRY(auto env, build_env(values));
   values.clear();
   records.clear();  // wipes the values (SecretBytes)
-  answer.reset();
 
   std::vector<char*> argv;
   for (const auto& a : o.command) argv.push_back(const_cast<char*>(a.c_str()));
@@ -213,6 +154,9 @@ void add_run_command(CLI::App& app, Context& ctx) {
                   "docs/policy.md) if the environment defines it; repeatable. Without it such "
                   "variables are never passed")
       ->allow_extra_args(false);
+  cmd->add_flag("--allow-empty", o.allow_empty,
+                "Run CMD even if the environment (or component) has no secrets; without it that "
+                "is an error naming the known ones (a typo such as --env stagng)");
   cmd->add_option("command", o.command, "CMD ARGS... (after --)");
   add_unlock_options(cmd, o.unlock);
   cmd->callback([&ctx] {

@@ -4,9 +4,7 @@
 
 #include "cli/agent_access.h"
 #include "cli/cli.h"
-#include "cli/presence.h"
 #include "cli/prompt.h"
-#include "cli/audit_hook.h"
 #include "cli/vault_open.h"
 
 namespace keyward::cli {
@@ -17,6 +15,7 @@ struct SetOptions {
   std::string tier;
   bool high = false;
   bool cloud_ref = false;
+  bool allow_empty = false;
   UnlockOptions unlock;
 };
 
@@ -41,68 +40,30 @@ Status run_set(const Context& ctx, const SetOptions& o) {
   item.default_tier = !explicit_tier;
   item.kind = o.cloud_ref ? vault::Kind::cloud_ref : vault::Kind::value;
 
-  auto read_value = [&]() -> Status {
-    if (::isatty(0)) {
-      KW_TRY(item.value, prompt_secret("Value for " + item.coordinate + ": "));
-    } else {
-      KW_TRY(auto raw, read_fd_secret(0));
-      item.value = strip_newline(std::move(raw));
-    }
-    if (item.kind == vault::Kind::cloud_ref && !is_cloud_ref(item.value.reveal_string())) {
-      return fail(Errc::invalid_argument, "a cloud reference looks like aws-sm://..., "
-                                          "azure-kv://..., gcp-sm://... or vault://...");
-    }
-    return ok();
-  };
-  auto stored = [&](vault::Tier tier) {
-    info(ctx, "Stored " + coord.str() + " (" + std::string(vault::tier_name(tier)) + ")");
-  };
-  // Through the agent when the user did not ask for a high record: the policy (core, in the
-  // agent) answers "needs the presence gate" for anything gated, and then the direct path runs
-  // the gate. High records need the high key, which the agent never holds.
-  const bool via_agent = item.tier == vault::Tier::normal && agent_enabled(ctx) &&
-                         !credential_given(o.unlock);
-  if (via_agent) {
-    KW_TRY_STATUS(read_value());
-    agent::Request req;
-    req.op = agent::Op::set;
-    agent::ItemWire w{item.coordinate, item.tier, item.kind, item.value.size()};
-    w.default_tier = item.default_tier;
-    req.items.push_back(std::move(w));
-    req.secret = item.value.clone();
-    KW_TRY(auto answer, ask_agent(ctx, o.unlock, req));
-    if (answer) {
-      stored(vault::Tier::normal);  // the agent writes normal records only
-      return ok();
-    }
+  KW_TRY(auto vault, open_access(ctx, o.unlock));
+  if (::isatty(0)) {
+    KW_TRY(item.value, prompt_secret("Value for " + item.coordinate + ": "));
+  } else {
+    KW_TRY(auto raw, read_fd_secret(0));
+    item.value = strip_newline(std::move(raw));
   }
-  KW_TRY(auto v, open_vault(ctx, o.unlock));
-  if (item.default_tier) {
-    KW_TRY(bool high_env, v.is_high_env(coord.env));
-    item.tier = high_env ? vault::Tier::high : vault::Tier::normal;
-    item.default_tier = false;
+  if (item.value.empty() && !o.allow_empty) {
+    // Usually a mistake (an empty pipe, a variable that was not set): never stored silently.
+    return fail(Errc::invalid_argument, "the value for " + item.coordinate + " is empty (nothing "
+                                        "on stdin); nothing was stored. Pass --allow-empty to "
+                                        "store an empty value");
   }
-  if (item.tier == vault::Tier::high && !v.has_presence_slot()) {
-    std::string why = explicit_tier ? "" : " (" + coord.env + " is a high environment: its "
-                                           "records are high by default)";
-    return fail(Errc::policy,
-                item.coordinate + " would be a high secret" + why +
-                    ", and high secrets need a presence-capable slot that this vault does not "
-                    "have yet: enrol one with `keyward slot add piv` or `keyward slot add fido2`"
-                    + (why.empty() ? "" : ", or store it with --tier normal"));
+  if (item.kind == vault::Kind::cloud_ref && !is_cloud_ref(item.value.reveal_string())) {
+    return fail(Errc::invalid_argument, "a cloud reference looks like aws-sm://..., "
+                                        "azure-kv://..., gcp-sm://... or vault://...");
   }
-  if (!via_agent) KW_TRY_STATUS(read_value());
   std::vector<vault::SetItem> items;
   items.push_back(std::move(item));
-  // The policy (core) says which coordinates need the presence gate; one pass for them.
-  auto need = v.grant_needed(items);
-  if (!need) return audited(v, "set", Status(tl::unexpected(need.error())), audit_items(items));
-  std::optional<gate::Grant> grant;
-  if (!need->empty()) {
-    KW_TRY(grant, vault_gate(ctx, v, "set", *need, gate::Level::touch));
-  }
-  KW_TRY_STATUS(audited(v, "set", v.set(items, grant ? &*grant : nullptr), audit_items(items)));
-  stored(items[0].tier);
+  // Core decides the tier of an item without one (the vault's high environments), whether the
+  // presence gate must authorise the write (a high record, one it replaces, any record of a
+  // high environment), and records it.
+  KW_TRY_STATUS(vault->set(items, "set"));
+  info(ctx, "Stored " + coord.str() + " (" + std::string(vault::tier_name(items[0].tier)) + ")");
   return ok();
 }
 
@@ -115,6 +76,7 @@ void add_set_command(CLI::App& app, Context& ctx) {
   cmd->add_flag("--high", o.high, "Same as --tier high");
   cmd->add_flag("--cloud-ref", o.cloud_ref,
                 "The value is a cloud reference (aws-sm://..., azure-kv://...)");
+  cmd->add_flag("--allow-empty", o.allow_empty, "Store an empty value (refused without it)");
   add_unlock_options(cmd, o.unlock);
   cmd->callback([&ctx] {
     if (auto r = run_set(ctx, o); !r) fail_command(ctx, r.error());

@@ -228,7 +228,7 @@ Status run_unpack(const Context& ctx, const UnpackOptions& o) {
                       " in the vault; pass --overwrite to replace them (see --dry-run); nothing imported");
     }
     if (!prompt_yes_no("Overwrite " + plural(conflicts, "existing secret", "existing secrets") +
-                       " with the package's values? [y/N] ")) {
+                       " with the package's values?")) {
       return fail(Errc::cancelled, "not overwriting; nothing imported");
     }
   }

@@ -6,16 +6,20 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "cli/cli.h"
+#include "core/access/access.h"
 #include "core/gate/gate.h"
 #include "core/vault/vault.h"
 
 namespace keyward::cli {
+
+// The CLI's Presence (core/access/access.h): the gate through the command's devices, notices on
+// stderr. One per process.
+access::Presence& terminal_presence();
 
 // Runs the gate for one command. The device prompt (printed by the FIDO2/PIV agents in
 // cli/hw_*.cpp, on stderr, even with -q) reads:
@@ -40,15 +44,6 @@ Result<gate::Grant> presence_gate(const Context& ctx, const std::string& vault_l
 Result<gate::Grant> vault_gate(const Context& ctx, vault::Vault& v, const std::string& purpose,
                                const std::vector<std::string>& coordinates, gate::Level level,
                                const std::vector<std::string>& also = {});
-
-// For `run`/`export`: the high records of env (and component) as listed by the vault's index;
-// none: nullopt without a gate; else one gate pass for the whole list, whose prompt also lists
-// the normal records the command receives. Records whose KEY is in `skip` are not counted
-// (run leaves loader variables out).
-Result<std::optional<gate::Grant>> high_grant(const Context& ctx, vault::Vault& v,
-                                              const std::string& purpose, const std::string& env,
-                                              const std::string& component,
-                                              const std::function<bool(std::string_view)>& skip = {});
 
 // A FIDO2 slot that holds the high key although its authenticator does not require user
 // verification (vault::fido2_legacy_high): the problem and its fix in one sentence, for

@@ -106,14 +106,22 @@ bool prompt_yes_no(std::string_view question) {
 }
 
 Result<SecretBytes> prompt_new_secret(std::string_view what) {
-  KW_TRY(auto first, prompt_secret("New " + std::string(what) + ": "));
-  if (first.empty()) return fail(Errc::invalid_argument, "the " + std::string(what) + " is empty");
-  KW_TRY(auto second, prompt_secret("Repeat the " + std::string(what) + ": "));
-  if (!first.equals(second)) {
-    return fail(Errc::invalid_argument, "the two " + std::string(what) + "s differ; nothing was "
-                                        "changed");
+  // A mistyped repetition asks again (3 tries in all) instead of aborting the command.
+  constexpr int kTries = 3;
+  for (int attempt = 1;; ++attempt) {
+    KW_TRY(auto first, prompt_secret("New " + std::string(what) + ": "));
+    if (first.empty()) return fail(Errc::invalid_argument, "the " + std::string(what) + " is empty");
+    KW_TRY(auto second, prompt_secret("Repeat the " + std::string(what) + ": "));
+    if (first.equals(second)) return first;
+    if (attempt == kTries) {
+      return fail(Errc::invalid_argument, "the two " + std::string(what) + "s differed " +
+                                              std::to_string(kTries) + " times; nothing was changed");
+    }
+    Fd tty(::open("/dev/tty", O_WRONLY | O_CLOEXEC | O_NOCTTY));
+    const std::string again = "The two " + std::string(what) + "s differ; try again (" +
+                              std::to_string(kTries - attempt) + " more).\n";
+    if (tty.get() >= 0) (void)!::write(tty.get(), again.data(), again.size());
   }
-  return first;
 }
 
 }  // namespace keyward::cli

@@ -9,15 +9,13 @@
 
 #include <CLI/CLI.hpp>
 
+#include "core/suggest.h"
+
 namespace keyward::cli {
 
-// Edit distance (insertions, deletions, substitutions, neighbour transpositions), for "did you
-// mean".
-std::size_t edit_distance(std::string_view a, std::string_view b);
-
-// The candidate closest to `word` when it is close enough to be a likely typo (distance at most
-// 1 for short words, 2 from 5 characters, or a unique prefix of at least 3), else empty.
-std::string closest(std::string_view word, const std::vector<std::string>& candidates);
+// "Did you mean": core/suggest.h (edit_distance, closest).
+using keyward::closest;
+using keyward::edit_distance;
 
 // `keyward help [CMD...]`: prints the help of CMD (the whole tool without one) to stdout and
 // returns 0; an unknown CMD is a usage error (2) with a suggestion.

@@ -37,6 +37,19 @@ expect_contains "$OUT" "idle TTL 1h, max TTL 2h"
 expect_contains "$OUT" "no vault unlocked"
 expect_exit 0 kw agent start
 expect_contains "$ERR" "already running"
+# Issue 18: other limits for a running agent are refused, never silently ignored; the same
+# limits are fine.
+expect_exit 7 kw agent start --idle-ttl 5m
+expect_contains "$ERR" "already running (pid $PID) with --idle-ttl 1h and --max-ttl 2h"
+expect_contains "$ERR" "keyward agent stop"
+expect_exit 0 kw agent start --idle-ttl 1h
+expect_exit 0 kw agent status
+expect_contains "$OUT" "idle TTL 1h, max TTL 2h"
+# doctor looks at the socket the commands use (KEYWARD_AGENT_SOCKET too).
+# (doctor exits non-zero when it finds problems elsewhere, e.g. no pcscd here: only its report
+# of the agent matters.)
+expect_contains "$("$KEYWARD_BIN" --json doctor 2>/dev/null || true)" "\"socket\": \"$SOCK\""
+expect_contains "$(KEYWARD_AGENT_SOCKET=$TMP/elsewhere/a.sock "$KEYWARD_BIN" --json doctor 2>/dev/null || true)" "\"socket\": \"$TMP/elsewhere/a.sock\""
 # The agent is hardened: no core dumps.
 grep -Eq '^Max core file size +0 +0' /proc/$PID/limits || fail "the agent may dump core"
 
@@ -57,6 +70,22 @@ expect_contains "$OUT" '"coordinate": "dev/api/B"'
 expect_exit 0 bash -c "printf gamma | setsid -w '$KEYWARD_BIN' set dev/api/C"
 expect_contains "$ERR" "Stored dev/api/C (normal)"
 expect_exit 0 kw rm dev/api/B
+# import is served by the agent too (issue 18: one unlock covers a session).
+printf 'D=delta\nE=epsilon\n' >"$TMP/de.env"
+expect_exit 0 kw import --env dev --component api "$TMP/de.env" </dev/null
+expect_contains "$ERR" "Imported 2 secret(s)"
+expect_exit 0 kw get dev/api/E </dev/null
+expect_eq "$OUT" "epsilon"
+# keyward unlock: after lock, one unlock with the credential, then no credential is needed.
+expect_exit 0 kw lock
+expect_exit 2 kw get dev/api/A </dev/null
+expect_exit 0 kw unlock --passphrase-file "$PASSFILE" </dev/null
+expect_contains "$ERR" "Unlocked $KEYWARD_VAULT for this session"
+expect_exit 0 kw get dev/api/A </dev/null
+expect_eq "$OUT" "alpha"
+expect_exit 2 kw --no-agent unlock --passphrase-file "$PASSFILE" </dev/null
+expect_contains "$ERR" "KEYWARD_NO_AGENT=1 turns off"
+expect_exit 5 env KEYWARD_PASSPHRASE=wrong "$KEYWARD_BIN" unlock </dev/null
 # What the agent wrote is in the vault file: read it back directly, without the agent.
 expect_exit 0 kw --no-agent get dev/api/C --passphrase-file "$PASSFILE"
 expect_eq "$OUT" "gamma"

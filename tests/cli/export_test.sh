@@ -26,6 +26,11 @@ expect_contains "$ERR" "refusing to export prod"
 expect_eq "$OUT" ""
 expect_exit 5 env KEYWARD_PASSPHRASE=x "$KEYWARD_BIN" export --env dev --component api
 expect_eq "$OUT" ""
-expect_exit 0 kw export --env empty --passphrase-file "$PASSFILE"
+# An environment without secrets is a probable typo: refused, naming the known ones (issue 18);
+# --allow-empty prints the empty document.
+expect_exit 6 kw export --env empty --passphrase-file "$PASSFILE"
+expect_eq "$OUT" ""
+expect_contains "$ERR" "no secrets in environment 'empty'"
+expect_exit 0 kw export --env empty --allow-empty --passphrase-file "$PASSFILE"
 expect_eq "$OUT" ""
 echo "export: ok"

@@ -32,4 +32,23 @@ expect_exit 9 kw import --env prod "$TMP/app.env" --passphrase-file "$PASSFILE"
 expect_contains "$ERR" "keyward slot add piv"
 expect_exit 5 env KEYWARD_PASSPHRASE=x "$KEYWARD_BIN" import --env dev "$TMP/app.env"
 expect_eq "$(vault_hash)" "$before"
+# Issue 18 item 6: importing over existing secrets is a choice. Without a terminal: refused,
+# naming them, nothing imported; --overwrite replaces; on a terminal it asks (no: exit 18).
+printf 'FRESH=1\n' >"$TMP/again.env"
+head -2 "$TMP/app.env" >>"$TMP/again.env"
+expect_exit 7 kw import --env dev --component api "$TMP/again.env" --passphrase-file "$PASSFILE"
+expect_contains "$ERR" "already exist"
+expect_contains "$ERR" "--overwrite"
+expect_eq "$(vault_hash)" "$before"
+expect_exit 6 kw get dev/api/FRESH --passphrase-file "$PASSFILE"
+printf 'already exist|n\n' >"$TMP/imp-no"
+got=0; tty_run "$TMP/imp-no" "$KEYWARD_BIN" import --env dev --component api "$TMP/again.env" --passphrase-file "$PASSFILE" || got=$?
+expect_eq "$got" "18"
+expect_contains "$OUT" "nothing imported"
+expect_eq "$(vault_hash)" "$before"
+printf 'already exist|y\n' >"$TMP/imp-yes"
+got=0; tty_run "$TMP/imp-yes" "$KEYWARD_BIN" import --env dev --component api "$TMP/again.env" --passphrase-file "$PASSFILE" || got=$?
+expect_eq "$got" "0"
+expect_exit 0 kw get dev/api/FRESH --passphrase-file "$PASSFILE"
+expect_exit 0 kw import --env dev --component api "$TMP/again.env" --overwrite --passphrase-file "$PASSFILE"
 echo "import: ok"

@@ -49,4 +49,19 @@ expect_exit 0 env KEYWARD_RECOVERY_CODE="$code" "$KEYWARD_BIN" --vault "$TMP/rec
 # Default location under XDG_DATA_HOME.
 expect_exit 0 env -u KEYWARD_VAULT "$KEYWARD_BIN" init --passphrase-file "$PASSFILE" "${SMALL_KDF[@]}"
 [[ -f $XDG_DATA_HOME/keyward/vault.db ]] || fail "default vault location not used"
+# Issue 18 item 6: a mistyped repetition of the new passphrase asks again (3 tries in all).
+export KEYWARD_VAULT=$TMP/tty/vault.db
+mkdir -p "$TMP/tty"
+printf 'New passphrase|first-try-1\nRepeat the passphrase|first-try-2\nNew passphrase|first-try-1\nRepeat the passphrase|first-try-1\n' >"$TMP/tty-ok"
+got=0; tty_run "$TMP/tty-ok" "$KEYWARD_BIN" init "${SMALL_KDF[@]}" || got=$?
+expect_eq "$got" "0"
+expect_contains "$OUT" "try again (2 more)"
+printf 'first-try-1\n' >"$TMP/tty-pass"
+expect_exit 0 kw list --passphrase-file "$TMP/tty-pass"
+rm -rf "$TMP/tty"; mkdir -p "$TMP/tty"
+printf 'New passphrase|a-1-aaaa\nRepeat the passphrase|a-2-aaaa\nNew passphrase|a-1-aaaa\nRepeat the passphrase|a-2-aaaa\nNew passphrase|a-1-aaaa\nRepeat the passphrase|a-2-aaaa\n' >"$TMP/tty-bad"
+got=0; tty_run "$TMP/tty-bad" "$KEYWARD_BIN" init "${SMALL_KDF[@]}" || got=$?
+expect_eq "$got" "2"
+expect_contains "$OUT" "differed 3 times"
+[[ ! -e $KEYWARD_VAULT ]] || fail "init left a vault after three mismatched passphrases"
 echo "init: ok"

@@ -3,8 +3,9 @@
 # no hw/, cli/ or agent/ header; hw includes no cli/ header; agent includes no cli/ or hw/
 # header; core includes no net/ (network clients) or hiredis header (core links no network
 # client: the Redis replay cache in src/net implements core's interface); src/cli uses no raw
-# device class and nothing installs a process-wide device adapter. A violation names the file
-# and line.
+# device class and nothing installs a process-wide device adapter; the secret commands speak
+# only to core's Access (no agent/direct branch), and the agent server holds no rule of its own
+# (it calls core/access/serve.h). A violation names the file and line.
 set -euo pipefail
 SRC=${KEYWARD_SOURCE_DIR:?}/src
 bad=0
@@ -33,6 +34,19 @@ while IFS= read -r hit; do
   echo "layering: $hit (device adapters are passed explicitly, vault::Devices)" >&2
   bad=1
 done < <(grep -rnE 'set_(piv_key|fido2)_agent|std::atomic<(PivKeyAgent|Fido2Agent)' "$SRC" || true)
+# One vault API (issue 13): the secret commands use access::Access (cli/agent_access.h
+# open_access) and never choose between the agent and a direct unlock themselves.
+for cmd in get set rm list import export run; do
+  while IFS= read -r hit; do
+    echo "layering: src/cli/cmd_$cmd.cpp:$hit (a secret command uses open_access, not the agent or open_vault)" >&2
+    bad=1
+  done < <(grep -nE 'agent::|open_vault|agent_enabled|credential_given|vault_gate|audited\(|audit_event\(' "$SRC/cli/cmd_$cmd.cpp" || true)
+done
+# The agent server is a transport: no policy, gate or audit-entry code of its own.
+while IFS= read -r hit; do
+  echo "layering: src/agent/server.cpp:$hit (the agent's rules are core's: core/access/serve.h)" >&2
+  bad=1
+done < <(grep -nE 'grant_needed|policy::|audit::Event|get_split|read_env_(split|packed)|\.set\(items|\.remove\(' "$SRC/agent/server.cpp" || true)
 # The check itself works: a planted violation is found.
 PLANT=$(mktemp -d)
 trap 'rm -rf "$PLANT"' EXIT

@@ -64,7 +64,7 @@ expect_exit 0 P list  # warm again
 
 # ---- loader variables in a high environment: refused at set and import, agent and direct
 for env in prod production; do
-  expect_exit 9 bash -c "printf '/tmp/evil.sh' | setsid -w '$KEYWARD_BIN' set $env/api/BASH_ENV --tier normal </dev/null"
+  expect_exit 9 bash -c "printf '/tmp/evil.sh' | setsid -w '$KEYWARD_BIN' set $env/api/BASH_ENV --tier normal"
   expect_contains "$ERR" "BASH_ENV changes how programs load code"
   OUT=$(raw '{"op":"set","vault":"'"$ABS"'","items":[{"c":"'$env'/api/LD_PRELOAD","t":0,"k":0,"n":3}]}' 2f782e)
   expect_contains "$OUT" '"code": 9'
@@ -93,11 +93,12 @@ done
 
 # ---- production is high like prod: set defaults to high (no presence slot here: refused with
 # the hint), export refused on both paths (raw agent included)
-expect_exit 9 bash -c "printf x | setsid -w '$KEYWARD_BIN' --no-agent set production/api/DB --passphrase-file '$PASSFILE' </dev/null"
+expect_exit 9 bash -c "printf x | setsid -w '$KEYWARD_BIN' --no-agent set production/api/DB --passphrase-file '$PASSFILE'"
 expect_contains "$ERR" "production is a high environment"
-# Through the agent: it writes nothing (high, gated), the CLI falls back to a direct unlock,
-# which has no credential here.
-expect_exit 2 bash -c "printf x | setsid -w '$KEYWARD_BIN' set production/api/DB </dev/null"
+# Through the agent: the same refusal, from the same core check, without asking for a
+# credential; nothing written.
+expect_exit 9 bash -c "printf x | setsid -w '$KEYWARD_BIN' set production/api/DB"
+expect_contains "$ERR" "production is a high environment"
 expect_exit 6 D get production/api/DB
 printf 'LOW=1\n' >"$TMP/low.env"
 expect_exit 9 D import --env production "$TMP/low.env"
@@ -167,7 +168,7 @@ PY
 }
 release_lock() { touch "$TMP/release"; wait "$HOLDER"; HOLDER=; }
 hold_lock
-expect_exit 15 bash -c "printf v1 | setsid -w '$KEYWARD_BIN' set dev/api/K </dev/null"
+expect_exit 15 bash -c "printf v1 | setsid -w '$KEYWARD_BIN' set dev/api/K"
 expect_contains "$ERR" "locked"
 expect_not_contains "$ERR" "no credential"
 release_lock
@@ -181,7 +182,7 @@ expect_exit 6 kw get dev/api/K
 APID=$("$KEYWARD_BIN" --json agent status 2>/dev/null | sed -n 's/.*"pid": \([0-9]*\).*/\1/p')
 kill -STOP "$APID"
 expect_exit 15 env KEYWARD_AGENT_TIMEOUT_MS=1000 KEYWARD_PASSPHRASE='correct horse battery' \
-  bash -c "printf v1 | setsid -w '$KEYWARD_BIN' set dev/api/K </dev/null"
+  bash -c "printf v1 | setsid -w '$KEYWARD_BIN' set dev/api/K"
 expect_contains "$ERR" "may or may not have been applied"
 expect_exit 0 bash -c "printf v2 | setsid -w '$KEYWARD_BIN' --no-agent set dev/api/K --passphrase-file '$PASSFILE'"
 kill -CONT "$APID"

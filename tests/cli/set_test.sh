@@ -38,4 +38,11 @@ expect_contains "$(kw list --passphrase-file "$PASSFILE")" "cloud-ref"
 # Explicit downgrade of a prod coordinate is allowed and visible.
 expect_exit 0 bash -c "printf p | setsid -w '$KEYWARD_BIN' set prod/api/LOW --tier normal --passphrase-file '$PASSFILE'"
 expect_exit 2 bash -c "printf p | setsid -w '$KEYWARD_BIN' set dev/api/X --tier medium --passphrase-file '$PASSFILE'"
+# Issue 18 item 6: an empty value (an empty pipe) is refused unless asked for.
+expect_exit 2 bash -c "printf '' | setsid -w '$KEYWARD_BIN' set dev/api/EMPTY --passphrase-file '$PASSFILE'"
+expect_contains "$ERR" "--allow-empty"
+expect_exit 6 kw get dev/api/EMPTY --passphrase-file "$PASSFILE"
+expect_exit 0 bash -c "printf '' | setsid -w '$KEYWARD_BIN' set dev/api/EMPTY --allow-empty --passphrase-file '$PASSFILE'"
+expect_exit 0 kw get dev/api/EMPTY --passphrase-file "$PASSFILE"
+expect_eq "$OUT" ""
 echo "set: ok"

@@ -15,8 +15,8 @@ expect_contains "$ERR" "The commands: "
 expect_contains "$ERR" "see \`keyward help\`"
 expect_exit 2 kw slot ad
 expect_contains "$ERR" "keyward: \`keyward slot\` has no command \`ad\`; did you mean \`keyward slot add\`?"
-expect_exit 2 kw unlock
-expect_contains "$ERR" "keyward: unknown command \`unlock\`; to unlock once for a session, start the agent: \`keyward agent start\`"
+expect_exit 2 kw unlokc
+expect_contains "$ERR" "keyward: unknown command \`unlokc\`; did you mean \`keyward unlock\`?"
 expect_exit 2 kw frobnicate
 expect_contains "$ERR" "keyward: unknown command \`frobnicate\`"
 expect_not_contains "$ERR" "did you mean"

@@ -7,7 +7,7 @@
 #     in prod is not added; a high record of dev is not overwritten;
 #   * with the touch given (direct path), the same changes go through, one touch each;
 #   * the gate prompt of `run` lists every variable the command receives, normal ones included;
-#   * an agent `get` of a high coordinate and a `read-env` with sealed high rows are recorded.
+#   * an agent `get` of a high coordinate and a `run` with sealed high rows are recorded.
 . "$(dirname "$0")/../cli/lib.sh"
 . "$(dirname "$0")/lib.sh"
 FST=$HWSIM_STATE
@@ -46,11 +46,11 @@ export KEYWARD_AGENT_AUTOSTART=1
 expect_exit 0 kw agent start
 expect_exit 0 kw list --passphrase-file "$PASSFILE"
 attacks() {  # attacks CREDENTIAL_ARGS...
-  expect_exit "$WANT" bash -c "printf x | setsid -w '$KEYWARD_BIN' set prod/api/DATABASE_URL --tier normal $* </dev/null"
-  expect_exit "$WANT" bash -c "printf x | setsid -w '$KEYWARD_BIN' set dev/api/H --tier normal $* </dev/null"
-  expect_exit "$WANT" bash -c "printf x | setsid -w '$KEYWARD_BIN' set dev/api/H --high $* </dev/null"
-  expect_exit "$WANT" bash -c "printf x | setsid -w '$KEYWARD_BIN' set prod/api/NEW --tier normal $* </dev/null"
-  expect_exit "$WANT" bash -c "printf x | setsid -w '$KEYWARD_BIN' set prod/api/LOW --tier normal $* </dev/null"
+  expect_exit "$WANT" bash -c "printf x | setsid -w '$KEYWARD_BIN' set prod/api/DATABASE_URL --tier normal $*"
+  expect_exit "$WANT" bash -c "printf x | setsid -w '$KEYWARD_BIN' set dev/api/H --tier normal $*"
+  expect_exit "$WANT" bash -c "printf x | setsid -w '$KEYWARD_BIN' set dev/api/H --high $*"
+  expect_exit "$WANT" bash -c "printf x | setsid -w '$KEYWARD_BIN' set prod/api/NEW --tier normal $*"
+  expect_exit "$WANT" bash -c "printf x | setsid -w '$KEYWARD_BIN' set prod/api/LOW --tier normal $*"
   expect_exit "$WANT" bash -c "setsid -w '$KEYWARD_BIN' rm prod/api/OTHER_HIGH $* </dev/null"
   expect_exit "$WANT" bash -c "setsid -w '$KEYWARD_BIN' rm prod/api/LOW $* </dev/null"
   expect_exit "$WANT" bash -c "setsid -w '$KEYWARD_BIN' rm dev/api/H $* </dev/null"
@@ -81,7 +81,7 @@ AFTER=$(state); [[ "$AFTER" == "$BEFORE" ]] || fail "a change went around the ga
 
 # ---- with the touch: each gated change goes through, the prompt names it
 ctl fido0 auto-touch 50
-expect_exit 0 bash -c "printf x | setsid -w '$KEYWARD_BIN' set prod/api/DATABASE_URL --tier normal --passphrase-file '$PASSFILE' </dev/null"
+expect_exit 0 bash -c "printf x | setsid -w '$KEYWARD_BIN' set prod/api/DATABASE_URL --tier normal --passphrase-file '$PASSFILE'"
 expect_contains "$ERR" "prod/api/DATABASE_URL"
 expect_exit 0 kw rm prod/api/OTHER_HIGH --passphrase-file "$PASSFILE"
 
@@ -98,5 +98,5 @@ expect_exit 0 kw run --env dev -- true </dev/null
 ctl fido0 auto-touch off
 expect_exit 0 kw --no-agent audit --passphrase-file "$PASSFILE"
 expect_contains "$OUT" "served sealed by the agent"
-grep -E 'read-env.*dev/api/H' <<<"$OUT" >/dev/null || fail "the agent's read-env entry leaves out the sealed high row: $OUT"
+grep -E '  run  .*dev/api/H' <<<"$OUT" >/dev/null || fail "the agent's run entry leaves out the sealed high row: $OUT"
 echo "fido_policy: ok"

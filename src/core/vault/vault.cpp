@@ -687,6 +687,10 @@ Result<SplitRead> Vault::get_split(std::string_view coordinate, const gate::Gran
     }
     KW_TRY(auto rec, open_row(*row, hk ? &*hk : nullptr));
     if (rec.meta.coordinate != coord.str()) return opaque();
+    // The row's index entry must open too and agree: a damaged index is reported on every
+    // read of the row, not only by the next `list` (what a release reads is whole).
+    KW_TRY(auto meta, open_index(*row, header_.vault_id, keys_->record));
+    if (meta.coordinate != rec.meta.coordinate || meta.tier != rec.meta.tier) return opaque();
     out.records.push_back(std::move(rec));
     return out;
   }();

@@ -485,14 +485,14 @@ TEST_CASE("agent: the client's gate outcome is recorded, for rows just served to
   CHECK(presence[0]->event.detail.find("get (touch) by FIDO2 soft") == 0);
   CHECK(presence[1]->event.outcome == audit::Outcome::denied);
   CHECK(presence[1]->event.detail.find("the touch was refused") != std::string::npos);
-  // Issue 13: serving the high row sealed is itself recorded (get and read-env name it), so a
+  // Issue 13: serving the high row sealed is itself recorded (get and run name it), so a
   // client that never reports its gate still leaves a trace.
   bool sealed_get = false, sealed_env = false;
   for (const auto& en : log->entries) {
     bool names = std::find(en.event.items.begin(), en.event.items.end(),
                            audit::Item{"prod/api/HIGH", "high"}) != en.event.items.end();
     if (en.event.op == "get" && names) sealed_get = true;
-    if (en.event.op == "read-env" && names) sealed_env = true;
+    if (en.event.op == "run" && names) sealed_env = true;
   }
   CHECK(sealed_get);
   CHECK(sealed_env);

@@ -1,0 +1,225 @@
+#include "agent/access_client.h"
+
+#include <algorithm>
+
+#include "agent/client.h"
+#include "core/access/serve.h"
+
+namespace keyward::agent {
+
+AgentAccess::AgentAccess(std::string socket, std::string vault, access::Presence& presence,
+                         Opener direct, Say say)
+    : socket_(std::move(socket)),
+      vault_(std::move(vault)),
+      presence_(presence),
+      open_direct_(std::move(direct)),
+      say_(std::move(say)) {}
+
+Result<access::Access*> AgentAccess::direct() {
+  if (!direct_) {
+    KW_TRY(direct_, open_direct_());
+  }
+  return direct_.get();
+}
+
+Result<std::optional<Response>> AgentAccess::ask(Request& req) {
+  if (direct_) return std::nullopt;  // this command already unlocked directly
+  req.vault = vault_;
+  bool delivered = false;
+  auto resp = call(socket_, req, client_timeout_ms(), &delivered);
+  const bool changes = req.op == Op::set || req.op == Op::rm;
+  if (!resp) {
+    if (changes && delivered) {
+      // The agent has the request and may still apply it (it applies nothing after the
+      // request's deadline, but it may have started before). Doing the change directly now
+      // could be overtaken by it: say so instead.
+      return fail(Errc::unavailable,
+                  "the agent did not answer in time (" + resp.error().message +
+                      "); the change may or may not have been applied: check with `keyward get` "
+                      "or `keyward list` before trying again");
+    }
+    if (resp.error().code != Errc::not_found) {
+      say_("keyward: the agent did not answer (" + resp.error().message + "); unlocking directly");
+    }
+    return std::nullopt;
+  }
+  if (!resp->ok) {
+    if (resp->locked) return std::nullopt;
+    if (resp->needs_grant) return std::nullopt;  // nothing applied; the gate runs directly
+    return tl::unexpected(Error{resp->code, resp->message});
+  }
+  return std::optional<Response>(std::move(*resp));
+}
+
+Result<std::vector<vault::Record>> AgentAccess::open_high(const std::string& purpose,
+                                                          const HighWire& high,
+                                                          const std::vector<std::string>& also) {
+  KW_TRY(auto header, vault::parse_header(high.header));
+  std::vector<vault::Slot> slots;
+  for (const auto& row : high.slots) {
+    KW_TRY(auto s, vault::parse_slot(row.body));
+    s.number = row.number;
+    slots.push_back(std::move(s));
+  }
+  auto gate = [&](const gate::Request& req) { return presence_.pass(req, header, slots, 0); };
+  // The outcome is recorded by the agent (it holds the audit key); every failure to record is
+  // an error: no agent, a locked vault, a refusal, an unwritable log.
+  auto report = [&](const access::GateOutcome& g) -> Status {
+    Request req;
+    req.op = Op::presence;
+    req.vault = vault_;
+    GateReport r;
+    r.purpose = g.purpose;
+    r.coordinates = g.coordinates;
+    r.passed = g.passed;
+    r.slot = g.slot;
+    r.device = g.device;
+    r.code = g.error.code;
+    r.message = g.error.message;
+    req.gate = std::move(r);
+    auto resp = call(socket_, req, client_timeout_ms());
+    if (!resp) {
+      return fail(Errc::unavailable, resp.error().code == Errc::not_found
+                                         ? "the agent is no longer running"
+                                         : resp.error().message);
+    }
+    if (!resp->ok) {
+      if (resp->locked) {
+        return fail(Errc::unavailable, "the agent no longer holds the vault (locked or expired)");
+      }
+      return tl::unexpected(Error{resp->code, resp->message});
+    }
+    return ok();
+  };
+  return access::open_sealed(vault_, header.vault_id, purpose, high.rows, also, gate, report);
+}
+
+namespace {
+// The records of an answer, copied out of its secret part (locked memory to locked memory).
+std::vector<vault::Record> records_of(const Response& r) {
+  std::vector<vault::Record> out;
+  for (const auto& rec : r.records) {
+    vault::Record x;
+    x.meta = rec.meta;
+    x.value = SecretBytes::copy_of(r.secret.view().subspan(rec.offset, rec.len));
+    out.push_back(std::move(x));
+  }
+  return out;
+}
+}  // namespace
+
+Result<std::vector<vault::RecordMeta>> AgentAccess::list() {
+  Request req;
+  req.op = Op::list;
+  KW_TRY(auto answer, ask(req));
+  if (answer) return std::move(answer->metas);
+  KW_TRY(auto d, direct());
+  return d->list();
+}
+
+Result<vault::Record> AgentAccess::get(std::string_view coordinate) {
+  Request req;
+  req.op = Op::get;
+  req.coordinate = std::string(coordinate);
+  KW_TRY(auto answer, ask(req));
+  if (!answer) {
+    KW_TRY(auto d, direct());
+    return d->get(coordinate);
+  }
+  const std::size_t n = answer->records.size() + (answer->high ? answer->high->rows.size() : 0);
+  if (n != 1) {
+    return fail(Errc::unavailable, "the agent answered for another record; run `keyward agent "
+                                   "stop` and try again");
+  }
+  std::vector<vault::Record> recs;
+  if (answer->high) {
+    KW_TRY(recs, open_high("get", *answer->high, {}));
+  } else {
+    recs = records_of(*answer);
+  }
+  if (recs.size() != 1 || recs[0].meta.coordinate != coordinate) {
+    return fail(Errc::unavailable, "the agent answered for another record; run `keyward agent "
+                                   "stop` and try again");
+  }
+  return std::move(recs[0]);
+}
+
+Result<access::EnvRelease> AgentAccess::read_env(const access::EnvQuery& query) {
+  Request req;
+  req.op = Op::env;
+  req.env = query.env;
+  req.component = query.component;
+  req.exporting = query.purpose == vault::ReadPurpose::exporting;
+  if (!req.exporting) req.allow_vars = query.allow_vars;
+  req.allow_empty = query.allow_empty;
+  KW_TRY(auto answer, ask(req));
+  if (!answer) {
+    KW_TRY(auto d, direct());
+    return d->read_env(query);
+  }
+  access::EnvRelease out;
+  out.records = records_of(*answer);
+  out.withheld = std::move(answer->withheld);
+  answer->secret.clear();
+  if (answer->high) {
+    std::vector<std::string> also;
+    for (const auto& r : out.records) also.push_back(r.meta.coordinate);
+    KW_TRY(auto high, open_high(req.exporting ? "export" : "run", *answer->high, also));
+    for (auto& r : high) out.records.push_back(std::move(r));
+    std::sort(out.records.begin(), out.records.end(),
+              [](const vault::Record& a, const vault::Record& b) { return a.meta.coordinate < b.meta.coordinate; });
+  }
+  return out;
+}
+
+Status AgentAccess::set(std::vector<vault::SetItem>& items, std::string_view op) {
+  // A record the user made high can never be written by the agent (it needs a grant and the
+  // high key): its value does not go there at all.
+  const bool high = std::any_of(items.begin(), items.end(), [](const vault::SetItem& i) {
+    return !i.default_tier && i.tier == vault::Tier::high;
+  });
+  if (high) {
+    KW_TRY(auto d, direct());
+    return d->set(items, op);
+  }
+  Request req;
+  req.op = Op::set;
+  req.importing = op == "import";
+  std::size_t total = 0;
+  for (const auto& i : items) total += i.value.size();
+  req.secret = SecretBytes(total);
+  std::size_t off = 0;
+  for (const auto& i : items) {
+    ItemWire w{i.coordinate, i.tier, i.kind, i.value.size()};
+    w.default_tier = i.default_tier;
+    req.items.push_back(std::move(w));
+    if (!i.value.empty()) std::copy(i.value.data(), i.value.data() + i.value.size(), req.secret.data() + off);
+    off += i.value.size();
+  }
+  KW_TRY(auto answer, ask(req));
+  if (!answer) {
+    KW_TRY(auto d, direct());
+    return d->set(items, op);
+  }
+  // The agent resolved default tiers with the vault's policy; a change it applied needed no
+  // grant, so nothing it stored is high.
+  for (auto& i : items) {
+    if (i.default_tier) i.tier = vault::Tier::normal;
+    i.default_tier = false;
+  }
+  return ok();
+}
+
+Status AgentAccess::remove(std::string_view coordinate) {
+  Request req;
+  req.op = Op::rm;
+  req.coordinate = std::string(coordinate);
+  KW_TRY(auto answer, ask(req));
+  if (!answer) {
+    KW_TRY(auto d, direct());
+    return d->remove(coordinate);
+  }
+  return ok();
+}
+
+}  // namespace keyward::agent

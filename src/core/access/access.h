@@ -1,0 +1,83 @@
+// One vault-access interface for every front end (docs/architecture.md, "Vault access").
+//
+// The secret commands (list, get, set, import, rm, run, export) speak only to `Access`. It has
+// two implementations:
+//   * access::Direct (core/access/direct.h) over a vault file this process unlocked;
+//   * agent::AgentAccess (agent/access_client.h), which carries exactly these calls to the
+//     unlock agent; the agent server answers them with the same core functions Direct uses
+//     (core/access/serve.h).
+// So every rule is checked once, below both: the reserved environment, tiers and high
+// environments, loader variables, grants of the presence gate, audit entries, and the vault
+// file's identity, rollback and swap checks (core/vault). A front end holds no rule of its own;
+// it provides the part only it can do, the presence gate's conversation with the user and the
+// devices (Presence).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+#include "core/gate/gate.h"
+#include "core/vault/format.h"
+#include "core/vault/records.h"
+#include "core/vault/slot.h"
+#include "core/vault/vault.h"
+
+namespace keyward::access {
+
+// The front end's part of the presence gate. `req` is complete (purpose, the explicit list of
+// coordinates, the requesting process, and the prompt text that says what a pass authorises);
+// the implementation reaches the devices (gate::pass with its vault::Devices) and returns the
+// grant. `header`/`slots` come from a verified source (an unlocked vault, or the agent that
+// holds it).
+class Presence {
+ public:
+  virtual ~Presence() = default;
+  virtual Result<gate::Grant> pass(const gate::Request& req, const vault::HeaderBody& header,
+                                   const std::vector<vault::Slot>& slots,
+                                   std::uint32_t prefer_slot) = 0;
+  // What the user must see when a grant is made without a device: after a recovery-code
+  // unlock the code itself releases the high key (the text lists what it releases).
+  virtual void notice(const std::string& text) = 0;
+};
+
+// A read of a whole environment (run, export).
+struct EnvQuery {
+  std::string env;
+  std::string component;                 // empty: every component
+  vault::ReadPurpose purpose = vault::ReadPurpose::run;
+  // run: loader variables (vault::policy::is_loader_variable) passed anyway, by name. Every
+  // other loader variable of the selection is withheld: neither released nor gated nor audited.
+  std::vector<std::string> allow_vars;
+  // An environment (or component) without any record is refused as a probable typo, naming the
+  // known ones (issue 18); true accepts it and releases nothing (scripts: --allow-empty).
+  bool allow_empty = false;
+};
+
+struct EnvRelease {
+  std::vector<vault::Record> records;  // sorted by coordinate
+  std::vector<std::string> withheld;   // run: coordinates of loader variables not passed
+};
+
+class Access {
+ public:
+  virtual ~Access() = default;
+  // Shown in prompts and messages: the vault's absolute path.
+  virtual const std::string& label() const = 0;
+  // Every public record's index entry (never a value), sorted; the reserved environment hidden.
+  virtual Result<std::vector<vault::RecordMeta>> list() = 0;
+  // One record; a high one only through the presence gate, which lists exactly it.
+  virtual Result<vault::Record> get(std::string_view coordinate) = 0;
+  // The records of an environment; its high ones through ONE pass of the gate whose prompt lists
+  // them and every normal record released with them. Exporting refuses high environments.
+  virtual Result<EnvRelease> read_env(const EnvQuery& query) = 0;
+  // Stores items in one transaction (all or nothing). `op` is "set" or "import": the audit
+  // entry's operation and the gate's purpose. Items without a chosen tier (default_tier) take
+  // the vault's policy; on return every item's `tier` says what was stored.
+  virtual Status set(std::vector<vault::SetItem>& items, std::string_view op) = 0;
+  virtual Status remove(std::string_view coordinate) = 0;
+};
+
+}  // namespace keyward::access
