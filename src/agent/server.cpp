@@ -259,7 +259,10 @@ Response Agent::vault_op(Request& req, Entry& e, std::uint64_t now) {
       o.slot = g.slot;
       o.device = g.device;
       o.error = Error{g.code, g.message};
-      e.pending.erase(it);  // one report per serving
+      // A report that cannot be recorded at all (a pass by a slot that cannot gate) consumes
+      // nothing; any other is one report per serving.
+      if (auto c = access::check_gate(v, o, who); !c) return error_response(c.error());
+      e.pending.erase(it);
       if (auto a = access::record_gate(v, o, who); !a) return error_response(a.error());
       return Response{};
     }

@@ -6,6 +6,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -31,7 +32,7 @@ Status check_private_dir(const std::string& dir) {
   return ok();
 }
 
-Result<std::string> socket_path(bool create) {
+Result<std::string> socket_location() {
   std::string dir, name = "agent.sock";
   if (const char* s = std::getenv("KEYWARD_AGENT_SOCKET"); s != nullptr && s[0] != '\0') {
     std::string p(s);
@@ -50,6 +51,12 @@ Result<std::string> socket_path(bool create) {
   if (path.size() >= sizeof(sockaddr_un::sun_path)) {
     return fail(Errc::invalid_argument, "the agent socket path " + path + " is too long");
   }
+  return path;
+}
+
+Result<std::string> socket_path(bool create) {
+  KW_TRY(auto path, socket_location());
+  const std::string dir = path.substr(0, std::max<std::size_t>(path.rfind('/'), 1));
   if (create) {
     if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
       return fail(Errc::io, "cannot create the agent directory " + dir + ": " + std::strerror(errno));

@@ -11,6 +11,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -213,17 +214,24 @@ void check_state_dir(nlohmann::json& report, std::vector<Problem>& problems) {
 void check_agent(nlohmann::json& report, std::vector<Problem>& problems) {
   nlohmann::json ja = nlohmann::json::object();
   // The socket every command uses (KEYWARD_AGENT_SOCKET, else $XDG_RUNTIME_DIR/keyward/).
-  auto where = agent::socket_path(false);
+  auto where = agent::socket_location();
   if (!where) {
     ja["socket"] = nullptr;
     ja["running"] = false;
     report["agent"] = ja;
     problems.push_back({where.error().code, "the agent socket cannot be used: " + where.error().message,
-                        "fix KEYWARD_AGENT_SOCKET or the directory the message names"});
+                        "set KEYWARD_AGENT_SOCKET to an absolute, short socket path"});
     return;
   }
   const std::string sock = *where;
   ja["socket"] = sock;
+  const std::string dir = sock.substr(0, std::max<std::size_t>(sock.rfind('/'), 1));
+  if (file_exists(dir)) {
+    if (auto d = agent::check_private_dir(dir); !d) {
+      problems.push_back({d.error().code, d.error().message,
+                          "chmod 700 " + shell_quote(dir) + " (every keyward command refuses it as it is)"});
+    }
+  }
   bool present = file_exists(sock), answers = false;
   if (present) {
     sockaddr_un addr{};

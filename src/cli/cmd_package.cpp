@@ -2,6 +2,8 @@
 //  [--ttl 24h] [--token-ttl D] [--sign] [--armor] [--qr]`: seals an environment to one teammate
 // (docs/format-package.md). Production is refused; cloud references travel as their addresses;
 // high entries open only with the separately delivered access token or the recipient's YubiKey.
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <set>
 
@@ -23,7 +25,7 @@ struct PackageOptions {
   std::string out, token_out;
   std::string ttl = "24h";
   std::string token_ttl;
-  bool sign = false, armor = false, qr = false, force = false;
+  bool sign = false, armor = false, binary = false, qr = false, force = false;
   UnlockOptions unlock;
 };
 
@@ -61,6 +63,16 @@ Status run_package(const Context& ctx, const PackageOptions& o) {
   pkg::Recipients recipients;
   for (const auto& r : o.recipients) KW_TRY_STATUS(pkg::add_recipient_arg(recipients, r));
   if (recipients.all.empty()) return fail(Errc::invalid_argument, "--recipient is required");
+
+  // Checks that need neither the vault nor a device come first: an existing output file is
+  // refused before any credential is asked or any touch (issue 18).
+  for (const auto* path : {&o.out, &o.token_out}) {
+    struct stat st {};
+    if (!o.force && ::stat(path->c_str(), &st) == 0) {
+      return fail(Errc::already_exists, *path + " exists; remove it, choose another path or pass --force");
+    }
+  }
+  if (o.qr && o.binary) return fail(Errc::invalid_argument, "--qr needs the armored token (drop --binary)");
 
   KW_TRY(auto v, open_vault(ctx, o.unlock));
   // The vault's own high environments (core policy) are never packaged either.
@@ -129,7 +141,9 @@ Status run_package(const Context& ctx, const PackageOptions& o) {
   in.signing_seed = seed ? &*seed : nullptr;
   in.armor = o.armor;
   KW_TRY(auto sealed, package::seal(in));
-  auto token = package::encode_token(sealed.token, o.armor);
+  // The token is armored text by default (it travels by chat, mail or paper); --binary keeps
+  // the compact binary form.
+  auto token = package::encode_token(sealed.token, !o.binary);
   if (o.qr && (sealed.file.size() > kQrMax || token.size() > kQrMax)) {
     return fail(Errc::invalid_argument,
                 "the armored package is " + std::to_string(sealed.file.size()) +
@@ -190,7 +204,8 @@ void add_package_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--ttl", o.ttl, "Package lifetime (default 24h, at most 30d)");
   cmd->add_option("--token-ttl", o.token_ttl, "Token lifetime (default: the package's)");
   cmd->add_flag("--sign", o.sign, "Sign with your sender key (kept in the vault; made on first use)");
-  cmd->add_flag("--armor", o.armor, "ASCII-armored package and token");
+  cmd->add_flag("--armor", o.armor, "ASCII-armored package (the token is armored unless --binary)");
+  cmd->add_flag("--binary", o.binary, "Write the access token in its binary form");
   cmd->add_flag("--qr", o.qr, "Also print both as QR codes (needs --armor; small packages only)");
   cmd->add_flag("--force", o.force, "Replace existing --out / --token-out files");
   add_unlock_options(cmd, o.unlock);

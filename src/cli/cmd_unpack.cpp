@@ -34,8 +34,25 @@ struct UnpackOptions {
 
 Result<pubkey::Ed25519Public> read_from(const std::string& arg) {
   if (arg.rfind("ssh-ed25519 ", 0) == 0) return package::parse_signer(arg);
+  // A file as `keyward pubkey --signer > alice.signer` writes it: comment lines (#) and blank
+  // lines are skipped; exactly one key line must remain.
   KW_TRY(auto text, pkg::read_small_file(arg, 16384));
-  return package::parse_signer(as_chars(text));
+  std::string_view all = as_chars(text), key;
+  int keys = 0;
+  while (!all.empty()) {
+    auto nl = all.find('\n');
+    std::string_view line = all.substr(0, nl);
+    all = nl == std::string_view::npos ? std::string_view() : all.substr(nl + 1);
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
+    if (line.empty() || line[0] == '#') continue;
+    key = line;
+    ++keys;
+  }
+  if (keys != 1) {
+    return fail(Errc::malformed, "--from " + arg + ": expected one sender key line (as `keyward "
+                                 "pubkey --signer` writes), found " + std::to_string(keys));
+  }
+  return package::parse_signer(key);
 }
 
 std::string plural(std::size_t n, const char* one, const char* many) {

@@ -111,10 +111,16 @@ Result<std::uint64_t> parse_duration(const std::string& text) {
 }
 
 std::string describe_duration(std::uint64_t s) {
+  // Exact whole units as they are typed (24h, 7d, 90m); otherwise the two largest units a
+  // person reads at a glance ("23h 59m", not "86393s").
   if (s % 86400 == 0 && s >= 2 * 86400) return std::to_string(s / 86400) + "d";
-  if (s % 3600 == 0) return std::to_string(s / 3600) + "h";
-  if (s % 60 == 0) return std::to_string(s / 60) + "m";
-  return std::to_string(s) + "s";
+  if (s != 0 && s % 3600 == 0) return std::to_string(s / 3600) + "h";
+  if (s != 0 && s % 60 == 0) return std::to_string(s / 60) + "m";
+  if (s < 60) return std::to_string(s) + "s";
+  const std::uint64_t d = s / 86400, h = s % 86400 / 3600, m = s % 3600 / 60, sec = s % 60;
+  if (d > 0) return std::to_string(d) + "d " + std::to_string(h) + "h";
+  if (h > 0) return std::to_string(h) + "h " + std::to_string(m) + "m";
+  return std::to_string(m) + "m " + std::to_string(sec) + "s";
 }
 
 Result<Bytes> read_small_file(const std::string& path, std::size_t max) {

@@ -1,5 +1,7 @@
 #include "cli/vault_open.h"
 
+#include <nlohmann/json.hpp>
+
 #include <csignal>
 #include <cstdlib>
 
@@ -139,6 +141,17 @@ Result<SecretBytes> new_passphrase(const std::string& file, const char* env_name
   return prompt_new_secret("passphrase");
 }
 
-void fail_command(Context& ctx, const Error& e) { ctx.exit_code = report(e); }
+void fail_command(Context& ctx, const Error& e) {
+  if (!ctx.json) {
+    ctx.exit_code = report(e);
+    return;
+  }
+  // --json: the error as one JSON object on stderr (docs/json.md), for scripts that parse it.
+  ctx.exit_code = exit_code(e.code);
+  nlohmann::json j = {{"error", {{"class", std::string(errc_name(e.code))},
+                                 {"exit_code", ctx.exit_code},
+                                 {"message", e.message}}}};
+  std::fprintf(stderr, "%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+}
 
 }  // namespace keyward::cli

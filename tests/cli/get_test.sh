@@ -34,4 +34,17 @@ case "$got_a/$got_b" in
 esac
 [[ ! -s $TMP/$bad ]] || fail "partial output"
 grep -q "decryption failed" "$TMP/e$bad" || fail "not opaque: $(cat "$TMP/e$bad")"
+# --json (issue 18 item 8): the record as one JSON object; UTF-8 text as text, other bytes as
+# base64; errors as one JSON object on stderr with the exit code inside.
+export KEYWARD_VAULT=$TMP/json.db  # a fresh vault (the one above was tampered with on purpose)
+init_vault >/dev/null 2>&1
+printf 'caf\xc3\xa9 "q"\n\x01' | kw set dev/json/TEXT --passphrase-file "$PASSFILE" 2>/dev/null
+printf '\xff\x00\xfe' | kw set dev/json/BIN --passphrase-file "$PASSFILE" 2>/dev/null
+expect_exit 0 kw get dev/json/TEXT --json --passphrase-file "$PASSFILE"
+expect_eq "$(/usr/bin/python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["encoding"], d["tier"], d["coordinate"], repr(d["value"]))' "$OUT")" "utf-8 normal dev/json/TEXT 'café \"q\"\\n\\x01'"
+expect_exit 0 kw --json get dev/json/BIN --passphrase-file "$PASSFILE"
+expect_eq "$(/usr/bin/python3 -c 'import json,sys,base64; d=json.loads(sys.argv[1]); print(d["encoding"], base64.b64decode(d["value"]).hex())' "$OUT")" "base64 ff00fe"
+expect_exit 6 kw get dev/json/NOPE --json --passphrase-file "$PASSFILE"
+expect_eq "$OUT" ""
+expect_eq "$(/usr/bin/python3 -c 'import json,sys; e=json.loads(sys.argv[1])["error"]; print(e["class"], e["exit_code"], "no secret at dev/json/NOPE" in e["message"])' "$ERR")" "not_found 6 True"
 echo "get: ok"

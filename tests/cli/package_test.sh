@@ -53,6 +53,16 @@ expect_contains "$ERR" "SEPARATE channel"
 expect_contains "$ERR" "expires in 24h"
 [[ $(stat -c %a "$TMP/dev.token") == 600 ]] || fail "token file is not private"
 ! grep -q 'tok-123' "$TMP/dev.kpkg" || fail "plaintext in the package"
+# Issue 18: the token is armored text by default (--binary: the compact form, still read back);
+# an existing output is refused before the vault is opened (no prompt, no touch).
+expect_eq "$(head -n 1 "$TMP/dev.token")" "-----BEGIN KEYWARD ACCESS TOKEN-----"
+expect_exit 7 env KEYWARD_PASSPHRASE=wrong "$KEYWARD_BIN" --vault "$A" package --env dev --recipient "$RB" --out "$TMP/dev.kpkg" --token-out "$TMP/dev3.token"
+expect_contains "$ERR" "dev.kpkg exists"
+expect_exit 0 ka package --env dev --recipient "$RB" --out "$TMP/bin.kpkg" --token-out "$TMP/bin.token" --binary
+[[ $(head -c 5 "$TMP/bin.token") != "-----" ]] || fail "--binary wrote an armored token"
+expect_exit 0 kb unpack --in "$TMP/bin.kpkg" --token "$TMP/bin.token" --dry-run
+# A lifetime reads as a person would say it ("23h 59m", or "24h" within the same second).
+grep -Eq 'expires in (24h|23h 59m)' <<<"$ERR" || fail "unreadable lifetime: $ERR"
 expect_exit 7 ka package --env dev --recipient "$RB" --out "$TMP/dev.kpkg" --token-out "$TMP/dev2.token"
 
 # Dry run: coordinates, tiers, kinds and fingerprints; the vault is unchanged.
@@ -161,6 +171,10 @@ expect_exit 0 ka package --env staging --recipient "$RB" --out "$TMP/s.kpkg" --t
 expect_contains "$ERR" "Signed by $SIGNER"
 expect_exit 0 kb unpack --in "$TMP/s.kpkg" --from "$TMP/a.signer" --overwrite
 expect_not_contains "$ERR" "WARNING"
+# The file `pubkey --signer` writes (with its comment line) is read back as it is (issue 18).
+ka pubkey --signer >"$TMP/a-as-written.signer"
+grep -q '^#' "$TMP/a-as-written.signer" || fail "pubkey --signer wrote no comment line (the check below means nothing)"
+expect_exit 0 kb unpack --in "$TMP/s.kpkg" --from "$TMP/a-as-written.signer" --overwrite
 expect_exit 0 kb pubkey --signer
 printf '%s\n' "$(grep '^ssh-ed25519' <<<"$OUT")" >"$TMP/b.signer"
 h=$(hash_b)

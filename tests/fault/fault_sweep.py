@@ -98,7 +98,7 @@ class Sweep:
         if info.returncode != 0:
             return None, f"vault info exit {info.returncode}: {info.stderr.decode(errors='replace').strip()}"
         j = json.loads(info.stdout)
-        exp = self.kw("export", "--env", "dev")
+        exp = self.kw("export", "--env", "dev", "--allow-empty")
         if exp.returncode != 0:
             return None, f"export exit {exp.returncode}: {exp.stderr.decode(errors='replace').strip()}"
         slots = self.kw("slot", "list", "--json")
@@ -190,7 +190,8 @@ class Import(Scenario):
             f.write("K0=replaced\n")
 
     def argv(self, s):
-        return ["import", "--env", "dev", "--component", "app", os.path.join(s.files, "import.env")]
+        return ["import", "--env", "dev", "--component", "app", "--overwrite",
+                os.path.join(s.files, "import.env")]
 
 
 class RotateMaster(Scenario):

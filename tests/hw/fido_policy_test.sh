@@ -55,7 +55,7 @@ attacks() {  # attacks CREDENTIAL_ARGS...
   expect_exit "$WANT" bash -c "setsid -w '$KEYWARD_BIN' rm prod/api/LOW $* </dev/null"
   expect_exit "$WANT" bash -c "setsid -w '$KEYWARD_BIN' rm dev/api/H $* </dev/null"
   printf 'DATABASE_URL=x\n' >"$TMP/over.env"
-  expect_exit "$WANT" bash -c "setsid -w '$KEYWARD_BIN' import --env prod --component api --tier normal $* '$TMP/over.env' </dev/null"
+  expect_exit "$WANT" bash -c "setsid -w '$KEYWARD_BIN' import --env prod --component api --tier normal --overwrite $* '$TMP/over.env' </dev/null"
 }
 WANT=2 attacks
 expect_exit 0 kw agent status

@@ -17,11 +17,13 @@ got=0; tty_run "$TMP/no" "${ENROL[@]}" || got=$?
 expect_contains "$OUT" "nothing was changed"
 expect_eq "$(state "['pin_default']")" "True"
 
-# "yes", then the PUK typed differently twice: refused before the card changes.
-printf 'Replace them now?|y\nNew PIV PIN|24681357\nRepeat the PIV PIN|24681357\nNew PIV PUK|11112222\nRepeat the PIV PUK|11113333\n' >"$TMP/mismatch"
+# "yes", then the PUK repetition mistyped three times (each mismatch asks again, issue 18):
+# refused before the card changes.
+printf 'Replace them now?|y\nNew PIV PIN|24681357\nRepeat the PIV PIN|24681357\nNew PIV PUK|11112222\nRepeat the PIV PUK|11113333\nNew PIV PUK|11112222\nRepeat the PIV PUK|11113333\nNew PIV PUK|11112222\nRepeat the PIV PUK|11113333\n' >"$TMP/mismatch"
 got=0; tty_run "$TMP/mismatch" "${ENROL[@]}" || got=$?
-[[ $got == 2 ]] || fail "expected exit 2 after a PUK mismatch, got $got: $OUT"
-expect_contains "$OUT" "differ"
+[[ $got == 2 ]] || fail "expected exit 2 after three PUK mismatches, got $got: $OUT"
+expect_contains "$OUT" "try again (2 more)"
+expect_contains "$OUT" "differed 3 times"
 expect_eq "$(state "['pin_default']")" "True"
 
 # "yes" with matching values: replaced and enrolled; the new PIN never echoes.

@@ -167,7 +167,27 @@ GateOutcome outcome_of(const gate::Request& req, const Result<gate::Grant>& gran
   return g;
 }
 
+namespace {
+const vault::Slot* gate_slot(const vault::Vault& v, const GateOutcome& g, const Caller& who) {
+  for (const auto& s : v.slots()) {
+    if (s.number != g.slot) continue;
+    const bool recovery = s.type == vault::SlotType::recovery && v.unlocked_with_recovery() && !who.agent;
+    if (s.type == vault::SlotType::fido2 || s.type == vault::SlotType::piv || recovery) return &s;
+  }
+  return nullptr;
+}
+}  // namespace
+
+Status check_gate(const vault::Vault& v, const GateOutcome& g, const Caller& who) {
+  if (g.passed && gate_slot(v, g, who) == nullptr) {
+    return fail(Errc::malformed, "slot " + std::to_string(g.slot) +
+                                     " is not a presence-capable slot of this vault");
+  }
+  return ok();
+}
+
 Status record_gate(vault::Vault& v, const GateOutcome& g, const Caller& who) {
+  KW_TRY_STATUS(check_gate(v, g, who));
   audit::Event ev;
   ev.op = "presence";
   ev.outcome = g.passed ? audit::Outcome::ok : audit::outcome_of(g.error.code);
@@ -177,17 +197,7 @@ Status record_gate(vault::Vault& v, const GateOutcome& g, const Caller& who) {
   if (who.pid > 0) ev.requester = audit::describe_process(who.pid);
   ev.detail = clip(g.purpose, 64) + (g.level == gate::Level::verify ? " (verify)" : " (touch)");
   if (g.passed) {
-    const vault::Slot* slot = nullptr;
-    for (const auto& s : v.slots()) {
-      if (s.number == g.slot) slot = &s;
-    }
-    const bool recovery = slot != nullptr && slot->type == vault::SlotType::recovery &&
-                          v.unlocked_with_recovery() && !who.agent;
-    if (slot == nullptr || (slot->type != vault::SlotType::fido2 &&
-                            slot->type != vault::SlotType::piv && !recovery)) {
-      return fail(Errc::malformed, "slot " + std::to_string(g.slot) +
-                                       " is not a presence-capable slot of this vault");
-    }
+    const vault::Slot* slot = gate_slot(v, g, who);
     ev.slot = slot->number;
     ev.slot_type = std::string(vault::slot_type_name(slot->type));
     ev.slot_label = slot->label;

@@ -62,7 +62,10 @@ struct GateOutcome {
   Error error{};            // refused or failed
 };
 GateOutcome outcome_of(const gate::Request& req, const Result<gate::Grant>& grant);
-// Writes the entry. A passed gate must name a presence-capable slot of the vault.
+// Whether `g` can be recorded for this vault at all: a passed gate must name a
+// presence-capable slot of the vault (Errc::malformed otherwise).
+Status check_gate(const vault::Vault& v, const GateOutcome& g, const Caller& who);
+// Writes the entry (after check_gate).
 Status record_gate(vault::Vault& v, const GateOutcome& g, const Caller& who);
 
 // The gate of a vault held with its unlock credential (the direct path): after a recovery-code
