@@ -66,7 +66,16 @@ Status make_private_dirs(const std::string& dir) {
   return ok();
 }
 
-Status write_file_atomic(const std::string& path, ByteView data, mode_t mode) {
+Status sync_parent_directory(const std::string& path) {
+  std::string dir = parent_dir(path);
+  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd || ::fsync(fd.get()) != 0) {
+    return fail(Errc::io, "cannot sync " + dir + ": " + std::strerror(errno));
+  }
+  return ok();
+}
+
+Status write_file_atomic(const std::string& path, ByteView data, mode_t mode, bool sync_dir) {
   std::string tmp = path + ".tmp-XXXXXX";
   Fd fd(::mkostemp(tmp.data(), O_CLOEXEC));  // O_EXCL, mode 0600
   if (!fd) return fail(Errc::io, "cannot write " + path + ": " + std::strerror(errno));
@@ -79,9 +88,9 @@ Status write_file_atomic(const std::string& path, ByteView data, mode_t mode) {
   if (::fsync(fd.get()) != 0) return failed(errno);
   if (::close(fd.release()) != 0) return failed(errno);
   if (::rename(tmp.c_str(), path.c_str()) != 0) return failed(errno);
-  // The rename is durable once the directory is; a failure here leaves a complete file behind.
-  Fd dir(::open(parent_dir(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dir) ::fsync(dir.get());
+  // The rename is durable once the directory is; a failure here leaves a complete file behind
+  // (the new one, or after a power loss the old one), so it is not reported.
+  if (sync_dir) (void)sync_parent_directory(path);
   return ok();
 }
 

@@ -15,10 +15,18 @@ namespace keyward {
 bool write_all(int fd, ByteView data) noexcept;
 
 // Replaces `path` atomically: the data goes to a new temporary file in the same directory
-// (created with `mode` less the umask, never following an existing name), is fsync'ed, renamed over `path`, and
-// the directory is fsync'ed so the rename survives a power loss. Readers see the old file or the
-// new one, never a mix; on any failure the temporary file is removed and `path` is untouched.
-Status write_file_atomic(const std::string& path, ByteView data, mode_t mode);
+// (created with `mode` less the umask, never following an existing name), is fsync'ed, renamed
+// over `path`, and the directory is fsync'ed so the rename survives a power loss. Readers see the
+// old file or the new one, never a mix or an empty file, whatever fails or kills the process at
+// any step; on a failure the temporary file is removed and `path` is untouched (a killed process
+// leaves its temporary file `<path>.tmp-XXXXXX` behind, and `path` as it was). `sync_dir` false
+// leaves the directory's fsync to the caller (sync_parent_directory): until then a power loss may
+// bring back the old file, never an empty or partial one.
+Status write_file_atomic(const std::string& path, ByteView data, mode_t mode, bool sync_dir = true);
+
+// fsync of the directory holding `path` (what makes a rename or a new name in it durable).
+// Errc::io "cannot sync DIR: <reason>".
+Status sync_parent_directory(const std::string& path);
 
 // The whole content of a small text file (a /proc entry, a counter file); empty when it is
 // missing or unreadable.

@@ -7,6 +7,9 @@
  *   kill    SIGKILL before the call (the process dies with the call not made)
  *   eio     the call fails with EIO
  *   enospc  the call fails with ENOSPC
+ *   torn    a write (write, pwrite, writev) puts the first half of its bytes in the file, then
+ *           the process is killed: a write cut short by a crash or a full disk; any other call
+ *           is killed as in "kill"
  * With KW_FAULT_LOG=FILE every numbered call is appended to FILE as "N name detail", which is
  * how the sweep counts the points of a command (a count run without KW_FAULT_AT).
  * KW_FAULT_MATCH=TEXT numbers (and faults) only the calls whose file name contains TEXT, so a
@@ -32,6 +35,7 @@
 
 static long fault_at = -1; /* 1-based; -1: none */
 static int fault_errno = 0; /* 0: kill */
+static int fault_torn = 0;  /* with fault_errno 0: a write is cut in half, then the kill */
 static int log_fd = -1;
 static long counter = 0;
 static int initialised = 0;
@@ -50,6 +54,7 @@ static void init(void) {
   const char* mode = getenv("KW_FAULT_MODE");
   if (mode != NULL && strcmp(mode, "eio") == 0) fault_errno = EIO;
   if (mode != NULL && strcmp(mode, "enospc") == 0) fault_errno = ENOSPC;
+  if (mode != NULL && strcmp(mode, "torn") == 0) fault_torn = 1;
   const char* log = getenv("KW_FAULT_LOG");
   if (log != NULL && *log != '\0') {
     int (*real_open)(const char*, int, ...) =
@@ -67,8 +72,14 @@ static void init(void) {
 
 __attribute__((constructor)) static void shim_ctor(void) { init(); }
 
-/* Numbers a call; returns -1 (errno set) when the fault is injected, 0 to make the call. */
-static int point(const char* name, const char* detail) {
+static void die(void) {
+  raise(SIGKILL);
+  for (;;) pause();
+}
+
+/* Numbers a call; returns -1 (errno set) when the fault is injected, 0 to make the call, 1 when
+ * a torn write is due (write_point: the caller writes half and is killed). */
+static int point_or_torn(const char* name, const char* detail, int can_tear) {
   init();
   if (match != NULL && (detail == NULL || strstr(detail, match) == NULL)) return 0;
   long n = ++counter;
@@ -78,13 +89,13 @@ static int point(const char* name, const char* detail) {
     if (len > 0) real_write(log_fd, line, (size_t)len < sizeof line ? (size_t)len : sizeof line - 1);
   }
   if (n != fault_at) return 0;
-  if (fault_errno == 0) {
-    raise(SIGKILL);
-    for (;;) pause();
-  }
+  if (fault_torn && can_tear) return 1;
+  if (fault_errno == 0) die();
   errno = fault_errno;
   return -1;
 }
+
+static int point(const char* name, const char* detail) { return point_or_torn(name, detail, 0); }
 
 static const char* fd_name(int fd, char* buf, size_t size) {
   char proc[64];
@@ -113,24 +124,60 @@ static const char* base(const char* path) {
   return slash ? slash + 1 : (path ? path : "");
 }
 
+/* A write-class call on a descriptor: 1 when a torn write is due (the caller writes half of its
+ * bytes and dies), -1 when the call is to fail, 0 to make it. */
+static int write_point(const char* name, int fd) {
+  if (fd <= 2 || fd == log_fd) return 0;
+  char buf[256];
+  return point_or_torn(name, fd_name(fd, buf, sizeof buf), 1);
+}
+
 ssize_t write(int fd, const void* b, size_t n) {
   init();
-  FD_POINT("write", fd);
+  int p = write_point("write", fd);
+  if (p < 0) return -1;
+  if (p > 0) {
+    real_write(fd, b, n / 2);
+    die();
+  }
   return real_write(fd, b, n);
 }
 ssize_t pwrite(int fd, const void* b, size_t n, off_t off) {
   REAL(ssize_t, pwrite, (int, const void*, size_t, off_t));
-  FD_POINT("pwrite", fd);
+  int p = write_point("pwrite", fd);
+  if (p < 0) return -1;
+  if (p > 0) {
+    real(fd, b, n / 2, off);
+    die();
+  }
   return real(fd, b, n, off);
 }
 ssize_t pwrite64(int fd, const void* b, size_t n, off_t off) {
   REAL(ssize_t, pwrite64, (int, const void*, size_t, off_t));
-  FD_POINT("pwrite64", fd);
+  int p = write_point("pwrite64", fd);
+  if (p < 0) return -1;
+  if (p > 0) {
+    real(fd, b, n / 2, off);
+    die();
+  }
   return real(fd, b, n, off);
 }
 ssize_t writev(int fd, const struct iovec* v, int c) {
   REAL(ssize_t, writev, (int, const struct iovec*, int));
-  FD_POINT("writev", fd);
+  int p = write_point("writev", fd);
+  if (p < 0) return -1;
+  if (p > 0) {
+    /* Half of the total, vector by vector. */
+    size_t total = 0;
+    for (int i = 0; i < c; ++i) total += v[i].iov_len;
+    size_t left = total / 2;
+    for (int i = 0; i < c && left > 0; ++i) {
+      size_t n = v[i].iov_len < left ? v[i].iov_len : left;
+      real_write(fd, v[i].iov_base, n);
+      left -= n;
+    }
+    die();
+  }
   return real(fd, v, c);
 }
 int fsync(int fd) {

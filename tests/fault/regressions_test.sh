@@ -9,7 +9,7 @@
 export KEYWARD_PASSPHRASE="correct horse battery"
 
 # shim MODE MATCH AT CMD...: runs keyward with the AT-th write-class call on a file whose name
-# contains MATCH faulted with MODE (kill, eio, enospc).
+# contains MATCH faulted with MODE (kill, eio, enospc, torn).
 shim() {
   local mode=$1 match=$2 at=$3
   shift 3
@@ -109,6 +109,71 @@ grep -q "revision 4" "$PINS/$pin" || fail "the pin was lowered: $(cat "$PINS/$pi
 expect_exit 0 kw vault forget
 expect_exit 0 kw get dev/app/A
 echo "defect 7 (unreadable pin): ok"
+
+# --- 5. Audit heads are replaced whole: a fault at any step leaves the old head or the new one --
+# Found as: an empty head after ENOSPC or a kill while a new log was created, after which every
+# command exited 8 ("head damaged") even once there was room again. Every write of the head, the
+# kept copies of `audit --new-log` and its log removal are faulted in turn, in every mode (torn:
+# half of a write reaches the file, then the process dies); after each, a read and a change work,
+# the log verifies, and `audit --new-log` run again completes.
+rm -rf "$TMP/state" "$TMP/data" "$KEYWARD_VAULT"*
+init_vault >/dev/null 2>&1
+printf 'five' | kw set dev/app/FIVE
+expect_exit 0 kw rotate-master  # the old log holds entries under an earlier master too
+printf 'six' | kw set dev/app/SIX
+rm -rf "$TMP/d5" && mkdir "$TMP/d5" && cp -a "$TMP/state" "$KEYWARD_VAULT"* "$TMP/d5/"
+restore5() {
+  rm -rf "$TMP/state" "$KEYWARD_VAULT"*
+  cp -a "$TMP/d5/state" "$TMP/state"
+  cp -a "$TMP/d5/"vault.db* "$TMP/"
+}
+heads() { ls "$XDG_STATE_HOME/keyward/audit/"*.head 2>/dev/null; }
+trials=0
+for cmd in "audit --new-log" "set dev/app/FIVE"; do
+  for match in .head .log; do
+    restore5
+    rm -f "$TMP/count.log"
+    printf 'v' | LD_PRELOAD=$KEYWARD_FAULT_SHIM KW_FAULT_MATCH=$match KW_FAULT_LOG=$TMP/count.log \
+      "$KEYWARD_BIN" $cmd >/dev/null 2>&1 || fail "$cmd: the count run failed"
+    points=$(wc -l <"$TMP/count.log")
+    [[ $points -gt 0 ]] || fail "$cmd: no write-class call on a $match file"
+    for mode in kill eio enospc torn; do
+      for ((at = 1; at <= points; at++)); do
+        restore5
+        where="$cmd, $mode at $match call $at/$points ($(sed -n "${at}p" "$TMP/count.log"))"
+        printf 'v' | shim "$mode" "$match" "$at" $cmd >/dev/null 2>"$TMP/fault.err" || true
+        for h in $(heads); do
+          [[ -s $h ]] || fail "$where: left an empty head $h"
+        done
+        got=0
+        kw get dev/app/SIX >"$TMP/.out" 2>"$TMP/.err" || got=$?
+        [[ $got == 0 ]] || fail "$where: the next get exits $got: $(cat "$TMP/.err") | the command said: $(cat "$TMP/fault.err")"
+        got=0
+        printf 'next' | kw set dev/app/NEXT 2>"$TMP/.err" || got=$?
+        [[ $got == 0 ]] || fail "$where: the next set exits $got: $(cat "$TMP/.err")"
+        got=0
+        kw audit --verify >/dev/null 2>"$TMP/.err" || got=$?
+        [[ $got == 0 ]] || fail "$where: audit --verify exits $got: $(cat "$TMP/.err")"
+        if [[ $cmd == audit* ]]; then
+          got=0
+          kw audit --new-log >/dev/null 2>"$TMP/.err" || got=$?
+          [[ $got == 0 ]] || fail "$where: audit --new-log again exits $got: $(cat "$TMP/.err")"
+          expect_exit 0 kw audit --verify
+        fi
+        trials=$((trials + 1))
+      done
+    done
+  done
+done
+# The evidence of every restart is kept, none replaced by a later one in the same second.
+restore5
+expect_exit 0 kw audit --new-log
+expect_exit 0 kw audit --new-log
+[[ $(ls "$XDG_STATE_HOME/keyward/audit/"*.log.*.old | wc -l) == 2 ]] ||
+  fail "two restarts should keep two old logs: $(ls "$XDG_STATE_HOME/keyward/audit/")"
+expect_exit 0 kw get dev/app/SIX
+expect_exit 0 kw audit --verify
+echo "defect 5 (audit head written atomically, $trials faults): ok"
 
 # --- 4. An interrupted init leaves nothing that blocks the next one --------------------------
 rm -rf "$TMP/state" "$TMP/data" "$KEYWARD_VAULT"*

@@ -179,35 +179,36 @@ std::string head_line(const Head& h, const SecretBytes& key, Status& st) {
   return *body + " mac=" + encoding::hex_encode(head_mac(key, h.vault_id, *body)) + "\n";
 }
 
-// A new head file (a new log): written whole to a temporary file, fsync'ed and renamed into
-// place, so a full disk or a kill leaves no head or a complete one, never an empty file.
-Status create_head(const std::string& path, const Head& h, const SecretBytes& key) {
+// Every head is replaced whole (docs/format-audit.md section 4): written to a temporary file in
+// the same directory, fsync'ed, renamed over the head, and the directory fsync'ed (`sync_dir`
+// false: left to Log::settle). A kill, a full disk or an I/O error at any step leaves the old
+// head or the new one, never an empty or partial file.
+Status write_head(const std::string& path, const Head& h, const SecretBytes& key,
+                  bool sync_dir = true) {
   Status st = ok();
   std::string line = head_line(h, key, st);
   if (!st) return st;
-  return write_file_atomic(path, as_bytes(line), 0600);
+  return write_file_atomic(path, as_bytes(line), 0600, sync_dir);
 }
 
-// Replaces an existing head in place: one pwrite of a short line at offset 0 (within one
-// sector and within the file's allocated block, so it lands whole and needs no new space),
-// no fsync (section 4). Head lines only grow (seq gains digits), the truncate is for safety.
-Status write_head(const std::string& path, const Head& h, const SecretBytes& key) {
-  Status st = ok();
-  std::string line = head_line(h, key, st);
-  if (!st) return st;
-  int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return create_head(path, h, key);
-    return os_error("cannot write", path);
+// Opens `path` (created 0600 if missing) and takes a flock of kind `op` on it, waiting for other
+// holders. A log that Log::set_aside replaced while this process waited is opened again, so the
+// lock is always on the file the path names.
+Result<Fd> open_locked(const std::string& path, int flags, int op) {
+  for (int attempt = 0;; ++attempt) {
+    Fd fd(::open(path.c_str(), flags | O_CLOEXEC, 0600));
+    if (!fd) return os_error("cannot open", path);
+    while (::flock(fd.get(), op) != 0) {
+      if (errno != EINTR) return os_error("cannot lock", path);
+    }
+    struct stat held {}, named {};
+    if (::fstat(fd.get(), &held) != 0) return os_error("cannot stat", path);
+    if (::stat(path.c_str(), &named) == 0 && named.st_dev == held.st_dev &&
+        named.st_ino == held.st_ino) {
+      return fd;
+    }
+    if (attempt == 8) return fail(Errc::io, "cannot lock " + path + ": it keeps being replaced");
   }
-  Fd guard(fd);
-  ssize_t n = 0;
-  do {
-    n = ::pwrite(fd, line.data(), line.size(), 0);
-  } while (n < 0 && errno == EINTR);
-  if (n != static_cast<ssize_t>(line.size())) return os_error("cannot write", path);
-  if (::ftruncate(fd, static_cast<off_t>(line.size())) != 0) return os_error("cannot write", path);
-  return ok();
 }
 
 Status sync_file(const std::string& path) {
@@ -301,12 +302,8 @@ Result<Entry> Log::append(Event event, std::uint64_t time, const KeyRing& keys,
     return fail(Errc::internal, "audit append without a key");
   }
   KW_TRY_STATUS(mkdirs(dir_));
-  int raw = ::open(log_.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  if (raw < 0) return os_error("cannot open", log_);
-  Fd fd(raw);
-  while (::flock(raw, LOCK_EX) != 0) {
-    if (errno != EINTR) return os_error("cannot lock", log_);
-  }
+  KW_TRY(Fd fd, open_locked(log_, O_RDWR | O_CREAT | O_APPEND, LOCK_EX));
+  const int raw = fd.get();
   struct stat st {};
   if (::fstat(raw, &st) != 0) return os_error("cannot stat", log_);
   auto size = static_cast<std::uint64_t>(st.st_size);
@@ -331,7 +328,7 @@ Result<Entry> Log::append(Event event, std::uint64_t time, const KeyRing& keys,
     }
     head.vault_id = vid_;
     head.key = current.id;
-    KW_TRY_STATUS(create_head(head_, head, *current.key));
+    KW_TRY_STATUS(write_head(head_, head, *current.key));
   } else {
     auto parsed = parse_head_text(*head_text);
     if (!parsed || parsed->vault_id != vid_) {
@@ -431,13 +428,15 @@ Result<Entry> Log::append(Event event, std::uint64_t time, const KeyRing& keys,
   next.seq = e.seq;
   next.hash = hash;
   next.key = current.id;
-  KW_TRY_STATUS(write_head(head_, next, *current.key));
+  // The head file itself is always synced before it replaces the old one; a non-durable append
+  // leaves only the directory's fsync (the rename) to settle().
+  KW_TRY_STATUS(write_head(head_, next, *current.key, durable));
   return e;
 }
 
 Status Log::settle() const {
   KW_TRY_STATUS(sync_file(log_));
-  return sync_file(head_);
+  return sync_parent_directory(head_);
 }
 
 Result<Anchor> Log::tail() const {
@@ -461,29 +460,62 @@ Result<Anchor> Log::tail() const {
   return a;
 }
 
-Result<std::string> Log::set_aside(std::uint64_t time) const {
-  std::string suffix = "." + std::to_string(time) + ".old";
-  std::string kept;
-  int raw = ::open(log_.c_str(), O_RDWR | O_CLOEXEC);
-  std::optional<Fd> fd;
-  if (raw >= 0) {
-    fd.emplace(raw);
-    while (::flock(raw, LOCK_EX) != 0) {
-      if (errno != EINTR) return os_error("cannot lock", log_);
+Result<std::string> Log::set_aside(std::uint64_t time, const KeyRing& keys) const {
+  // The seq-0 head of the new log goes under the oldest key the vault has, so that until the old
+  // log is gone (a kill in between) its entries, under whichever key, still follow the head.
+  const MacKey* oldest = &keys.current;
+  for (const auto& k : keys.earlier) {
+    if (k.key != nullptr && is_lower_hex(k.id, 16)) {
+      oldest = &k;
+      break;
     }
-    if (::rename(log_.c_str(), (log_ + suffix).c_str()) != 0) return os_error("cannot move", log_);
+  }
+  if (oldest->key == nullptr || !is_lower_hex(oldest->id, 16)) {
+    return fail(Errc::internal, "audit restart without a key");
+  }
+  KW_TRY_STATUS(mkdirs(dir_));
+  // Under the appenders' lock. The old files are kept by new names (hard links, so the log and
+  // head stay in place meanwhile), then the head moves to an empty log (seq 0) and the log goes:
+  // a kill or a failure at any step leaves a log its head and the vault accept (the old one, the
+  // old one with a seq-0 head, or the new empty one), and running this again completes it.
+  struct stat st {};
+  bool had_log = ::stat(log_.c_str(), &st) == 0;
+  if (!had_log && errno != ENOENT) return os_error("cannot stat", log_);
+  KW_TRY(Fd fd, open_locked(log_, O_RDWR | O_CREAT, LOCK_EX));
+  if (::fstat(fd.get(), &st) != 0) return os_error("cannot stat", log_);
+  bool keep_log = had_log || st.st_size > 0;
+  struct stat hs {};
+  bool keep_head = ::lstat(head_.c_str(), &hs) == 0;
+  if (!keep_head && errno != ENOENT) return os_error("cannot stat", head_);
+  // `<name>.<time>.old`, or `<name>.<time>-N.old` when an earlier restart used that second.
+  std::string suffix;
+  for (int n = 1;; ++n) {
+    suffix = "." + std::to_string(time) + (n == 1 ? std::string() : "-" + std::to_string(n)) +
+             ".old";
+    struct stat ignored {};
+    if (::lstat((log_ + suffix).c_str(), &ignored) != 0 &&
+        ::lstat((head_ + suffix).c_str(), &ignored) != 0) {
+      break;
+    }
+    if (n == 1000) return fail(Errc::io, "cannot find a free name for the old audit log in " + dir_);
+  }
+  std::string kept;
+  if (keep_log) {
+    if (::link(log_.c_str(), (log_ + suffix).c_str()) != 0) return os_error("cannot keep", log_);
     kept = log_ + suffix;
-  } else if (errno != ENOENT) {
-    return os_error("cannot open", log_);
   }
-  if (::rename(head_.c_str(), (head_ + suffix).c_str()) != 0 && errno != ENOENT) {
-    return os_error("cannot move", head_);
+  if (keep_head && ::link(head_.c_str(), (head_ + suffix).c_str()) != 0) {
+    return os_error("cannot keep", head_);
   }
-  int dfd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
+  if (keep_log || keep_head) KW_TRY_STATUS(sync_parent_directory(log_));
+  Head empty;
+  empty.vault_id = vid_;
+  empty.key = oldest->id;
+  KW_TRY_STATUS(write_head(head_, empty, *oldest->key));
+  if (::unlink(log_.c_str()) != 0 && errno != ENOENT) return os_error("cannot move", log_);
+  // As after any rename: the new state is in place; a power loss before the directory reaches
+  // the disk brings back the old log with the seq-0 head, which is accepted too.
+  (void)sync_parent_directory(log_);
   return kept;
 }
 

@@ -97,7 +97,8 @@ class Log {
   Result<Entry> append(Event event, std::uint64_t time, const KeyRing& keys,
                        const std::optional<Anchor>& anchor, bool durable = true) const;
 
-  // Completes a non-durable append: fdatasync of the log and the head.
+  // Completes a non-durable append: fdatasync of the log and fsync of the directory (the head's
+  // rename; the head file itself was synced before it replaced the old one).
   Status settle() const;
 
   // Reads and checks the whole log: strict parse, sequence numbers, the hash chain, the MAC of
@@ -109,9 +110,13 @@ class Log {
   // The last complete entry of the log (seq 0 if there is none): what the vault header anchors.
   Result<Anchor> tail() const;
 
-  // Moves the log and its head aside (`<name>.log.<time>.old`, `.head.<time>.old`) so that the
-  // next append starts a new log. Returns the new name of the log ("" if there was none).
-  Result<std::string> set_aside(std::uint64_t time) const;
+  // Keeps the log and its head under new names (`<name>.log.<time>.old`, `.head.<time>.old`;
+  // `.<time>-N.old` if that second is taken) and leaves an empty log behind: a seq-0 head MACed
+  // under the oldest key in `keys`, and no log file, so that the next append starts a new log.
+  // Every step leaves files that the next append accepts (when the old log was intact and the
+  // vault's anchor is 0, which the caller resets first); an interrupted call is completed by
+  // calling it again. Returns the kept name of the log ("" if there was none).
+  Result<std::string> set_aside(std::uint64_t time, const KeyRing& keys) const;
 
  private:
   std::string dir_, log_, head_;

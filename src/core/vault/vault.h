@@ -205,7 +205,7 @@ class Vault {
   // (the current master's or an earlier one from the audit keyring), and the log against this
   // machine's anchor in the header (docs/format-audit.md sections 6 and 9).
   Result<audit::Report> verify_audit();
-  // Moves this machine's log aside and resets its anchor (a vault write), so that the next entry
+  // Resets this machine's anchor (a vault write), then keeps its log aside, so that the next entry
   // starts a new log: the deliberate way out of a log that no longer verifies, which needs the
   // unlocked vault. Returns where the old log was moved ("" if there was none).
   Result<std::string> start_new_audit_log();

@@ -214,12 +214,15 @@ Result<std::string> Vault::start_new_audit_log() {
   if (!keys_) return fail(Errc::internal, "audit restart on a locked vault");
   KW_TRY(auto dir, audit::audit_directory(audit_dir_of(opts_)));
   audit::Log log(dir, header_.vault_id);
-  KW_TRY(auto kept, log.set_aside(static_cast<std::uint64_t>(std::time(nullptr))));
+  // The anchor first: once it is 0 the old log is still accepted as it is (the next write
+  // anchors it again), and so is every state set_aside passes through. The other way round, a
+  // kill between the two left a moved log that the anchor called deleted.
   reset_anchor_ = true;
   auto done = mutate([] { return ok(); });
   reset_anchor_ = false;
   KW_TRY_STATUS(done);
-  return kept;
+  const std::time_t now = std::time(nullptr);
+  return log.set_aside(now > 0 ? static_cast<std::uint64_t>(now) : 0, audit_keys());
 }
 
 }  // namespace keyward::vault
