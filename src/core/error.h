@@ -40,8 +40,24 @@ struct Error {
   std::string message;  // never contains secret material
 };
 
+// Result<T> is tl::expected<T, Error> that must not be dropped: the class is [[nodiscard]], so
+// calling a fallible function and ignoring its outcome is a compile error (-Werror), with g++
+// and clang alike (tl::expected 1.0.0 itself carries no [[nodiscard]]). Where ignoring is the
+// intent, say so: `(void)f();  // why`. It converts both ways with tl::expected<T, Error>, so
+// the monadic members (map, and_then, map_error, ...) and tl::unexpected keep working;
+// tests/build/nodiscard_test.sh checks that discarding one fails to compile.
 template <class T>
-using Result = tl::expected<T, Error>;
+class [[nodiscard]] Result : public tl::expected<T, Error> {
+ public:
+  using Base = tl::expected<T, Error>;
+  using Base::Base;  // assignment from a value, an error or a tl::expected goes through these
+
+  constexpr Result() = default;
+  // Not inherited (a constructor from the base class never is): a Result from a plain
+  // tl::expected, e.g. what map / and_then return.
+  constexpr Result(const Base& other) : Base(other) {}        // NOLINT(google-explicit-constructor)
+  constexpr Result(Base&& other) : Base(std::move(other)) {}  // NOLINT(google-explicit-constructor)
+};
 using Status = Result<void>;
 
 // `return fail(Errc::malformed, "header line 2: expected ...");`

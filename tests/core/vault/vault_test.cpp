@@ -150,7 +150,9 @@ TEST_CASE("vault: rollback to an older copy is refused until forgotten", "[vault
   REQUIRE(v.error().message.find("revision 1") != std::string::npos);
   REQUIRE(v.error().message.find("revision 2") != std::string::npos);
   REQUIRE(v.error().message.find("keyward vault forget") != std::string::npos);
-  PinStore(f.opts.state_dir, absolute_vault_path(f.path)).forget();
+  auto forgot = PinStore(f.opts.state_dir, absolute_vault_path(f.path)).forget();
+  REQUIRE(forgot);
+  REQUIRE(*forgot);  // there was a pin to forget
   REQUIRE(f.open());
 }
 
@@ -197,8 +199,8 @@ TEST_CASE("vault: rotate-master keeps values and slots, pinned machines follow",
   REQUIRE(raw_sql(f.path, "DELETE FROM transitions") == 0);
   VaultOptions third{f.dir.path + "/machine3"};
   std::filesystem::create_directories(third.state_dir);
-  PinStore(third.state_dir, absolute_vault_path(f.path))
-      .raise(Pin{second->header().vault_id, 1, old_key});
+  REQUIRE(PinStore(third.state_dir, absolute_vault_path(f.path))
+              .raise(Pin{second->header().vault_id, 1, old_key}));
   auto alarmed = Vault::open(f.path, passphrase("correct horse"), third);
   REQUIRE(!alarmed);
   REQUIRE(alarmed.error().code == Errc::integrity);
