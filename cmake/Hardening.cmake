@@ -3,6 +3,9 @@ include(CheckCXXCompilerFlag)
 
 set(KEYWARD_WARNINGS -Wall -Wextra -Werror -Wshadow -Wnon-virtual-dtor -Wcast-qual
     -Wformat=2 -Wimplicit-fallthrough)
+# Implicit narrowing and sign changes (issue 13 item 9): an error in the targets that take them
+# (keyward_core: formats, lengths and offsets); a narrowing that is known safe is a static_cast.
+set(KEYWARD_CONVERSION_WARNINGS -Wconversion -Wsign-conversion)
 
 function(keyward_harden target)
   target_compile_options(${target} PRIVATE ${KEYWARD_WARNINGS})
