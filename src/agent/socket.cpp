@@ -11,6 +11,9 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "core/locked_file.h"
+#include "core/xdg.h"
+
 namespace keyward::agent {
 
 Status check_private_dir(const std::string& dir) {
@@ -42,8 +45,8 @@ Result<std::string> socket_location() {
     }
     dir = slash == 0 ? "/" : p.substr(0, slash);
     name = p.substr(slash + 1);
-  } else if (const char* rt = std::getenv("XDG_RUNTIME_DIR"); rt != nullptr && rt[0] == '/') {
-    dir = std::string(rt) + "/keyward";
+  } else if (auto rt = xdg_runtime_dir()) {
+    dir = *rt + "/keyward";
   } else {
     dir = "/tmp/keyward-" + std::to_string(::geteuid());
   }
@@ -56,10 +59,10 @@ Result<std::string> socket_location() {
 
 Result<std::string> socket_path(bool create) {
   KW_TRY(auto path, socket_location());
-  const std::string dir = path.substr(0, std::max<std::size_t>(path.rfind('/'), 1));
+  const std::string dir = path.rfind('/') == 0 ? "/" : path.substr(0, path.rfind('/'));
   if (create) {
-    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
-      return fail(Errc::io, "cannot create the agent directory " + dir + ": " + std::strerror(errno));
+    if (auto made = make_private_dir(dir); !made) {
+      return fail(Errc::io, made.error().message + " (the agent's socket directory)");
     }
     KW_TRY_STATUS(check_private_dir(dir));
   } else {

@@ -15,8 +15,7 @@
 
 namespace keyward::agent {
 
-// Where the socket is: KEYWARD_AGENT_SOCKET, else $XDG_RUNTIME_DIR/keyward/agent.sock, else
-// /tmp/keyward-<uid>/agent.sock. No file system check (doctor reports those itself).
+// Where the socket is, from the environment alone (nothing is created or checked).
 Result<std::string> socket_location();
 // The socket path; creates (0700) and checks its directory when `create` is set, else only
 // checks it if it exists.

@@ -14,6 +14,7 @@
 
 #include "core/hex.h"
 #include "core/file_io.h"
+#include "core/locked_file.h"
 #include "core/xdg.h"
 
 namespace keyward::cli {

@@ -53,19 +53,6 @@ mode_t current_umask() {
 
 }  // namespace
 
-Status make_private_dirs(const std::string& dir) {
-  std::size_t pos = 0;
-  while (pos != std::string::npos) {
-    pos = dir.find('/', pos + 1);
-    std::string cur = dir.substr(0, pos);
-    if (cur.empty()) continue;
-    if (::mkdir(cur.c_str(), 0700) != 0 && errno != EEXIST) {
-      return fail(Errc::io, "cannot create " + cur + ": " + std::strerror(errno));
-    }
-  }
-  return ok();
-}
-
 Status sync_parent_directory(const std::string& path) {
   std::string dir = parent_dir(path);
   Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));

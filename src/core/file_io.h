@@ -32,8 +32,4 @@ Status sync_parent_directory(const std::string& path);
 // missing or unreadable.
 std::string read_file_or_empty(const std::string& path);
 
-// `mkdir -p` with mode 0700 for every directory it creates (existing ones are left as they are).
-// Errc::io "cannot create DIR: <reason>".
-Status make_private_dirs(const std::string& dir);
-
 }  // namespace keyward

@@ -32,6 +32,12 @@ Result<std::string> xdg_state_dir(std::string_view sub) {
   return under(std::move(base), sub);
 }
 
+std::optional<std::string> xdg_runtime_dir() {
+  const char* rt = std::getenv("XDG_RUNTIME_DIR");
+  if (rt == nullptr || rt[0] != '/') return std::nullopt;
+  return std::string(rt);
+}
+
 Result<std::string> xdg_data_dir(std::string_view sub) {
   std::string base = base_dir("XDG_DATA_HOME", ".local/share");
   if (base.empty()) {

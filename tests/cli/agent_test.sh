@@ -28,6 +28,20 @@ expect_exit 0 kw agent start --idle-ttl 1h --max-ttl 2h
 expect_contains "$ERR" "Started the keyward agent"
 [[ -S $SOCK ]] || fail "no socket at $SOCK"
 [[ $(stat -c %a "$XDG_RUNTIME_DIR/keyward") == 700 ]] || fail "socket directory is not 0700"
+# doctor checks the socket the agent uses, however it was chosen (it used to know only
+# $XDG_RUNTIME_DIR and reported no agent when the socket came from KEYWARD_AGENT_SOCKET).
+for how in runtime-dir explicit; do
+  if [[ $how == explicit ]]; then
+    env -u XDG_RUNTIME_DIR KEYWARD_AGENT_SOCKET="$SOCK" "$KEYWARD_BIN" doctor --json >"$TMP/doctor.json" 2>/dev/null || true
+  else
+    kw doctor --json >"$TMP/doctor.json" 2>/dev/null || true
+  fi
+  /usr/bin/python3 - "$TMP/doctor.json" "$SOCK" <<'PY' || fail "doctor ($how) does not see the agent: $(cat "$TMP/doctor.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))["agent"]
+assert d["socket"] == sys.argv[2] and d["running"] is True, d
+PY
+done
 [[ $(stat -c %a "$SOCK") == 600 ]] || fail "socket is not 0600"
 PID=$(agent_pid)
 [[ -n $PID ]] || fail "agent status --json has no pid"

@@ -26,6 +26,7 @@
 
 #include "cli/prompt.h"
 #include "cli/sealed_env/common.h"
+#include "core/xdg.h"
 
 namespace keyward::cli::sealed_env {
 namespace {
@@ -81,7 +82,7 @@ struct PrivateDir {
 
 Status make_private_dir(PrivateDir& out) {
   std::vector<std::string> bases;
-  if (const char* rt = std::getenv("XDG_RUNTIME_DIR"); rt && rt[0] == '/') bases.emplace_back(rt);
+  if (auto rt = xdg_runtime_dir()) bases.push_back(*rt);
   bases.emplace_back("/dev/shm");
   for (const auto& b : bases) {
     if (!on_tmpfs(b)) continue;

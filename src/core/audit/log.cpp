@@ -1,7 +1,6 @@
 #include "core/audit/log.h"
 
 #include <fcntl.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,6 +15,7 @@
 #include "core/file_io.h"
 #include "core/hash.h"
 #include "core/hex.h"
+#include "core/locked_file.h"
 #include "core/random.h"
 #include "core/xdg.h"
 
@@ -34,8 +34,6 @@ tl::unexpected<Error> broken(const std::string& what) {
                   "; nothing more is recorded until it is dealt with (`keyward audit --verify` "
                   "explains; docs/format-audit.md section 6 says how to start a new log)");
 }
-
-Status mkdirs(const std::string& dir) { return make_private_dirs(dir); }
 
 Status write_all(int fd, std::string_view text, const std::string& path) {
   std::size_t off = 0;
@@ -191,24 +189,10 @@ Status write_head(const std::string& path, const Head& h, const SecretBytes& key
   return write_file_atomic(path, as_bytes(line), 0600, sync_dir);
 }
 
-// Opens `path` (created 0600 if missing) and takes a flock of kind `op` on it, waiting for other
-// holders. A log that Log::set_aside replaced while this process waited is opened again, so the
-// lock is always on the file the path names.
-Result<Fd> open_locked(const std::string& path, int flags, int op) {
-  for (int attempt = 0;; ++attempt) {
-    Fd fd(::open(path.c_str(), flags | O_CLOEXEC, 0600));
-    if (!fd) return os_error("cannot open", path);
-    while (::flock(fd.get(), op) != 0) {
-      if (errno != EINTR) return os_error("cannot lock", path);
-    }
-    struct stat held {}, named {};
-    if (::fstat(fd.get(), &held) != 0) return os_error("cannot stat", path);
-    if (::stat(path.c_str(), &named) == 0 && named.st_dev == held.st_dev &&
-        named.st_ino == held.st_ino) {
-      return fd;
-    }
-    if (attempt == 8) return fail(Errc::io, "cannot lock " + path + ": it keeps being replaced");
-  }
+// The log under a lock (exclusive for appenders, shared for readers). Log::set_aside replaces the
+// file at the path, so a process that waited for the lock meanwhile opens it again.
+Result<LockedFile> lock_log(const std::string& path, int flags, LockMode mode) {
+  return LockedFile::open(path, flags, mode, /*reopen_if_replaced=*/true);
 }
 
 Status sync_file(const std::string& path) {
@@ -301,9 +285,9 @@ Result<Entry> Log::append(Event event, std::uint64_t time, const KeyRing& keys,
   if (current.key == nullptr || !is_lower_hex(current.id, 16)) {
     return fail(Errc::internal, "audit append without a key");
   }
-  KW_TRY_STATUS(mkdirs(dir_));
-  KW_TRY(Fd fd, open_locked(log_, O_RDWR | O_CREAT | O_APPEND, LOCK_EX));
-  const int raw = fd.get();
+  KW_TRY_STATUS(make_private_dirs(dir_));
+  KW_TRY(auto locked, lock_log(log_, O_RDWR | O_CREAT | O_APPEND, LockMode::exclusive));
+  const int raw = locked.fd();
   struct stat st {};
   if (::fstat(raw, &st) != 0) return os_error("cannot stat", log_);
   auto size = static_cast<std::uint64_t>(st.st_size);
@@ -441,15 +425,10 @@ Status Log::settle() const {
 
 Result<Anchor> Log::tail() const {
   Anchor a;
-  int raw = ::open(log_.c_str(), O_RDONLY | O_CLOEXEC);
-  if (raw < 0) {
-    if (errno == ENOENT) return a;
-    return os_error("cannot open", log_);
-  }
-  Fd fd(raw);
-  while (::flock(raw, LOCK_SH) != 0) {
-    if (errno != EINTR) return os_error("cannot lock", log_);
-  }
+  auto locked = lock_log(log_, O_RDONLY, LockMode::shared);
+  if (!locked && locked.error().code == Errc::not_found) return a;
+  if (!locked) return tl::unexpected(locked.error());
+  const int raw = locked->fd();
   struct stat st {};
   if (::fstat(raw, &st) != 0) return os_error("cannot stat", log_);
   KW_TRY(auto t, read_tail(raw, static_cast<std::uint64_t>(st.st_size), log_));
@@ -473,7 +452,7 @@ Result<std::string> Log::set_aside(std::uint64_t time, const KeyRing& keys) cons
   if (oldest->key == nullptr || !is_lower_hex(oldest->id, 16)) {
     return fail(Errc::internal, "audit restart without a key");
   }
-  KW_TRY_STATUS(mkdirs(dir_));
+  KW_TRY_STATUS(make_private_dirs(dir_));
   // Under the appenders' lock. The old files are kept by new names (hard links, so the log and
   // head stay in place meanwhile), then the head moves to an empty log (seq 0) and the log goes:
   // a kill or a failure at any step leaves a log its head and the vault accept (the old one, the
@@ -481,8 +460,8 @@ Result<std::string> Log::set_aside(std::uint64_t time, const KeyRing& keys) cons
   struct stat st {};
   bool had_log = ::stat(log_.c_str(), &st) == 0;
   if (!had_log && errno != ENOENT) return os_error("cannot stat", log_);
-  KW_TRY(Fd fd, open_locked(log_, O_RDWR | O_CREAT, LOCK_EX));
-  if (::fstat(fd.get(), &st) != 0) return os_error("cannot stat", log_);
+  KW_TRY(auto locked, lock_log(log_, O_RDWR | O_CREAT, LockMode::exclusive));
+  if (::fstat(locked.fd(), &st) != 0) return os_error("cannot stat", log_);
   bool keep_log = had_log || st.st_size > 0;
   struct stat hs {};
   bool keep_head = ::lstat(head_.c_str(), &hs) == 0;
@@ -532,16 +511,11 @@ Result<Report> Log::verify(const KeyRing& keys, const std::optional<Anchor>& anc
   };
   std::string text;
   bool have_log = false;
-  int raw = ::open(log_.c_str(), O_RDONLY | O_CLOEXEC);
-  std::optional<Fd> fd;
-  if (raw < 0) {
-    if (errno != ENOENT) return os_error("cannot open", log_);
-  } else {
-    fd.emplace(raw);
+  auto locked = lock_log(log_, O_RDONLY, LockMode::shared);  // held until the head is read too
+  if (!locked && locked.error().code != Errc::not_found) return tl::unexpected(locked.error());
+  if (locked) {
+    const int raw = locked->fd();
     have_log = true;
-    while (::flock(raw, LOCK_SH) != 0) {
-      if (errno != EINTR) return os_error("cannot lock", log_);
-    }
     struct stat st {};
     if (::fstat(raw, &st) != 0) return os_error("cannot stat", log_);
     KW_TRY(text, read_all(raw, static_cast<std::uint64_t>(st.st_size), log_));

@@ -2,12 +2,6 @@
 // SHA-256(label || fresh nonce || digest of the request); rp id hash, UP (UV for verify), the
 // ECDSA signature by the enrolled credential key and a signature counter that never goes
 // backward are checked here, then the same hmac-secret output opens the slot secret.
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <map>
 #include <sstream>
 
@@ -15,6 +9,7 @@
 #include "core/gate/presence.h"
 #include "core/hash.h"
 #include "core/hex.h"
+#include "core/locked_file.h"
 #include "core/random.h"
 #include "core/vault/slot_fido2.h"
 
@@ -34,13 +29,7 @@ class CounterStore {
   // read-check-write, so two concurrent gates cannot both accept the same counter.
   Status check_and_record(ByteView credential_id, std::uint32_t counter) {
     KW_TRY_STATUS(make_private_dirs(dir_));
-    int lock = ::open((file_ + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (lock < 0) return fail(Errc::io, "cannot lock " + file_ + ".lock: " + std::strerror(errno));
-    struct Closer {
-      int fd;
-      ~Closer() { ::close(fd); }
-    } closer{lock};
-    if (::flock(lock, LOCK_EX) != 0) return fail(Errc::io, "cannot lock " + file_ + ".lock");
+    KW_TRY(auto lock, LockedFile::lock_file(file_ + ".lock"));
     std::map<std::string, std::uint32_t> seen;
     KW_TRY_STATUS(load(seen));
     auto id = hash::sha256(credential_id);

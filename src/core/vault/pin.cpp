@@ -1,7 +1,6 @@
 #include "core/vault/pin.h"
 
 #include <fcntl.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,32 +13,10 @@
 #include "core/hex.h"
 #include "core/fd.h"
 #include "core/file_io.h"
+#include "core/locked_file.h"
 #include "core/xdg.h"
 
 namespace keyward::vault {
-namespace {
-
-Status mkdirs(const std::string& dir) { return make_private_dirs(dir); }
-
-class FileLock {
- public:
-  explicit FileLock(const std::string& path) {
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd_ >= 0) ::flock(fd_, LOCK_EX);
-  }
-  ~FileLock() {
-    if (fd_ >= 0) ::close(fd_);  // closing releases the lock
-  }
-  FileLock(const FileLock&) = delete;
-  FileLock& operator=(const FileLock&) = delete;
-  bool ok() const { return fd_ >= 0; }
-
- private:
-  int fd_ = -1;
-};
-
-}  // namespace
-
 Result<std::string> pin_directory(const std::string& state_dir) {
   if (!state_dir.empty()) return state_dir;
   return xdg_state_dir("pins");
@@ -111,9 +88,9 @@ Status PinStore::raise(const Pin& pin) const {
                           (*seen)->revision == pin.revision && (*seen)->key_id == pin.key_id) {
     return ok();
   }
-  KW_TRY_STATUS(mkdirs(dir_));
-  FileLock lock(file_ + ".lock");
-  if (!lock.ok()) return fail(Errc::io, "cannot lock " + file_ + ".lock: " + std::strerror(errno));
+  KW_TRY_STATUS(make_private_dirs(dir_));
+  // Held for the whole read-raise-write, so a raise never lowers what another process pinned.
+  KW_TRY(auto lock, LockedFile::lock_file(file_ + ".lock"));
   KW_TRY(auto current, load());
   Pin next = pin;
   if (current && current->vault_id == pin.vault_id && current->revision > pin.revision) {

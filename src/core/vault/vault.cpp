@@ -17,7 +17,7 @@
 #include "core/fd.h"
 #include "core/hex.h"
 #include "core/random.h"
-#include "core/file_io.h"
+#include "core/locked_file.h"
 #include "core/xdg.h"
 
 namespace keyward::vault {
@@ -47,10 +47,7 @@ Status make_parent_dirs(const std::string& path, bool tree) {
                                    "only the vault's own directory, never a tree; create it first "
                                    "(`mkdir -p " + parent + "`) or check the --vault path");
     }
-    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
-      return fail(Errc::io, "cannot create " + dir + ": " + std::strerror(errno));
-    }
-    return ok();
+    return make_private_dir(dir);
   }
   return make_private_dirs(dir);
 }
