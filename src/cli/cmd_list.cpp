@@ -1,5 +1,7 @@
 // `keyward list [--env E]`: coordinates, tier, kind, last update and an 8-hex-character value
 // fingerprint. Never values. `--json` prints an array of objects.
+#include <unistd.h>
+
 #include <cstdio>
 #include <ctime>
 
@@ -40,7 +42,13 @@ Status run_list(const Context& ctx, const ListOptions& o) {
     KW_TRY_STATUS(access::selection_exists(metas, o.env, "", "; --allow-empty lists nothing instead"));
   }
   nlohmann::json arr = nlohmann::json::array();
+  // A header for people (on a terminal); pipes and scripts get the rows only, as before.
+  bool header = !ctx.json && ::isatty(1) != 0;
   for (const auto& m : metas) {
+    if (header && (o.env.empty() || m.coordinate.rfind(o.env + "/", 0) == 0)) {
+      std::printf("%-40s %-6s %-9s %-20s %s\n", "COORDINATE", "TIER", "KIND", "UPDATED", "FINGERPRINT");
+      header = false;
+    }
     if (!o.env.empty() && m.coordinate.rfind(o.env + "/", 0) != 0) continue;
     std::string fp = encoding::hex_encode(m.fingerprint);
     if (ctx.json) {

@@ -117,6 +117,7 @@ Result<int> run_command(const Context& ctx, const RunOptions& o) {
                                                      o.allow_vars, o.allow_empty}));
   for (const auto& c : read.withheld) say_withheld(c, c.substr(c.rfind('/') + 1));
   std::vector<vault::Record> records = std::move(read.records);
+  vault.reset();  // closed before CMD runs: no vault descriptor or key outlives this point
   std::vector<EnvValue> values;
   for (const auto& r : records) values.push_back(EnvValue{r.meta.coordinate, r.value.view()});
   KW_TRY(auto env, build_env(values));

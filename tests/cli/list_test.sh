@@ -38,4 +38,13 @@ sqlite3 "$KEYWARD_VAULT" "DELETE FROM records WHERE id = (SELECT id FROM records
 expect_exit 8 kw list --passphrase-file "$PASSFILE"
 expect_contains "$ERR" "manifest"
 expect_eq "$OUT" ""
+# A header on a terminal (issue 18), none in a pipe (scripts parse the rows).
+export KEYWARD_VAULT=$TMP/hdr.db  # a fresh vault: the one above was damaged on purpose
+init_vault >/dev/null 2>&1
+setv dev/api/A alpha 2>/dev/null
+: >"$TMP/tty-list"
+got=0; tty_run "$TMP/tty-list" "$KEYWARD_BIN" list --passphrase-file "$PASSFILE" || got=$?
+expect_eq "$got" "0"
+expect_contains "$OUT" "COORDINATE"
+expect_not_contains "$(kw list --passphrase-file "$PASSFILE")" "COORDINATE"
 echo "list: ok"
