@@ -10,7 +10,7 @@ reset_piv
 
 A=$TMP/a.db
 B=$TMP/b.db
-init_at() { kw --vault "$1" init --passphrase-file "$PASSFILE" "${SMALL_KDF[@]}" </dev/null >/dev/null 2>&1; }
+init_at() { kw --vault "$1" init --passphrase-file "$PASSFILE" "${SMALL_KDF[@]}" </dev/null >/dev/null 2>"$TMP/init.err" || fail "init $1: $(cat "$TMP/init.err")"; }
 hash_b() { sha256sum "$B" | cut -d' ' -f1; }
 PIV=(--piv --pin-file "$PINFILE")
 
