@@ -6,6 +6,9 @@
 # entries only.
 . "$(dirname "$0")/../cli/lib.sh"
 . "$(dirname "$0")/lib.sh"
+# A step that fails outside expect_exit says which one (a rare silent failure was seen here in a
+# parallel run and could not be reproduced; this names it next time).
+trap 'echo "FAIL: line $LINENO: \`$BASH_COMMAND\` exited $?" >&2' ERR
 reset_piv
 
 A=$TMP/a.db
