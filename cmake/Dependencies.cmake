@@ -16,11 +16,17 @@ pkg_check_modules(FIDO2 REQUIRED IMPORTED_TARGET libfido2)
 pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
 pkg_check_modules(QRENCODE REQUIRED IMPORTED_TARGET libqrencode)
 
+# Passphrase strength estimate (src/core/passphrase_strength): Debian's libzxcvbn ships no
+# pkg-config file.
+find_path(ZXCVBN_INCLUDE_DIR zxcvbn.h REQUIRED)
+find_library(ZXCVBN_LIBRARY zxcvbn REQUIRED)
+
 add_library(keyward_deps_core INTERFACE)
 target_link_libraries(keyward_deps_core INTERFACE
   PkgConfig::SODIUM PkgConfig::ARGON2 PkgConfig::CBOR
   OpenSSL::Crypto SQLite::SQLite3 tl::expected nlohmann_json::nlohmann_json
-  Threads::Threads)
+  Threads::Threads ${ZXCVBN_LIBRARY} m)
+target_include_directories(keyward_deps_core INTERFACE ${ZXCVBN_INCLUDE_DIR})
 add_library(keyward::deps_core ALIAS keyward_deps_core)
 
 # Network clients (src/net): kept out of core.

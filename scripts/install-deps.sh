@@ -8,6 +8,8 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git clang clang-14 libclang-rt-14-dev
   # crypto and encoding
   libsodium-dev libssl-dev libargon2-dev libcbor-dev
+  # passphrase strength estimate (zxcvbn)
+  libzxcvbn-dev
   # storage, CLI, formatting
   libsqlite3-dev sqlite3 libexpected-dev libcli11-dev nlohmann-json3-dev libfmt-dev
   # QR codes for air-gapped transfer (keyward pubkey --qr, package --qr)

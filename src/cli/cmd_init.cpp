@@ -20,6 +20,7 @@ struct InitOptions {
   std::vector<std::string> recipients;
   bool no_passphrase = false;
   bool recovery = false;
+  bool allow_weak = false;
   KdfOptions kdf;
 };
 
@@ -38,11 +39,7 @@ Result<std::string> run_init(const Context& ctx, const InitOptions& o) {
   }
   SecretBytes passphrase;
   if (!o.no_passphrase) {
-    if (!o.passphrase_file.empty()) {
-      KW_TRY(passphrase, new_passphrase(o.passphrase_file, "KEYWARD_PASSPHRASE"));
-    } else {
-      KW_TRY(passphrase, new_passphrase("", "KEYWARD_PASSPHRASE"));
-    }
+    KW_TRY(passphrase, new_passphrase(o.passphrase_file, "KEYWARD_PASSPHRASE", o.allow_weak));
   }
   std::string code;
   auto make = [&](const vault::VaultId& vid) -> Result<std::vector<vault::Slot>> {
@@ -87,6 +84,7 @@ void add_init_command(CLI::App& app, Context& ctx) {
   cmd->add_flag("--recovery", o.recovery,
                 "Also add a recovery slot; its code is printed once on stdout");
   add_kdf_options(cmd, o.kdf);
+  add_weak_passphrase_option(cmd, o.allow_weak);
   cmd->callback([&ctx] {
     auto r = run_init(ctx, o);
     if (!r) return fail_command(ctx, r.error());

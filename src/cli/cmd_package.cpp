@@ -47,7 +47,7 @@ Status run_package(const Context& ctx, const PackageOptions& o) {
   for (const auto& c : o.components) {
     if (!vault::valid_env_name(c)) return fail(Errc::invalid_argument, "--component '" + c + "' is not a component name");
   }
-  if (o.out == o.token_out) {
+  if (!o.token_out.empty() && o.out == o.token_out) {
     return fail(Errc::invalid_argument, "--out and --token-out must be different files: they travel separately");
   }
   if (o.qr && !o.armor) return fail(Errc::invalid_argument, "--qr needs --armor (QR codes carry text)");
@@ -68,7 +68,7 @@ Status run_package(const Context& ctx, const PackageOptions& o) {
   // refused before any credential is asked or any touch (issue 18).
   for (const auto* path : {&o.out, &o.token_out}) {
     struct stat st {};
-    if (!o.force && ::stat(path->c_str(), &st) == 0) {
+    if (!path->empty() && !o.force && ::stat(path->c_str(), &st) == 0) {
       return fail(Errc::already_exists, *path + " exists; remove it, choose another path or pass --force");
     }
   }
@@ -92,6 +92,15 @@ Status run_package(const Context& ctx, const PackageOptions& o) {
     auto c = vault::parse_coordinate(m.coordinate);
     if (!c || c->env != o.env || (!wanted.empty() && !wanted.count(c->component))) continue;
     if (m.tier == vault::Tier::high) high_coords.push_back(m.coordinate);
+  }
+  // High entries open only with the access token (or a recipient's YubiKey): said before the
+  // touch. Without high entries no token is made (nothing would need it).
+  if (!high_coords.empty() && o.token_out.empty()) {
+    return fail(Errc::invalid_argument,
+                std::to_string(high_coords.size()) + " high entr" +
+                    (high_coords.size() == 1 ? "y" : "ies") + " of " + o.env +
+                    " would be packaged; they open only with an access token: pass --token-out "
+                    "FILE (delivered separately), or --component to leave them out");
   }
   // High secrets are read through the presence gate: one touch for the displayed list.
   std::optional<gate::Grant> grant;
@@ -154,9 +163,11 @@ Status run_package(const Context& ctx, const PackageOptions& o) {
   // was never written, which opens nothing (its K_h lived only in this process). The other order
   // left a package without its token, i.e. a package whose high entries nobody can open (found
   // by the full fault sweep, issue 15).
-  KW_TRY_STATUS(pkg::write_private_file(o.token_out, token, o.force));
+  // Without high entries a token is written only when asked for (--token-out): nothing needs it.
+  const bool write_token = sealed.high_count > 0 || !o.token_out.empty();
+  if (write_token) KW_TRY_STATUS(pkg::write_private_file(o.token_out, token, o.force));
   if (auto w = pkg::write_private_file(o.out, sealed.file, o.force); !w) {
-    std::remove(o.token_out.c_str());
+    if (write_token) std::remove(o.token_out.c_str());
     return w;
   }
 
@@ -174,11 +185,24 @@ Status run_package(const Context& ctx, const PackageOptions& o) {
                   package::signer_to_string(kp.public_key) +
                   " (the recipient checks it with `keyward unpack --from`)");
   }
+  if (!write_token) {
+    info(ctx, "No high entries, so no access token was made (none is needed to open it)");
+    if (o.qr) {
+      std::fprintf(stderr, "Package %s as a QR code:\n", o.out.c_str());
+      std::fflush(stderr);
+      KW_TRY_STATUS(pkg::print_qr(std::string(as_chars(sealed.file))));
+    }
+    return ok();
+  }
   // The warning is not informational: it is shown even with -q.
   std::fprintf(stderr,
                "Access token -> %s (expires in %s). Deliver it over a SEPARATE channel from the "
                "package (another messenger, in person): together they release the high entries.\n",
                o.token_out.c_str(), pkg::describe_duration(token_ttl).c_str());
+  if (sealed.high_count == 0) {
+    std::fprintf(stderr, "This package has no high entries: the token is not needed to open it "
+                         "(--token-out can be left out).\n");
+  }
   if (o.qr) {
     std::fprintf(stderr, "Package %s as a QR code:\n", o.out.c_str());
     std::fflush(stderr);
@@ -199,8 +223,9 @@ void add_package_command(CLI::App& app, Context& ctx) {
                   "age1... / age1yubikey1... / ssh-ed25519 key, or a file of them (repeatable)")
       ->required();
   cmd->add_option("--out", o.out, "Package file to write")->required();
-  cmd->add_option("--token-out", o.token_out, "Access token file to write (deliver separately)")
-      ->required();
+  cmd->add_option("--token-out", o.token_out,
+                  "Access token file to write (deliver separately); needed only when the "
+                  "selection has high entries");
   cmd->add_option("--ttl", o.ttl, "Package lifetime (default 24h, at most 30d)");
   cmd->add_option("--token-ttl", o.token_ttl, "Token lifetime (default: the package's)");
   cmd->add_flag("--sign", o.sign, "Sign with your sender key (kept in the vault; made on first use)");

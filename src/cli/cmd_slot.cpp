@@ -29,6 +29,7 @@ struct SlotOptions {
   KdfOptions kdf;
   std::uint32_t number = 0;
   bool rekey = false;
+  bool allow_weak = false;
   UnlockOptions unlock;
   PivEnrolOptions piv;  // cli/hw_piv.h
 };
@@ -51,44 +52,72 @@ Status run_add(const Context& ctx, const SlotOptions& o) {
   std::string label = o.label.empty() ? std::string(vault::slot_type_name(*type)) + "-" +
                                             std::to_string(v.header().next_slot)
                                       : o.label;
-  vault::Slot slot;
+  // Everything that can fail without a device fails here, before any device is changed or a
+  // touch is asked for enrolment: the label, and the high key the new slot must receive (one
+  // pass of the presence gate with an existing slot, or a recovery-code unlock).
+  KW_TRY_STATUS(v.check_slot_label(label));
+  const bool device = *type == vault::SlotType::fido2 || *type == vault::SlotType::piv;
+  const bool may_hold_high = *type == vault::SlotType::fido2      ? fido2_enrol_may_hold_high()
+                             : *type == vault::SlotType::piv      ? piv_enrol_may_hold_high(o.piv)
+                             : *type == vault::SlotType::recovery ? true
+                                                                  : false;
+  std::optional<gate::Grant> grant;
+  if (may_hold_high) {
+    bool gate_needed = false;
+    if (auto st = v.check_high_for_new_slot(o.type, gate_needed); !st) {
+      Error e = st.error();
+      if (device) e.message += ". Nothing was changed on any device";
+      return tl::unexpected(std::move(e));
+    }
+    if (gate_needed) {
+      auto g = vault_gate(ctx, v, "slot add " + o.type, {}, gate::Level::touch);
+      if (!g) {
+        Error e = g.error();
+        if (device) e.message += ". Nothing was changed on the device to enrol";
+        return tl::unexpected(std::move(e));
+      }
+      grant = std::move(*g);
+    }
+  }
+  std::uint32_t number = 0;
+  auto commit = [&](vault::Slot slot) -> Status {
+    KW_TRY(number, audited(v, "slot-add", v.add_slot(std::move(slot), grant ? &*grant : nullptr),
+                           {}, o.type + " slot '" + label + "'"));
+    return ok();
+  };
   std::string code;
   switch (*type) {
     case vault::SlotType::passphrase: {
       auto params = kdf_params(o.kdf);
       KW_TRY_STATUS(vault::check_passphrase_params(params));
-      KW_TRY(auto pass, new_passphrase(o.new_passphrase_file, "KEYWARD_NEW_PASSPHRASE"));
-      KW_TRY(slot, vault::new_passphrase_slot(label, pass, params, v.header().vault_id));
+      KW_TRY(auto pass, new_passphrase(o.new_passphrase_file, "KEYWARD_NEW_PASSPHRASE", o.allow_weak));
+      KW_TRY(auto slot, vault::new_passphrase_slot(label, pass, params, v.header().vault_id));
+      KW_TRY_STATUS(commit(std::move(slot)));
       break;
     }
     case vault::SlotType::recipient: {
-      KW_TRY(slot, vault::new_recipient_slot(label, o.recipient));
+      KW_TRY(auto slot, vault::new_recipient_slot(label, o.recipient));
+      KW_TRY_STATUS(commit(std::move(slot)));
       break;
     }
     case vault::SlotType::fido2: {
-      KW_TRY(slot, enrol_fido2_slot(ctx, label, v.header().vault_id));
+      KW_TRY_STATUS(enrol_fido2_slot(ctx, label, v.header().vault_id, commit));
       break;
     }
     case vault::SlotType::piv: {
-      KW_TRY(slot, enrol_piv_slot(ctx, o.piv, o.unlock.piv, label, v.header().vault_id));
+      KW_TRY_STATUS(enrol_piv_slot(ctx, o.piv, o.unlock.piv, label, v.header().vault_id, commit));
       break;
     }
     default: {
       KW_TRY(auto rec, vault::new_recovery_slot(label, v.header().vault_id));
-      slot = std::move(rec.slot);
       code = std::move(rec.code);
+      if (auto stored = commit(std::move(rec.slot)); !stored) {
+        secure_wipe(code.data(), code.size());
+        return stored;
+      }
       break;
     }
   }
-  std::optional<gate::Grant> grant;
-  const auto* handler = vault::slot_handler(slot.type);
-  if (handler != nullptr && handler->holds_high(slot) && v.header().has_high &&
-      !v.high_unlocked()) {
-    // The new slot must receive the existing high key: one pass of the presence gate.
-    KW_TRY(grant, vault_gate(ctx, v, "slot add " + o.type, {}, gate::Level::touch));
-  }
-  KW_TRY(auto number, audited(v, "slot-add", v.add_slot(std::move(slot), grant ? &*grant : nullptr), {},
-                              o.type + " slot '" + label + "'"));
   note_slot_enrolled(v.header().vault_id, number);  // the device, for `slot list`
   info(ctx, "Added slot " + std::to_string(number) + " (" + o.type + ", '" + label + "')");
   if (!code.empty()) {
@@ -186,6 +215,7 @@ void add_slot_command(CLI::App& app, Context& ctx) {
   add->add_option("--new-passphrase-file", o.new_passphrase_file,
                   "Read the new slot's passphrase from FILE (also KEYWARD_NEW_PASSPHRASE)");
   add_kdf_options(add, o.kdf);
+  add_weak_passphrase_option(add, o.allow_weak);
   add_piv_enrol_options(add, o.piv);
   add_fido2_enrol_options(add);
   add_unlock_options(add, o.unlock);

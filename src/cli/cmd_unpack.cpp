@@ -1,4 +1,4 @@
-// `keyward unpack --in FILE [--token FILE] [--identity FILE | --identity-piv SERIAL]
+// `keyward unpack --in FILE [--token FILE] [--package-identity FILE | --package-identity-piv SERIAL]
 //  [--from KEY] [--dry-run] [--overwrite]`: opens a package (docs/format-package.md) and imports
 // it into the vault in one transaction. Re-checks prod, the package and token lifetimes and the
 // sender signature; nothing is imported on any error. Identity material comes from a file, the
@@ -27,6 +27,7 @@ struct UnpackOptions {
   std::string token;
   std::string identity;
   std::uint32_t identity_piv = 0;
+  std::string old_identity, old_identity_piv;  // the former names, refused with the new ones
   std::string from;
   bool dry_run = false, overwrite = false, allow_older = false;
   UnlockOptions unlock;
@@ -60,8 +61,15 @@ std::string plural(std::size_t n, const char* one, const char* many) {
 }
 
 Status run_unpack(const Context& ctx, const UnpackOptions& o) {
+  if (!o.old_identity.empty() || !o.old_identity_piv.empty()) {
+    const bool piv = !o.old_identity_piv.empty();
+    return fail(Errc::invalid_argument,
+                std::string(piv ? "--identity-piv" : "--identity") + " is now " +
+                    (piv ? "--package-identity-piv SERIAL" : "--package-identity FILE") +
+                    " (the key the package was sealed to); --identity-file FILE unlocks the vault");
+  }
   if (!o.identity.empty() && o.identity_piv != 0) {
-    return fail(Errc::invalid_argument, "use either --identity or --identity-piv");
+    return fail(Errc::invalid_argument, "use either --package-identity or --package-identity-piv");
   }
   KW_TRY(auto file, pkg::read_small_file(o.in, package::kMaxPayloadSize + (1u << 20)));
   std::optional<package::Token> token;
@@ -341,7 +349,7 @@ Status run_unpack(const Context& ctx, const UnpackOptions& o) {
     std::fprintf(stderr,
                  "%s sealed and not imported (%s): high entries open only with the access token "
                  "(--token FILE, delivered separately) or a touch on the recipient's YubiKey "
-                 "(--identity-piv).\n",
+                 "(--package-identity-piv).\n",
                  plural(p.high.size(), "high entry is", "high entries are").c_str(), names.c_str());
   }
   return ok();
@@ -352,10 +360,14 @@ void add_unpack_command(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("unpack", "Open a package and import it into the vault");
   cmd->add_option("--in", o.in, "Package file (binary or armored)")->required();
   cmd->add_option("--token", o.token, "Access token file (releases the high entries)");
-  cmd->add_option("--identity", o.identity,
-                  "age identity file (AGE-SECRET-KEY-1... or an OpenSSH Ed25519 key); default: "
-                  "this vault's package identity");
-  cmd->add_option("--identity-piv", o.identity_piv, "Open with the YubiKey of this serial");
+  cmd->add_option("--package-identity", o.identity,
+                  "The key the package was sealed to: an age identity file (AGE-SECRET-KEY-1...) "
+                  "or an OpenSSH Ed25519 key file; default: this vault's package identity. "
+                  "(--identity-file unlocks the vault)");
+  cmd->add_option("--package-identity-piv", o.identity_piv,
+                  "Open with the YubiKey of this serial (an age1yubikey1... recipient; touch)");
+  cmd->add_option("--identity", o.old_identity)->group("");  // renamed: refused with the new name
+  cmd->add_option("--identity-piv", o.old_identity_piv)->group("");
   cmd->add_option("--from", o.from,
                   "Require the sender's signature: an ssh-ed25519 public key, or a file holding it");
   cmd->add_flag("--dry-run", o.dry_run, "List coordinates and fingerprints; import nothing");

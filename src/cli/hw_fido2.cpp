@@ -43,8 +43,10 @@ void add_fido2_enrol_options(CLI::App* cmd) {
                   "discouraged (unlock-only)");
 }
 
-Result<vault::Slot> enrol_fido2_slot(const Context& ctx, const std::string& label,
-                                     const vault::VaultId& vid) {
+bool fido2_enrol_may_hold_high() { return g_enrol.uv == "required"; }
+
+Status enrol_fido2_slot(const Context& ctx, const std::string& label, const vault::VaultId& vid,
+                        const std::function<Status(vault::Slot)>& commit) {
   hw::Fido2EnrolOptions o;
   o.device = g_enrol.device;
   if (g_enrol.uv == "required") {
@@ -57,9 +59,9 @@ Result<vault::Slot> enrol_fido2_slot(const Context& ctx, const std::string& labe
     return fail(Errc::invalid_argument, "--uv must be required or discouraged");
   }
   (void)ctx;  // quiet mode and the PIN file were configured when the vault was opened
-  KW_TRY(auto enrolled, hw::enrol_fido2_slot(terminal(), o, label, vid));
+  KW_TRY(auto enrolled, hw::enrol_fido2_slot(terminal(), o, label, vid, commit));
   note_slot_device(enrolled.device);
-  return std::move(enrolled.slot);
+  return ok();
 }
 
 std::string fido2_slot_description(const vault::Slot& s) {

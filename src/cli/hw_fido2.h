@@ -4,6 +4,8 @@
 // or sim:/socket), else every authenticator libfido2 finds.
 #pragma once
 
+#include <functional>
+
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -27,8 +29,11 @@ bool fido2_flag_given();
 const std::string& fido2_pin_file();
 
 void add_fido2_enrol_options(CLI::App* cmd);
-Result<vault::Slot> enrol_fido2_slot(const Context& ctx, const std::string& label,
-                                     const vault::VaultId& vid);
+// Whether the slot `--uv` asks for may hold the high key (uv required).
+bool fido2_enrol_may_hold_high();
+// Enrols the authenticator and hands the slot to `commit` (the vault's add_slot).
+Status enrol_fido2_slot(const Context& ctx, const std::string& label, const vault::VaultId& vid,
+                        const std::function<Status(vault::Slot)>& commit);
 std::string fido2_slot_description(const vault::Slot& s);
 void add_fido2_slot_json(const vault::Slot& s, nlohmann::json& j);
 

@@ -94,9 +94,11 @@ void add_piv_enrol_options(CLI::App* cmd, PivEnrolOptions& o) {
                 "PIV: enrol without verifying the attestation (recorded as unverified)");
 }
 
-Result<vault::Slot> enrol_piv_slot(const Context& ctx, const PivEnrolOptions& o,
-                                   const PivUnlockOptions& pin_opts, const std::string& label,
-                                   const vault::VaultId& vid) {
+bool piv_enrol_may_hold_high(const PivEnrolOptions& o) { return o.adopt || o.touch == "always"; }
+
+Status enrol_piv_slot(const Context& ctx, const PivEnrolOptions& o, const PivUnlockOptions& pin_opts,
+                      const std::string& label, const vault::VaultId& vid,
+                      const std::function<Status(vault::Slot)>& commit) {
   hw::PivEnrolOptions h;
   h.serial = o.serial;
   if (o.touch == "always") h.touch = vault::PivTouchPolicy::always;
@@ -140,9 +142,9 @@ Result<vault::Slot> enrol_piv_slot(const Context& ctx, const PivEnrolOptions& o,
   h.adopt = o.adopt;
   configure_devices(ctx, pin_opts);
   set_new_piv_secret_files(o.new_pin_file, o.new_puk_file);
-  KW_TRY(auto enrolled, hw::enrol_piv_slot(piv_session(), h, label, vid));
+  KW_TRY(auto enrolled, hw::enrol_piv_slot(piv_session(), h, label, vid, commit));
   note_slot_device(enrolled.device);
-  return std::move(enrolled.slot);
+  return ok();
 }
 
 }  // namespace keyward::cli

@@ -3,6 +3,8 @@
 // description for `slot list`. The device code itself is in src/hw (piv_session, piv_agent).
 #pragma once
 
+#include <functional>
+
 #include <cstdint>
 #include <string>
 
@@ -37,9 +39,14 @@ struct PivEnrolOptions {
   bool adopt = false;               // use the key already in key_ref
 };
 void add_piv_enrol_options(CLI::App* cmd, PivEnrolOptions& o);
-Result<vault::Slot> enrol_piv_slot(const Context& ctx, const PivEnrolOptions& o,
-                                   const PivUnlockOptions& pin, const std::string& label,
-                                   const vault::VaultId& vid);
+// Whether the slot these options enrol may hold the high key (touch=always, or an adopted key
+// whose policy the card tells only later): the gate is passed before the card is changed.
+bool piv_enrol_may_hold_high(const PivEnrolOptions& o);
+// Enrols the card and hands the slot to `commit` (the vault's add_slot); see hw/piv_enrol.h
+// for what a failure after a card change undoes.
+Status enrol_piv_slot(const Context& ctx, const PivEnrolOptions& o, const PivUnlockOptions& pin,
+                      const std::string& label, const vault::VaultId& vid,
+                      const std::function<Status(vault::Slot)>& commit);
 
 // For `slot list`: "YubiKey 20000001 key 82 touch=always pin=once attestation=verified", and
 // the same facts as JSON fields. Empty / unchanged for other slot types.

@@ -105,22 +105,36 @@ bool prompt_yes_no(std::string_view question) {
   return answer == "y" || answer == "Y" || answer == "yes" || answer == "YES";
 }
 
-Result<SecretBytes> prompt_new_secret(std::string_view what) {
+Result<SecretBytes> prompt_new_secret(std::string_view what, const NewSecretCheck& check) {
   // A mistyped repetition asks again (3 tries in all) instead of aborting the command.
   constexpr int kTries = 3;
+  auto say = [](const std::string& line) {
+    Fd tty(::open("/dev/tty", O_WRONLY | O_CLOEXEC | O_NOCTTY));
+    if (tty.get() >= 0) (void)!::write(tty.get(), line.data(), line.size());
+  };
   for (int attempt = 1;; ++attempt) {
     KW_TRY(auto first, prompt_secret("New " + std::string(what) + ": "));
     if (first.empty()) return fail(Errc::invalid_argument, "the " + std::string(what) + " is empty");
+    if (check) {
+      if (auto refused = check(first)) {
+        if (attempt == kTries) {
+          return fail(Errc::policy, "the new " + std::string(what) + " was refused " +
+                                        std::to_string(kTries) + " times (" + *refused +
+                                        "); nothing was changed");
+        }
+        say("That " + std::string(what) + " is refused: " + *refused + ". Try again (" +
+            std::to_string(kTries - attempt) + " more).\n");
+        continue;
+      }
+    }
     KW_TRY(auto second, prompt_secret("Repeat the " + std::string(what) + ": "));
     if (first.equals(second)) return first;
     if (attempt == kTries) {
       return fail(Errc::invalid_argument, "the two " + std::string(what) + "s differed " +
                                               std::to_string(kTries) + " times; nothing was changed");
     }
-    Fd tty(::open("/dev/tty", O_WRONLY | O_CLOEXEC | O_NOCTTY));
-    const std::string again = "The two " + std::string(what) + "s differ; try again (" +
-                              std::to_string(kTries - attempt) + " more).\n";
-    if (tty.get() >= 0) (void)!::write(tty.get(), again.data(), again.size());
+    say("The two " + std::string(what) + "s differ; try again (" +
+        std::to_string(kTries - attempt) + " more).\n");
   }
 }
 

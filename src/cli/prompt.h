@@ -2,6 +2,8 @@
 // memory. Secrets never come from argv.
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -16,7 +18,10 @@ bool have_tty();
 // cancelled on EOF / Ctrl-D; unavailable if there is no terminal.
 Result<SecretBytes> prompt_secret(std::string_view prompt);
 // Asks twice; invalid_argument if the two differ or the answer is empty.
-Result<SecretBytes> prompt_new_secret(std::string_view what);
+// `check`, when given, may refuse the first entry before it is repeated (its reason is shown and
+// the entry counts as one of the 3 tries).
+using NewSecretCheck = std::function<std::optional<std::string>(const SecretBytes&)>;
+Result<SecretBytes> prompt_new_secret(std::string_view what, const NewSecretCheck& check = {});
 // Asks a yes/no question on /dev/tty (echo on); false on anything but y/yes, or no terminal.
 bool prompt_yes_no(std::string_view question);
 // Reads a whole file descriptor (stdin: 0) into locked memory, at most max bytes.

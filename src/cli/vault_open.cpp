@@ -1,5 +1,7 @@
 #include "cli/vault_open.h"
 
+#include "core/passphrase_strength.h"
+
 #include <nlohmann/json.hpp>
 
 #include <csignal>
@@ -124,21 +126,63 @@ Result<vault::Vault> open_vault(const Context& ctx, const UnlockOptions& o) {
 
 Status refuse_reserved_env(std::string_view env) { return vault::policy::refuse_reserved(env); }
 
-Result<SecretBytes> new_passphrase(const std::string& file, const char* env_name) {
+namespace {
+
+PassphraseEstimate estimate_new_passphrase(const SecretBytes& p) {
+  std::vector<std::string> words = {"keyward", "vault", "secret", "password", "passphrase"};
+  for (const char* v : {"USER", "LOGNAME"}) {
+    if (const char* u = std::getenv(v); u != nullptr && u[0] != '\0') words.emplace_back(u);
+  }
+  return estimate_passphrase(p, words);
+}
+
+void warn_fair(const PassphraseEstimate& e) {
+  if (e.strength != PassphraseStrength::fair) return;
+  std::fprintf(stderr, "keyward: warning: the new passphrase is only fair: %s\n", e.advice.c_str());
+}
+
+}  // namespace
+
+void add_weak_passphrase_option(CLI::App* cmd, bool& allow_weak) {
+  cmd->add_flag("--allow-weak-passphrase", allow_weak,
+                "Accept a new passphrase below the strength floor (estimated under 20 bits)");
+}
+
+Result<SecretBytes> new_passphrase(const std::string& file, const char* env_name, bool allow_weak) {
+  auto checked = [allow_weak](SecretBytes p, const std::string& from) -> Result<SecretBytes> {
+    const auto e = estimate_new_passphrase(p);
+    if (e.strength == PassphraseStrength::weak && !allow_weak) {
+      return fail(Errc::policy, "the new passphrase " + from + " is too weak: " + e.advice +
+                                    ". Nothing was changed; --allow-weak-passphrase accepts it "
+                                    "anyway");
+    }
+    warn_fair(e);
+    return p;
+  };
   if (!file.empty()) {
     KW_TRY(auto p, read_secret_file(file));
     if (p.empty()) return fail(Errc::invalid_argument, "the passphrase in " + file + " is empty");
-    return p;
+    return checked(std::move(p), "in " + file);
   }
   if (const char* p = std::getenv(env_name); p != nullptr && p[0] != '\0') {
-    return SecretBytes::copy_of(std::string_view(p));
+    return checked(SecretBytes::copy_of(std::string_view(p)), std::string("in ") + env_name);
   }
   if (!have_tty()) {
     return fail(Errc::invalid_argument, std::string("no terminal to ask for the new passphrase; "
                                                     "use --new-passphrase-file or ") +
                                             env_name);
   }
-  return prompt_new_secret("passphrase");
+  NewSecretCheck check;
+  if (!allow_weak) {
+    check = [](const SecretBytes& p) -> std::optional<std::string> {
+      auto e = estimate_new_passphrase(p);
+      if (e.strength == PassphraseStrength::weak) return "too weak: " + e.advice;
+      return std::nullopt;
+    };
+  }
+  KW_TRY(auto p, prompt_new_secret("passphrase", check));
+  warn_fair(estimate_new_passphrase(p));
+  return p;
 }
 
 void fail_command(Context& ctx, const Error& e) {

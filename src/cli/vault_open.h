@@ -48,7 +48,12 @@ Result<vault::Vault> open_vault_unaudited(const Context& ctx, const UnlockOption
 inline constexpr std::string_view kReservedEnv = "keyward.internal";
 Status refuse_reserved_env(std::string_view env);
 // A passphrase for a new slot: --new-passphrase-file, KEYWARD_NEW_PASSPHRASE, else prompt twice.
-Result<SecretBytes> new_passphrase(const std::string& file, const char* env_name);
+// Its strength is estimated (core/passphrase_strength.h): below the floor it is refused (asked
+// again on a terminal) unless `allow_weak` (--allow-weak-passphrase); a fair one is accepted
+// with a warning on stderr.
+Result<SecretBytes> new_passphrase(const std::string& file, const char* env_name, bool allow_weak);
+// Adds --allow-weak-passphrase to a command that sets a new passphrase.
+void add_weak_passphrase_option(CLI::App* cmd, bool& allow_weak);
 // Argon2id parameters from --kdf-time/--kdf-memory(MiB)/--kdf-parallelism.
 struct KdfOptions {
   std::uint32_t time = 3;

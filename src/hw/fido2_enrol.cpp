@@ -7,7 +7,8 @@
 namespace keyward::hw {
 
 Result<EnrolledFido2> enrol_fido2_slot(Interaction& ui, const Fido2EnrolOptions& o,
-                                       const std::string& label, const vault::VaultId& vid) {
+                                       const std::string& label, const vault::VaultId& vid,
+                                       const CommitFido2Slot& commit) {
   vault::Fido2CredInfo cred;
   cred.uv = o.uv;
   if (cred.uv == vault::Fido2Uv::preferred) {
@@ -54,19 +55,28 @@ Result<EnrolledFido2> enrol_fido2_slot(Interaction& ui, const Fido2EnrolOptions&
   cred.credential_id = std::move(made.credential_id);
   cred.public_key = std::move(made.public_key);
   cred.salt = random_bytes(32);
+  // From here on the authenticator has made a credential: every failure says what that left.
+  auto after = [&dev](Error e) {
+    e.message += ". The credential just made is not stored on " + dev->name() +
+                 " (non-discoverable), so nothing is left on it; nothing was added to the vault";
+    return tl::unexpected(std::move(e));
+  };
   ui.info(touch + dev->name() + " again to derive the slot key");
   Bytes cdh = random_bytes(32);
-  KW_TRY(auto a, dev->get_assertion(cred, cdh, pin));
-  if (a.hmac_output.size() != 32) {
-    return fail(Errc::unsupported, dev->name() + " did not return an hmac-secret output");
+  auto a = dev->get_assertion(cred, cdh, pin);
+  if (!a) return after(a.error());
+  if (a->hmac_output.size() != 32) {
+    return after(Error{Errc::unsupported, dev->name() + " did not return an hmac-secret output"});
   }
   // The secret the slot is sealed under must be the UV one (CredRandomWithUV): check the flag.
-  KW_TRY_STATUS(vault::fido2_verify_assertion(cred, a, cdh, uv));
+  if (auto v = vault::fido2_verify_assertion(cred, *a, cdh, uv); !v) return after(v.error());
+  auto slot = vault::new_fido2_slot(label, cred, a->hmac_output, vid);
+  if (!slot) return after(slot.error());
+  if (auto stored = commit(std::move(*slot)); !stored) return after(stored.error());
   ui.info("Enrolled " + dev->name() + " (uv " + std::string(vault::fido2_uv_name(cred.uv)) +
           ", credProtect " + std::to_string(cred.cred_protect) + ")" +
           (uv ? "" : "; unlock-only, no high key"));
-  KW_TRY(auto slot, vault::new_fido2_slot(label, cred, a.hmac_output, vid));
-  return EnrolledFido2{std::move(slot), dev->name(), bio};
+  return EnrolledFido2{dev->name(), bio};
 }
 
 }  // namespace keyward::hw

@@ -4,6 +4,7 @@
 // will not be able to do is said through the Interaction before the device is touched.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "core/interaction.h"
@@ -20,12 +21,17 @@ struct Fido2EnrolOptions {
 };
 
 struct EnrolledFido2 {
-  vault::Slot slot;
   std::string device;     // the authenticator's name
   bool fingerprint = false;  // UV was given by a fingerprint (built-in UV), not the PIN
 };
 
+// Receives the new slot and stores it (Vault::add_slot).
+using CommitFido2Slot = std::function<Status(vault::Slot)>;
+
+// Every check that needs no touch runs first. The credential is non-discoverable (rk=false): a
+// failure after it was made leaves nothing on the authenticator, and the error says so.
 Result<EnrolledFido2> enrol_fido2_slot(Interaction& ui, const Fido2EnrolOptions& o,
-                                       const std::string& label, const vault::VaultId& vid);
+                                       const std::string& label, const vault::VaultId& vid,
+                                       const CommitFido2Slot& commit);
 
 }  // namespace keyward::hw

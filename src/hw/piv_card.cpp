@@ -722,6 +722,28 @@ Result<Bytes> PivCard::generate_p256(std::uint8_t key_ref, std::uint8_t pin_poli
   return out;
 }
 
+Status PivCard::delete_key(std::uint8_t key_ref) {
+  // MOVE KEY (INS F6) to FF deletes the key: YubiKey firmware 5.7 and later (and the simulator).
+  const unsigned char templ[4] = {0x00, 0xF6, 0xFF, key_ref};
+  const unsigned char none[1] = {0};  // no command data (libykpiv copies from a real pointer)
+  unsigned char out[16];
+  unsigned long out_len = sizeof out;
+  int sw = 0;
+  ykpiv_rc rc = lib().ykpiv_transfer_data(st(state_), templ, none, 0, out, &out_len, &sw);
+  if (rc != YKPIV_OK) return tl::unexpected(translate(rc, "key deletion"));
+  if (sw == 0x9000) return ok();
+  if (sw == 0x6D00 || sw == 0x6E00) {
+    return fail(Errc::unsupported, name() + " (firmware " + firmware_ +
+                                       ") cannot delete a PIV key (firmware 5.7 or later can)");
+  }
+  if (sw == 0x6982) {
+    return fail(Errc::auth_failed, name() + " refused to delete the key: management key not "
+                                            "authenticated");
+  }
+  return fail(Errc::device, "key deletion failed on " + name() + ": status word " +
+                                std::to_string(sw >> 8) + "/" + std::to_string(sw & 0xff));
+}
+
 Result<Bytes> PivCard::attest(std::uint8_t key_ref) {
   unsigned char buf[3072];
   std::size_t len = sizeof buf;

@@ -100,6 +100,8 @@ class PivCard {
   // Generates a P-256 key (needs authenticate()); returns the public point.
   Result<Bytes> generate_p256(std::uint8_t key_ref, std::uint8_t pin_policy,
                               std::uint8_t touch_policy);
+  // Deletes the key in key_ref (needs authenticate(); firmware 5.7+: unsupported before).
+  Status delete_key(std::uint8_t key_ref);
   // Attestation certificate (DER) of a generated key, and the card's F9 certificate (DER).
   Result<Bytes> attest(std::uint8_t key_ref);
   Result<Bytes> attestation_certificate();

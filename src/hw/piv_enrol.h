@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -31,11 +32,20 @@ struct PivEnrolOptions {
 };
 
 struct EnrolledSlot {
-  vault::Slot slot;
   std::string device;  // the card's name
 };
 
+// Receives the new slot once the card holds its key, and stores it (Vault::add_slot). When it
+// fails, the enrolment deletes the key it generated (firmware 5.7+) and its error says what
+// state the card is left in.
+using CommitSlot = std::function<Status(vault::Slot)>;
+
+// Everything that can fail without the card (options, the trust store, the vault's own checks,
+// which the caller runs first) fails before the card is changed. After a change, a failure
+// (attestation mismatch, the commit) undoes the key generation and names what stays changed
+// (a replaced PIN, PUK or management key is kept: the user chose them).
 Result<EnrolledSlot> enrol_piv_slot(PivSession& session, const PivEnrolOptions& o,
-                                    const std::string& label, const vault::VaultId& vid);
+                                    const std::string& label, const vault::VaultId& vid,
+                                    const CommitSlot& commit);
 
 }  // namespace keyward::hw

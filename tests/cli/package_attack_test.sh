@@ -32,13 +32,13 @@ expect_exit 0 ka package --env dev --recipient "$RB" --out "$TMP/p1.kpkg" --toke
 age -d -i "$TMP/b.key" -o "$TMP/payload" "$TMP/p1.kpkg" || fail "age -d could not open B's package"
 age -e -r "$RC" -o "$TMP/forwarded.kpkg" "$TMP/payload" || fail "age -e failed"
 h=$(sha256sum "$C" | cut -d' ' -f1)
-expect_exit 8 kc unpack --in "$TMP/forwarded.kpkg" --identity "$TMP/c.key" --from "$TMP/a.signer"
+expect_exit 8 kc unpack --in "$TMP/forwarded.kpkg" --package-identity "$TMP/c.key" --from "$TMP/a.signer"
 expect_contains "$ERR" "this package was sealed for someone else"
-expect_exit 8 kc unpack --in "$TMP/forwarded.kpkg" --identity "$TMP/c.key" --dry-run
+expect_exit 8 kc unpack --in "$TMP/forwarded.kpkg" --package-identity "$TMP/c.key" --dry-run
 expect_eq "$(sha256sum "$C" | cut -d' ' -f1)" "$h"
 expect_exit 6 kc get dev/api/TOKEN
 # The genuine package still opens for B.
-expect_exit 0 kb unpack --in "$TMP/p1.kpkg" --identity "$TMP/b.key" --from "$TMP/a.signer"
+expect_exit 0 kb unpack --in "$TMP/p1.kpkg" --package-identity "$TMP/b.key" --from "$TMP/a.signer"
 expect_not_contains "$ERR" "WARNING"
 expect_eq "$(kb get dev/api/TOKEN)" "v1-old"
 
@@ -47,21 +47,21 @@ expect_eq "$(kb get dev/api/TOKEN)" "v1-old"
 t0=$(date +%s); while [[ $(date +%s) == "$t0" ]]; do sleep 0.1; done
 printf 'v2-rotated' | kw --vault "$A" set dev/api/TOKEN --passphrase-file "$PASSFILE" 2>/dev/null
 expect_exit 0 ka package --env dev --recipient "$RB" --out "$TMP/p2.kpkg" --token-out "$TMP/p2.tok" --sign
-expect_exit 0 kb unpack --in "$TMP/p2.kpkg" --identity "$TMP/b.key" --from "$TMP/a.signer" --overwrite
+expect_exit 0 kb unpack --in "$TMP/p2.kpkg" --package-identity "$TMP/b.key" --from "$TMP/a.signer" --overwrite
 expect_eq "$(kb get dev/api/TOKEN)" "v2-rotated"
 h=$(sha256sum "$B" | cut -d' ' -f1)
-expect_exit 9 kb unpack --in "$TMP/p1.kpkg" --identity "$TMP/b.key" --from "$TMP/a.signer" --overwrite
+expect_exit 9 kb unpack --in "$TMP/p1.kpkg" --package-identity "$TMP/b.key" --from "$TMP/a.signer" --overwrite
 expect_contains "$ERR" "older than one already imported from the same sender"
 expect_contains "$ERR" "--allow-older"
 expect_eq "$(sha256sum "$B" | cut -d' ' -f1)" "$h"
 expect_eq "$(kb get dev/api/TOKEN)" "v2-rotated"
 # Re-importing the newest one is not a replay.
-expect_exit 0 kb unpack --in "$TMP/p2.kpkg" --identity "$TMP/b.key" --from "$TMP/a.signer" --overwrite
+expect_exit 0 kb unpack --in "$TMP/p2.kpkg" --package-identity "$TMP/b.key" --from "$TMP/a.signer" --overwrite
 # Deliberately: --allow-older.
-expect_exit 0 kb unpack --in "$TMP/p1.kpkg" --identity "$TMP/b.key" --from "$TMP/a.signer" --overwrite --allow-older
+expect_exit 0 kb unpack --in "$TMP/p1.kpkg" --package-identity "$TMP/b.key" --from "$TMP/a.signer" --overwrite --allow-older
 expect_eq "$(kb get dev/api/TOKEN)" "v1-old"
 # ... and the newest time seen is kept: p1 is still older than p2.
-expect_exit 9 kb unpack --in "$TMP/p1.kpkg" --identity "$TMP/b.key" --from "$TMP/a.signer" --overwrite
+expect_exit 9 kb unpack --in "$TMP/p1.kpkg" --package-identity "$TMP/b.key" --from "$TMP/a.signer" --overwrite
 
 # ---- unknown signer: a random key's signature earns the same WARNING as none, -q or not.
 R=$TMP/r.db
@@ -69,10 +69,10 @@ kw --vault "$R" init --passphrase-file "$PASSFILE" "${SMALL_KDF[@]}" </dev/null 
 printf 'evil' | kw --vault "$R" set dev/api/OTHER --passphrase-file "$PASSFILE" 2>/dev/null
 expect_exit 0 kw --vault "$R" package --env dev --recipient "$RB" --out "$TMP/r.kpkg" \
   --token-out "$TMP/r.tok" --sign --passphrase-file "$PASSFILE" </dev/null
-expect_exit 0 kb -q unpack --in "$TMP/r.kpkg" --identity "$TMP/b.key" --dry-run
+expect_exit 0 kb -q unpack --in "$TMP/r.kpkg" --package-identity "$TMP/b.key" --dry-run
 expect_contains "$ERR" "WARNING: this package is signed by ssh-ed25519"
 expect_contains "$ERR" "a key you did not name with --from"
-expect_exit 0 kb unpack --in "$TMP/r.kpkg" --identity "$TMP/b.key"
+expect_exit 0 kb unpack --in "$TMP/r.kpkg" --package-identity "$TMP/b.key"
 expect_contains "$ERR" "WARNING"
 # The audit entries record the package id, the signer and whether it was trusted.
 expect_exit 0 kb audit --json

@@ -50,6 +50,7 @@ expect_exit 2 ka package --env dev --recipient "$RB" --out "$TMP/x" --token-out 
 expect_exit 0 ka package --env dev --recipient "$TMP/b.pub" --out "$TMP/dev.kpkg" --token-out "$TMP/dev.token"
 expect_contains "$ERR" "Sealed 3 secret(s) (0 high) from env \`dev\`"
 expect_contains "$ERR" "SEPARATE channel"
+expect_contains "$ERR" "This package has no high entries: the token is not needed to open it"
 expect_contains "$ERR" "expires in 24h"
 [[ $(stat -c %a "$TMP/dev.token") == 600 ]] || fail "token file is not private"
 ! grep -q 'tok-123' "$TMP/dev.kpkg" || fail "plaintext in the package"
@@ -64,6 +65,12 @@ expect_exit 0 kb unpack --in "$TMP/bin.kpkg" --token "$TMP/bin.token" --dry-run
 # A lifetime reads as a person would say it ("23h 59m", or "24h" within the same second).
 grep -Eq 'expires in (24h|23h 59m)' <<<"$ERR" || fail "unreadable lifetime: $ERR"
 expect_exit 7 ka package --env dev --recipient "$RB" --out "$TMP/dev.kpkg" --token-out "$TMP/dev2.token"
+# Issue 18: no high entries, no token needed: --token-out may be left out, and none is made.
+expect_exit 0 ka package --env dev --recipient "$RB" --out "$TMP/notok.kpkg"
+expect_contains "$ERR" "No high entries, so no access token was made"
+expect_not_contains "$ERR" "Access token ->"
+expect_exit 0 kb unpack --in "$TMP/notok.kpkg" --dry-run
+expect_contains "$OUT" "dev/api/URL"
 
 # Dry run: coordinates, tiers, kinds and fingerprints; the vault is unchanged.
 h=$(hash_b)
@@ -109,7 +116,7 @@ new_identity
 OTHER_ID=$IDENTITY_FILE
 expect_exit 0 ka package --env staging --recipient "$RB" --out "$TMP/st.kpkg" --token-out "$TMP/st.token"
 h=$(hash_b)
-expect_exit 5 kb unpack --in "$TMP/st.kpkg" --identity "$OTHER_ID"
+expect_exit 5 kb unpack --in "$TMP/st.kpkg" --package-identity "$OTHER_ID"
 expect_contains "$ERR" "not addressed to"
 expect_exit 5 kb unpack --in "$TMP/st.kpkg" --token "$TMP/dev.token"
 expect_contains "$ERR" "another package"
@@ -131,21 +138,26 @@ expect_exit 4 kb unpack --in "$TMP/t.kpkg"
 expect_eq "$(hash_b)" "$h"
 expect_exit 6 kb get staging/api/URL
 
-# An age-keygen identity as recipient and --identity file.
+# An age-keygen identity as recipient and --package-identity file.
 new_identity
 expect_exit 0 ka package --env staging --recipient "$RECIPIENT" --out "$TMP/k.kpkg" --token-out "$TMP/k.token"
 expect_exit 5 kb unpack --in "$TMP/k.kpkg"
 # The envelope is a plain age file: the real age CLI opens it with the same identity.
 age -d -i "$IDENTITY_FILE" -o "$TMP/k.payload" "$TMP/k.kpkg" || fail "age -d could not open the package envelope"
 [[ -s $TMP/k.payload ]] || fail "empty payload from age -d"
-expect_exit 0 kb unpack --in "$TMP/k.kpkg" --identity "$IDENTITY_FILE" --token "$TMP/k.token"
+expect_exit 0 kb unpack --in "$TMP/k.kpkg" --package-identity "$IDENTITY_FILE" --token "$TMP/k.token"
 expect_eq "$(kb get staging/api/URL)" "other"
 
 # An OpenSSH Ed25519 key as recipient (its .pub file) and identity (the private key file).
 ssh-keygen -q -t ed25519 -N '' -C teammate -f "$TMP/ssh_id" </dev/null
 expect_exit 0 ka package --env staging --recipient "$TMP/ssh_id.pub" --out "$TMP/ssh.kpkg" --token-out "$TMP/ssh.token"
-expect_exit 0 kb unpack --in "$TMP/ssh.kpkg" --identity "$TMP/ssh_id" --dry-run
+expect_exit 0 kb unpack --in "$TMP/ssh.kpkg" --package-identity "$TMP/ssh_id" --dry-run
 expect_contains "$OUT" "staging/api/URL"
+# The former option names are refused with the new ones (and the vault's --identity-file named).
+expect_exit 2 kb unpack --in "$TMP/ssh.kpkg" --identity "$TMP/ssh_id" --dry-run
+expect_contains "$ERR" "--identity is now --package-identity FILE (the key the package was sealed to); --identity-file FILE unlocks the vault"
+expect_exit 2 kb unpack --in "$TMP/ssh.kpkg" --identity-piv 20000002 --dry-run
+expect_contains "$ERR" "--identity-piv is now --package-identity-piv SERIAL"
 
 # Expiry: of the package, and of the token (recorded in the package; editing the file fails).
 expect_exit 0 ka package --env staging --recipient "$RB" --out "$TMP/e.kpkg" --token-out "$TMP/e.token" --ttl 1s

@@ -277,7 +277,7 @@ class Package(Scenario):
         if present == (False, True):
             present = (False, False)
         if present == (True, True):
-            d = s.kw("unpack", "--in", pkg, "--token", tok, "--identity",
+            d = s.kw("unpack", "--in", pkg, "--token", tok, "--package-identity",
                      os.path.join(s.files, "id.txt"), "--dry-run")
             return [("package", d.returncode == 0)]
         return [("package-files", present)]
@@ -302,7 +302,7 @@ class Unpack(Scenario):
 
     def argv(self, s):
         return ["unpack", "--in", os.path.join(s.files, "pkg"), "--token",
-                os.path.join(s.files, "tok"), "--identity", os.path.join(s.files, "id.txt")]
+                os.path.join(s.files, "tok"), "--package-identity", os.path.join(s.files, "id.txt")]
 
 
 class SealedEnv(Scenario):

@@ -37,6 +37,12 @@ FILE_R=$(grep '^age1[^y]' <<<"$OUT")
 # Packaging high secrets passes the presence gate (a touch): refused when the touch is refused
 # (even though the vault itself opens with the passphrase), works with it.
 ctl piv0 auto-touch off
+# Issue 18: high entries need the token; without --token-out that is said before any touch.
+t0=$("$HWSIM_BIN" ctl --socket "$HWSIM_STATE/ctl.sock" piv0 status | grep -o 'touch_requests=[0-9]*')
+expect_exit 2 kw --vault "$A" package --env dev --recipient "$YK" --out "$TMP/d.kpkg" --passphrase-file "$PASSFILE"
+expect_contains "$ERR" "1 high entry of dev would be packaged; they open only with an access token: pass --token-out FILE"
+expect_eq "$("$HWSIM_BIN" ctl --socket "$HWSIM_STATE/ctl.sock" piv0 status | grep -o 'touch_requests=[0-9]*')" "$t0"
+[[ ! -e $TMP/d.kpkg ]] || fail "a package was written without its token"
 KEYWARD_PIV_PIN=$(cat "$PINFILE") kw --vault "$A" package --env dev --recipient "$YK" \
   --out "$TMP/d.kpkg" --token-out "$TMP/d.token" --passphrase-file "$PASSFILE" \
   >"$TMP/bg.out" 2>"$TMP/bg.err" </dev/null &
@@ -54,7 +60,7 @@ ctl piv0 auto-touch off
 
 # Unpack on the receiver's card, no token: vault unlock, envelope and high entries by touch.
 ctl piv1 auto-touch 50
-expect_exit 0 kw --vault "$B" unpack --in "$TMP/d.kpkg" --identity-piv $S2 "${PIV[@]}"
+expect_exit 0 kw --vault "$B" unpack --in "$TMP/d.kpkg" --package-identity-piv $S2 "${PIV[@]}"
 expect_contains "$ERR" "Touch your YubiKey $S2 (simulated) to open package"
 expect_contains "$ERR" "Imported 2 secrets (1 high)"
 expect_exit 0 kw --vault "$B" get dev/api/SECRET "${PIV[@]}"
@@ -86,7 +92,7 @@ k=1
 while :; do
   cp "$B" "$B2"
   rm -f "$B2-wal" "$B2-shm"
-  kw --vault "$B2" unpack --in "$TMP/e.kpkg" --identity-piv $S2 --overwrite "${PIV[@]}" \
+  kw --vault "$B2" unpack --in "$TMP/e.kpkg" --package-identity-piv $S2 --overwrite "${PIV[@]}" \
     >"$TMP/bg.out" 2>"$TMP/bg.err" </dev/null &
   BG=$!
   n=0 refused=0
@@ -148,17 +154,17 @@ expect_eq "$OUT" "hv-2"
 # try left on the card, a wrong PIN is not sent without --allow-last-pin-try (exit 9, vault
 # unchanged); a wrong PIN is said with the tries left; the right one with the flag opens it.
 printf '000000\n' >"$TMP/badpin"
-expect_exit 5 kw --vault "$B" unpack --in "$TMP/e.kpkg" --identity-piv $S2 --overwrite \
+expect_exit 5 kw --vault "$B" unpack --in "$TMP/e.kpkg" --package-identity-piv $S2 --overwrite \
   --passphrase-file "$PASSFILE" --pin-file "$TMP/badpin"
 expect_contains "$ERR" "wrong PIV PIN for YubiKey $S2 (simulated): 2 tries left"
-expect_exit 5 kw --vault "$B" unpack --in "$TMP/e.kpkg" --identity-piv $S2 --overwrite \
+expect_exit 5 kw --vault "$B" unpack --in "$TMP/e.kpkg" --package-identity-piv $S2 --overwrite \
   --passphrase-file "$PASSFILE" --pin-file "$TMP/badpin"
 h=$(hash_b)
-expect_exit 9 kw --vault "$B" unpack --in "$TMP/e.kpkg" --identity-piv $S2 --overwrite \
+expect_exit 9 kw --vault "$B" unpack --in "$TMP/e.kpkg" --package-identity-piv $S2 --overwrite \
   --passphrase-file "$PASSFILE" --pin-file "$TMP/badpin"
 expect_contains "$ERR" "--allow-last-pin-try"
 expect_eq "$(hash_b)" "$h"
-expect_exit 0 kw --vault "$B" unpack --in "$TMP/e.kpkg" --identity-piv $S2 --overwrite \
+expect_exit 0 kw --vault "$B" unpack --in "$TMP/e.kpkg" --package-identity-piv $S2 --overwrite \
   --passphrase-file "$PASSFILE" --pin-file "$PINFILE" --allow-last-pin-try
 expect_contains "$ERR" "Imported"
 ctl piv1 auto-touch off

@@ -5,7 +5,7 @@
 . "$(dirname "$0")/../cli/lib.sh"
 . "$(dirname "$0")/lib.sh"
 reset_piv
-trap 'ctl piv0 insert 2>/dev/null || true; ctl piv1 insert 2>/dev/null || true; rm -rf "$TMP"' EXIT
+trap 'ctl piv0 insert 2>/dev/null || true; ctl piv1 insert 2>/dev/null || true; wait_ready piv0 || true; wait_ready piv1 || true; rm -rf "$TMP"' EXIT
 init_vault >/dev/null 2>&1
 setv dev/api/A "alpha" 2>/dev/null
 expect_exit 0 enrol_piv $S1 yk-primary
@@ -35,7 +35,12 @@ done
 expect_exit 10 kw get dev/api/A --piv --pin-file "$PINFILE"
 expect_contains "$ERR" "insert the one with serial $S1"
 expect_contains "$ERR" "'Virtual PCD 00 00' (empty)"
+# A slot that would hold the high key needs the gate first: that fails, before any enrolment.
 expect_exit 10 kw slot add piv --allow-default-pin --pin-file "$PINFILE" --passphrase-file "$PASSFILE"
+expect_contains "$ERR" "slot 2 ('yk-primary'): YubiKey $S1 (slot 'yk-primary') is not connected"
+expect_contains "$ERR" "Nothing was changed on the device to enrol"
+# An unlock-only slot needs no gate: the enrolment itself finds no card.
+expect_exit 10 kw slot add piv --touch cached --allow-default-pin --pin-file "$PINFILE" --passphrase-file "$PASSFILE"
 expect_contains "$ERR" "no PIV card found"
 ctl piv0 insert
 ctl piv1 insert

@@ -24,9 +24,13 @@ expect_contains "$ERR" "PIV slot 82"
 # An attestation that does not chain to the configured root is refused (integrity, exit 8).
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=not-the-root \
   -keyout "$TMP/other.key" -out "$TMP/other.pem" -days 2 >/dev/null 2>&1 || fail "openssl req failed"
+# (The new slot will hold the high key: the gate on yk-primary is passed first, then the card.)
+ctl piv0 auto-touch 50
 expect_exit 8 env KEYWARD_PIV_TRUST_SIM_CA="$TMP/other.pem" "$KEYWARD_BIN" slot add piv \
   --serial $S2 --allow-default-pin --pin-file "$PINFILE" --passphrase-file "$PASSFILE"
+ctl piv0 auto-touch off
 expect_contains "$ERR" "attestation does not verify"
+expect_contains "$ERR" "the key generated in PIV slot 82 is still on it, unused"
 expect_exit 0 kw slot list --json --passphrase-file "$PASSFILE"
 python3 - "$OUT" <<'PY'
 import json, sys

@@ -88,6 +88,7 @@ std::string apdu_name(const Bytes& a) {
     case 0xFE: return "IMPORT";
     case 0xFB: return "RESET";
     case 0xFA: return "SET-PIN-RETRIES";
+    case 0xF6: return std::string("MOVE-KEY(") + p2 + ")";
     default: break;
   }
   char b[16];

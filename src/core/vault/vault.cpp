@@ -1178,20 +1178,44 @@ Status Vault::remove(std::string_view coordinate, const gate::Grant* grant) {
   });
 }
 
+Status Vault::check_slot_label(const std::string& label) const {
+  if (label.size() > kMaxLabel) {
+    return fail(Errc::invalid_argument, "slot labels are at most 128 bytes");
+  }
+  for (const auto& s : slots_) {
+    if (!label.empty() && s.label == label) {
+      return fail(Errc::already_exists, "a slot labelled '" + label + "' already exists");
+    }
+  }
+  return ok();
+}
+
+Status Vault::check_high_for_new_slot(const std::string& type, bool& gate_needed) const {
+  gate_needed = false;
+  if (!header_.has_high || high_) return ok();
+  // The presence gate's candidates (gate::pass): FIDO2/PIV slots flagged presence-capable that
+  // hold the high key.
+  const bool gate_possible = std::any_of(slots_.begin(), slots_.end(), [](const Slot& s) {
+    return (s.type == SlotType::fido2 || s.type == SlotType::piv) && s.presence_capable() &&
+           !s.wrapped_high.empty();
+  });
+  if (!gate_possible) {
+    return fail(Errc::policy, "a " + type + " slot must also hold the high key, and in this vault "
+                              "only the recovery code holds it (no FIDO2/PIV slot can pass the "
+                              "presence gate): unlock with the recovery code "
+                              "(--recovery-code-file FILE or KEYWARD_RECOVERY_CODE) to add it");
+  }
+  gate_needed = true;
+  return ok();
+}
+
 Status Vault::add_slot_locked(Slot slot) {
   const SlotHandler* h = slot_handler(slot.type);
   if (h == nullptr) {
     return fail(Errc::unsupported, "slot type '" + std::string(slot_type_name(slot.type)) +
                                        "' is not supported by this keyward build");
   }
-  if (slot.label.size() > kMaxLabel) {
-    return fail(Errc::invalid_argument, "slot labels are at most 128 bytes");
-  }
-  for (const auto& s : slots_) {
-    if (!slot.label.empty() && s.label == slot.label) {
-      return fail(Errc::already_exists, "a slot labelled '" + slot.label + "' already exists");
-    }
-  }
+  KW_TRY_STATUS(check_slot_label(slot.label));
   slot.number = static_cast<std::uint32_t>(header_.next_slot++);
   KW_TRY(slot.wrapped_master, h->wrap(slot, header_.vault_id, Which::master, master_));
   slot.wrapped_high.clear();

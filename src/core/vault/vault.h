@@ -169,6 +169,13 @@ class Vault {
   // of the number of records. Returns the slot number. A slot that must hold an existing high
   // key needs it: a grant (or a recovery-code unlock).
   Result<std::uint32_t> add_slot(Slot slot, const gate::Grant* grant = nullptr);
+  // The checks add_slot makes of a new slot's label (length, not already used), for callers
+  // that must fail before a device is changed (enrolment).
+  Status check_slot_label(const std::string& label) const;
+  // Before enrolling a slot that holds the high key: what add_slot will need. ok() when nothing
+  // (no high key yet, or it is unlocked); a policy error when no gate can be passed (the high key
+  // is held by the recovery slot only); otherwise `gate_needed` is set.
+  Status check_high_for_new_slot(const std::string& type, bool& gate_needed) const;
   // Removes a slot; `rekey` also rotates the master key in the same transaction. When the vault
   // has a presence-capable slot this needs user verification: a grant of
   // Level::verify, or a recovery-code unlock.
