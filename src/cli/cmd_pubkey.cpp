@@ -6,6 +6,8 @@
 // --signer prints your sender signing key instead (ssh-ed25519, for `unpack --from`).
 #include <cstdio>
 
+#include <nlohmann/json.hpp>
+
 #include "cli/cli.h"
 #include "cli/package_common.h"
 #include "cli/vault_open.h"
@@ -33,26 +35,54 @@ Status emit(const PubkeyOptions& o, const std::string& comment, const std::strin
   return ok();
 }
 
+// --json (docs/json.md): the same facts as one array (--signer: one object).
+void print_json(const nlohmann::json& j) {
+  std::printf("%s\n", j.dump(2).c_str());
+  std::fflush(stdout);
+}
+
 Status run_pubkey(const Context& ctx, const PubkeyOptions& o) {
+  if (ctx.json && o.qr) return fail(Errc::invalid_argument, "--qr and --json do not go together");
   KW_TRY(auto v, open_vault(ctx, o.unlock));
   if (o.signer) {
     bool created = false;
     KW_TRY(auto seed, pkg::vault_signing_seed(v, true, &created));
     KW_TRY(auto kp, pubkey::ed25519_from_seed(seed));
     if (created) info(ctx, "Created your package sender key in the vault");
+    if (ctx.json) {
+      print_json({{"kind", "signer"}, {"key", package::signer_to_string(kp.public_key)}});
+      return ok();
+    }
     return emit(o, "keyward package sender key (give it to recipients for `unpack --from`)",
                 package::signer_to_string(kp.public_key));
   }
   bool created = false;
   KW_TRY(auto id, pkg::vault_identity(v, true, &created));
   if (created) info(ctx, "Created the package identity of this vault (kept in the vault)");
-  KW_TRY_STATUS(emit(o, "keyward package identity (vault " + v.path() + ")", id.recipient().to_string()));
+  nlohmann::json arr = nlohmann::json::array();
+  if (ctx.json) {
+    arr.push_back({{"kind", "package-identity"}, {"recipient", id.recipient().to_string()},
+                   {"vault", v.path()}});
+  } else {
+    KW_TRY_STATUS(emit(o, "keyward package identity (vault " + v.path() + ")", id.recipient().to_string()));
+  }
   for (const auto& s : v.slots()) {
     if (s.type != vault::SlotType::piv) continue;
     auto info_r = vault::piv_key_info(s);
     if (!info_r) continue;
     auto r = age::PivP256Recipient::from_point(info_r->card_public);
     if (!r) continue;
+    if (ctx.json) {
+      arr.push_back({{"kind", "piv"},
+                     {"recipient", r->to_string()},
+                     {"serial", info_r->serial},
+                     {"key_ref", hex2(info_r->key_ref)},
+                     {"slot", s.number},
+                     {"slot_label", s.label},
+                     {"touch", std::string(vault::piv_touch_policy_name(info_r->touch))},
+                     {"attestation", std::string(vault::piv_attestation_name(info_r->attestation))}});
+      continue;
+    }
     std::string comment = "YubiKey " + std::to_string(info_r->serial) + " PIV key " +
                           hex2(info_r->key_ref) + " (slot '" + s.label + "'): touch=" +
                           std::string(vault::piv_touch_policy_name(info_r->touch)) +
@@ -60,6 +90,7 @@ Status run_pubkey(const Context& ctx, const PubkeyOptions& o) {
                           std::string(vault::piv_attestation_name(info_r->attestation));
     KW_TRY_STATUS(emit(o, comment, r->to_string()));
   }
+  if (ctx.json) print_json(arr);
   return ok();
 }
 
@@ -68,6 +99,7 @@ void add_pubkey_command(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("pubkey", "Print your package recipient strings for teammates");
   cmd->add_flag("--qr", o.qr, "Also print each as a QR code");
   cmd->add_flag("--signer", o.signer, "Print your package sender (signing) key instead");
+  cmd->add_flag("--json", ctx.json, "JSON output (docs/json.md)");
   add_unlock_options(cmd, o.unlock);
   cmd->callback([&ctx] {
     if (auto r = run_pubkey(ctx, o); !r) fail_command(ctx, r.error());

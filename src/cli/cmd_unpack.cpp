@@ -8,6 +8,8 @@
 #include <map>
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 #include "cli/audit_hook.h"
 #include "cli/cli.h"
 #include "cli/presence.h"
@@ -225,6 +227,41 @@ Status run_unpack(const Context& ctx, const UnpackOptions& o) {
                        (p.signer ? package::signer_to_string(*p.signer) : std::string("none")) +
                        " trusted=" + (trusted ? "yes" : "no");
 
+  if (o.dry_run && ctx.json) {
+    // docs/json.md: the package's facts and its entries, sorted as the text form.
+    auto exists_json = [&](const std::string& c) -> nlohmann::json {
+      auto it = existing.find(c);
+      if (it == existing.end()) return nullptr;
+      return std::string(vault::tier_name(it->second));
+    };
+    nlohmann::json entries = nlohmann::json::array();
+    for (const auto& e : p.entries) {
+      entries.push_back({{"coordinate", e.coordinate}, {"tier", "normal"},
+                         {"kind", std::string(vault::kind_name(e.kind))},
+                         {"fingerprint", package::fingerprint(p.package_id, e.value)},
+                         {"sealed", false}, {"existing", exists_json(e.coordinate)}});
+    }
+    for (const auto& h : p.high) {
+      nlohmann::json fp = nullptr;
+      for (const auto& e : high) {
+        if (e.coordinate == h.coordinate) fp = package::fingerprint(p.package_id, e.value);
+      }
+      entries.push_back({{"coordinate", h.coordinate}, {"tier", "high"},
+                         {"kind", std::string(vault::kind_name(h.kind))}, {"fingerprint", fp},
+                         {"sealed", fp.is_null()}, {"existing", exists_json(h.coordinate)}});
+    }
+    nlohmann::json j = {
+        {"package_id", encoding::hex_encode(ByteView(p.package_id))},
+        {"env", p.env},
+        {"created", p.created},
+        {"expires", p.expires},
+        {"signer", p.signer ? nlohmann::json(package::signer_to_string(*p.signer)) : nlohmann::json(nullptr)},
+        {"trusted_signer", trusted},
+        {"entries", entries}};
+    std::printf("%s\n", j.dump(2).c_str());
+    std::fflush(stdout);
+    return ok();
+  }
   if (o.dry_run) {
     std::string out;
     for (const auto& e : p.entries) {
@@ -371,6 +408,7 @@ void add_unpack_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--from", o.from,
                   "Require the sender's signature: an ssh-ed25519 public key, or a file holding it");
   cmd->add_flag("--dry-run", o.dry_run, "List coordinates and fingerprints; import nothing");
+  cmd->add_flag("--json", ctx.json, "With --dry-run: JSON output (docs/json.md)");
   cmd->add_flag("--overwrite", o.overwrite, "Replace existing secrets without asking");
   cmd->add_flag("--allow-older", o.allow_older,
                 "Import a package older than the newest one already imported from its sender");

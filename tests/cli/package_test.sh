@@ -25,6 +25,14 @@ printf '%s\n' "$OUT" >"$TMP/b.pub"
 expect_exit 0 kb pubkey
 expect_eq "$OUT" "$(cat "$TMP/b.pub")"
 RB=$(grep '^age1' "$TMP/b.pub")
+# --json (docs/json.md): the same recipient, as data.
+expect_exit 0 kb pubkey --json
+/usr/bin/python3 -c '
+import json, sys
+j = json.loads(sys.argv[1])
+assert [e["kind"] for e in j] == ["package-identity"], j
+assert j[0]["recipient"] == sys.argv[2] and j[0]["vault"].endswith("b.db"), j' "$OUT" "$RB" || fail "pubkey --json: $OUT"
+expect_exit 2 kb pubkey --json --qr
 
 # Production (and keyward's own env) are refused before anything is read.
 expect_exit 9 ka package --env prod --recipient "$RB" --out "$TMP/p.kpkg" --token-out "$TMP/p.tok"
@@ -75,6 +83,21 @@ expect_contains "$OUT" "dev/api/URL"
 # Dry run: coordinates, tiers, kinds and fingerprints; the vault is unchanged.
 h=$(hash_b)
 expect_exit 0 kb unpack --in "$TMP/dev.kpkg" --dry-run
+DRY_OUT=$OUT DRY_ERR=$ERR
+expect_exit 0 kb unpack --in "$TMP/dev.kpkg" --dry-run --json
+/usr/bin/python3 -c '
+import json, sys
+j = json.loads(sys.argv[1])
+assert j["env"] == "dev" and len(j["package_id"]) == 32 and j["signer"] is None, j
+assert j["expires"] > j["created"] and j["trusted_signer"] is False, j
+e = {x["coordinate"]: x for x in j["entries"]}
+assert sorted(e) == ["dev/api/TOKEN", "dev/api/URL", "dev/db/PASSWORD"], e
+assert e["dev/db/PASSWORD"]["kind"] == "cloud-ref" and e["dev/api/URL"]["tier"] == "normal", e
+assert all(x["existing"] is None and not x["sealed"] and len(x["fingerprint"]) > 0 for x in e.values()), e
+text = {l.split("\t")[0]: l.split("\t")[3] for l in sys.argv[2].splitlines()}
+assert all(text[c] == x["fingerprint"] for c, x in e.items()), (text, e)' "$OUT" "$DRY_OUT" || fail "unpack --dry-run --json: $OUT"
+expect_not_contains "$OUT" "tok-123"
+OUT=$DRY_OUT ERR=$DRY_ERR
 expect_contains "$OUT" "dev/api/URL"
 expect_contains "$OUT" "dev/db/PASSWORD"$'\t'"normal"$'\t'"cloud-ref"
 expect_not_contains "$OUT" "tok-123"

@@ -78,13 +78,15 @@ Result<Credentials> gather_credentials(const EnvLookup& env) {
       if (c.warnings.empty()) c.warnings.emplace_back(kLegacyWarning);
     }
   }
+  // No credential given is a usage error (exit 2), as for the vault ("no credential to unlock
+  // the vault"); a credential that does not open the file is auth_failed (5).
   if (!c.master && !c.deploy && !c.unseal_text)
-    return fail(Errc::auth_failed,
+    return fail(Errc::invalid_argument,
                 "sealed-env: no credentials provided: set SEALED_ENV_TOKEN (a sealed_env_* token; "
                 "see `keyward sealed-env token mint`) or, in a deploy, SEALED_ENV_DEPLOY_TOKEN");
   // A deploy token stands alone (Tier B, §12.1); an unseal token is only a second factor.
   if (!c.master && !c.deploy)
-    return fail(Errc::auth_failed,
+    return fail(Errc::invalid_argument,
                 "sealed-env: no master key: an unseal token also needs SEALED_ENV_TOKEN "
                 "(mode t or e) or SEALED_ENV_KEY");
   return c;
