@@ -108,6 +108,30 @@ std::vector<vault::Record> records_of(const Response& r) {
 }
 }  // namespace
 
+Result<access::SlotListing> AgentAccess::slots() {
+  Request req;
+  req.op = Op::slots;
+  KW_TRY(auto answer, ask(req));
+  if (!answer) {
+    KW_TRY(auto d, direct());
+    return d->slots();
+  }
+  if (!answer->slot_list) {
+    return fail(Errc::unavailable, "the agent did not answer with the slots; run `keyward agent "
+                                   "stop` and try again");
+  }
+  access::SlotListing l;
+  KW_TRY(auto header, vault::parse_header(answer->slot_list->header));
+  l.vault_id = header.vault_id;
+  for (const auto& row : answer->slot_list->slots) {
+    KW_TRY(auto s, vault::parse_slot(row.body));
+    s.number = row.number;
+    l.slots.push_back(std::move(s));
+  }
+  l.unlocked_slot = answer->slot_list->unlocked;
+  return l;
+}
+
 Result<std::vector<vault::RecordMeta>> AgentAccess::list() {
   Request req;
   req.op = Op::list;

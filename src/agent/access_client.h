@@ -38,6 +38,7 @@ class AgentAccess final : public access::Access {
   Result<access::EnvRelease> read_env(const access::EnvQuery& query) override;
   Status set(std::vector<vault::SetItem>& items, std::string_view op) override;
   Status remove(std::string_view coordinate) override;
+  Result<access::SlotListing> slots() override;
 
  private:
   // The agent's answer; nullopt: use the direct path.

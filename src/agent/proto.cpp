@@ -20,8 +20,8 @@ namespace {
 
 using cbor::Value;
 
-constexpr std::string_view kOps[] = {"status", "add", "get",  "list", "env",
-                                     "set",    "rm",  "lock", "stop", "presence"};
+constexpr std::string_view kOps[] = {"status", "add",  "get",  "list",     "env",  "set",
+                                     "rm",     "lock", "stop", "presence", "slots"};
 constexpr std::size_t kMaxGateText = 4096;
 
 tl::unexpected<Error> bad(const std::string& what) {
@@ -407,6 +407,17 @@ Bytes encode_response(const Response& r) {
     hm.emplace_back(text("rows"), Value::array(std::move(rows)));
     m.emplace_back(text("high"), map_of(std::move(hm)));
   }
+  if (r.slot_list) {
+    cbor::Array slots;
+    for (const auto& s : r.slot_list->slots) {
+      slots.push_back(Value::array({Value::uint(s.number), Value::bytes(ByteView(s.body))}));
+    }
+    cbor::Map sm;
+    sm.emplace_back(text("hdr"), Value::bytes(ByteView(r.slot_list->header)));
+    sm.emplace_back(text("slots"), Value::array(std::move(slots)));
+    sm.emplace_back(text("used"), Value::uint(r.slot_list->unlocked));
+    m.emplace_back(text("slotl"), map_of(std::move(sm)));
+  }
   if (r.pid != 0) {
     m.emplace_back(text("pid"), Value::uint(r.pid));
     m.emplace_back(text("idle"), Value::uint(r.idle_ttl_s));
@@ -534,6 +545,38 @@ Result<Response> decode_response(ByteView data, SecretBytes secret) {
          r.high = std::move(hw);
          return ok();
        }},
+      {"slotl",
+       [&](const Value& x) -> Status {
+         SlotsWire sw;
+         bool seen_hdr = false, seen_slots = false, seen_used = false;
+         if (!x.is_map() || x.as_map().size() != 3) return bad("slotl has exactly hdr, slots, used");
+         std::uint64_t used = 0;
+         Handlers sh{
+             {"hdr", [&](const Value& b) { seen_hdr = true; return want_bytes(sw.header, "hdr", vault::kHeaderBodySize)(b); }},
+             {"slots",
+              [&](const Value& a) -> Status {
+                seen_slots = true;
+                if (!a.is_array() || a.as_array().empty()) return bad("slots must be a non-empty array");
+                for (const auto& s : a.as_array()) {
+                  if (!s.is_array() || s.as_array().size() != 2 || !s.as_array()[0].is_uint() ||
+                      s.as_array()[0].as_uint() > UINT32_MAX || !s.as_array()[1].is_bytes()) {
+                    return bad("bad slot");
+                  }
+                  sw.slots.push_back(vault::SlotRow{static_cast<std::uint32_t>(s.as_array()[0].as_uint()),
+                                                    s.as_array()[1].as_bytes()});
+                }
+                return ok();
+              }},
+             {"used", [&](const Value& u) { seen_used = true; return want_uint(used, "used", UINT32_MAX)(u); }},
+         };
+         KW_TRY_STATUS(walk(x, sh, "slotl"));
+         if (!seen_hdr || !seen_slots || !seen_used || sw.header.size() != vault::kHeaderBodySize) {
+           return bad("slotl is missing fields");
+         }
+         sw.unlocked = static_cast<std::uint32_t>(used);
+         r.slot_list = std::move(sw);
+         return ok();
+       }},
       {"pid", [&](const Value& x) { seen_status = true; return want_uint(r.pid, "pid", UINT32_MAX)(x); }},
       {"idle", [&](const Value& x) { ++status_fields; return want_uint(r.idle_ttl_s, "idle", UINT64_MAX)(x); }},
       {"max", [&](const Value& x) { ++status_fields; return want_uint(r.max_ttl_s, "max", UINT64_MAX)(x); }},
@@ -567,7 +610,8 @@ Result<Response> decode_response(ByteView data, SecretBytes secret) {
     if (r.locked == (seen_code || seen_msg)) return bad("an error is either locked or code+msg");
     if (!r.locked && (!seen_code || !seen_msg || code == 0)) return bad("error without code");
     if (r.locked && r.needs_grant) return bad("grant only in a code+msg error");
-    if (!r.records.empty() || !r.metas.empty() || r.high || seen_status || !r.withheld.empty()) {
+    if (!r.records.empty() || !r.metas.empty() || r.high || r.slot_list || seen_status ||
+        !r.withheld.empty()) {
       return bad("data in an error");
     }
     r.code = static_cast<Errc>(code);

@@ -25,7 +25,7 @@ inline constexpr std::size_t kMaxCborSize = 8u << 20;
 inline constexpr std::size_t kMaxSecretSize = 64u << 20;
 inline constexpr std::size_t kFrameHeaderSize = 8;
 
-enum class Op : std::uint8_t { status, add, get, list, env, set, rm, lock, stop, presence };
+enum class Op : std::uint8_t { status, add, get, list, env, set, rm, lock, stop, presence, slots };
 std::string_view op_name(Op op) noexcept;
 
 // One value of a `set` request; its bytes are the next `len` bytes of the secret part.
@@ -85,6 +85,14 @@ struct HighWire {
   std::vector<vault::SealedHigh> rows;
 };
 
+// `slots`: the verified header and slot rows of the vault the agent holds (public parts only;
+// the wrapped keys in them are sealed), for `slot list`.
+struct SlotsWire {
+  Bytes header;  // encoded header body (vault::parse_header)
+  std::vector<vault::SlotRow> slots;
+  std::uint32_t unlocked = 0;  // the slot the vault was unlocked with; 0: not known
+};
+
 struct VaultStatus {
   std::string path;
   vault::VaultId id{};
@@ -103,6 +111,7 @@ struct Response {
   std::vector<vault::RecordMeta> metas;  // list
   std::vector<std::string> withheld;     // env (run): loader variables not passed (coordinates)
   std::optional<HighWire> high;      // get, env
+  std::optional<SlotsWire> slot_list;  // slots
   std::uint64_t pid = 0, idle_ttl_s = 0, max_ttl_s = 0;  // status
   std::vector<VaultStatus> vaults;   // status
   SecretBytes secret;                // record values

@@ -266,6 +266,17 @@ Response Agent::vault_op(Request& req, Entry& e, std::uint64_t now) {
       if (auto a = access::record_gate(v, o, who); !a) return error_response(a.error());
       return Response{};
     }
+    case Op::slots: {
+      // The agent's verified view of the header and slots (what `slot list` shows).
+      const auto l = access::listing_of(v);
+      SlotsWire sw;
+      sw.header = vault::encode_header_base(v.header());
+      for (const auto& sl : l.slots) sw.slots.push_back(vault::SlotRow{sl.number, vault::encode_slot(sl)});
+      sw.unlocked = l.unlocked_slot;
+      Response resp;
+      resp.slot_list = std::move(sw);
+      return resp;
+    }
     case Op::list: {
       auto r = access::serve_list(v);
       if (!r) return error_response(r.error());

@@ -130,11 +130,13 @@ Status run_add(const Context& ctx, const SlotOptions& o) {
 }
 
 Status run_list(const Context& ctx, const SlotOptions& o) {
-  KW_TRY(auto v, open_vault(ctx, o.unlock));
+  // Through the unlock agent when it holds the vault (one unlock per session), else directly.
+  KW_TRY(auto access, open_access(ctx, o.unlock));
+  KW_TRY(auto listing, access->slots());
   nlohmann::json arr = nlohmann::json::array();
   // Last use and device come from the state directory (cli/slot_usage.h), not from the vault.
-  const auto usage = slot_usage(v.header().vault_id);
-  for (const auto& s : v.slots()) {
+  const auto usage = slot_usage(listing.vault_id);
+  for (const auto& s : listing.slots) {
     const auto u = usage.find(s.number);
     const std::string last_used = u == usage.end() ? "" : u->second.last_used;
     const std::string device = u == usage.end() ? "" : u->second.device;
@@ -164,7 +166,7 @@ Status run_list(const Context& ctx, const SlotOptions& o) {
       std::printf("%-3u %-11s %-24s%s%s%s  last used %s%s\n      enforced by: %s\n", s.number,
                   std::string(vault::slot_type_name(s.type)).c_str(), s.label.c_str(),
                   presence ? " presence" : "", s.wrapped_high.empty() ? "" : " high-key",
-                  s.number == v.unlocked_slot() ? " (used now)" : "",
+                  listing.unlocked_slot != 0 && s.number == listing.unlocked_slot ? " (used now)" : "",
                   last_used.empty() ? "-" : last_used.c_str(),
                   recipient.empty() ? "" : ("  " + recipient).c_str(),
                   h != nullptr ? h->enforcement(s).c_str() : "unknown");

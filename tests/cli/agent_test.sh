@@ -97,6 +97,20 @@ expect_exit 0 kw unlock --passphrase-file "$PASSFILE" </dev/null
 expect_contains "$ERR" "Unlocked $KEYWARD_VAULT for this session"
 expect_exit 0 kw get dev/api/A </dev/null
 expect_eq "$OUT" "alpha"
+# Issue 18 item 5: slot list is served by the agent too (no credential, no terminal), and says the
+# same as a direct unlock (minus "(used now)": the agent got a master key, not a slot).
+expect_exit 0 kw slot list --json </dev/null
+AGENT_SLOTS=$OUT
+expect_exit 0 kw --no-agent slot list --json --passphrase-file "$PASSFILE" </dev/null
+/usr/bin/python3 -c '
+import json, sys
+a, d = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+strip = lambda l: [{k: v for k, v in s.items() if k != "last_used"} for s in l]
+assert strip(a) == strip(d) and [s["type"] for s in a] == ["passphrase"], (a, d)' "$AGENT_SLOTS" "$OUT" ||
+  fail "slot list through the agent differs: $AGENT_SLOTS / $OUT"
+expect_exit 0 kw slot list </dev/null
+expect_contains "$OUT" "passphrase"
+expect_not_contains "$OUT" "(used now)"
 expect_exit 2 kw --no-agent unlock --passphrase-file "$PASSFILE" </dev/null
 expect_contains "$ERR" "KEYWARD_NO_AGENT=1 turns off"
 expect_exit 5 env KEYWARD_PASSPHRASE=wrong "$KEYWARD_BIN" unlock </dev/null

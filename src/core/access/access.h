@@ -56,6 +56,12 @@ struct EnvQuery {
   bool allow_empty = false;
 };
 
+struct SlotListing {
+  vault::VaultId vault_id{};
+  std::vector<vault::Slot> slots;
+  std::uint32_t unlocked_slot = 0;  // 0: unknown
+};
+
 struct EnvRelease {
   std::vector<vault::Record> records;  // sorted by coordinate
   std::vector<std::string> withheld;   // run: coordinates of loader variables not passed
@@ -78,6 +84,9 @@ class Access {
   // the vault's policy; on return every item's `tier` says what was stored.
   virtual Status set(std::vector<vault::SetItem>& items, std::string_view op) = 0;
   virtual Status remove(std::string_view coordinate) = 0;
+  // The vault's slots as its verified header lists them (public parts only: the wrapped keys are
+  // sealed), and the slot this session unlocked with. No record is read, nothing is audited.
+  virtual Result<SlotListing> slots() = 0;
 };
 
 }  // namespace keyward::access

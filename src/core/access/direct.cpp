@@ -57,6 +57,8 @@ Status Direct::set(std::vector<vault::SetItem>& items, std::string_view op) {
   return apply_set(vault_, items, op, grant ? &*grant : nullptr, self_);
 }
 
+Result<SlotListing> Direct::slots() { return listing_of(vault_); }
+
 Status Direct::remove(std::string_view coordinate) {
   KW_TRY(auto need, needs_for_remove(vault_, coordinate, self_));
   std::optional<gate::Grant> grant;

@@ -20,6 +20,7 @@ class Direct final : public Access {
   Result<EnvRelease> read_env(const EnvQuery& query) override;
   Status set(std::vector<vault::SetItem>& items, std::string_view op) override;
   Status remove(std::string_view coordinate) override;
+  Result<SlotListing> slots() override;
 
   vault::Vault& vault() { return vault_; }
 

@@ -6,6 +6,14 @@
 #include "core/vault/policy.h"
 
 namespace keyward::access {
+
+SlotListing listing_of(const vault::Vault& v) {
+  SlotListing l;
+  l.vault_id = v.header().vault_id;
+  l.slots = v.slots();
+  l.unlocked_slot = v.unlocked_slot();
+  return l;
+}
 namespace {
 
 // Operations refused outright when their entry cannot be written (nothing is handed out yet:

@@ -22,6 +22,9 @@
 
 namespace keyward::access {
 
+// The slot listing of an unlocked vault (Access::slots): for both the direct path and the agent.
+SlotListing listing_of(const vault::Vault& v);
+
 // Who asked: the audit entry's requester (a process id, described from /proc), whether the
 // agent served it, and whether the entry is made durable at once (the agent syncs it right
 // after its answer is sent, vault::Vault::settle_audit).
