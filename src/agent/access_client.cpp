@@ -27,7 +27,8 @@ Result<std::optional<Response>> AgentAccess::ask(Request& req) {
   req.vault = vault_;
   bool delivered = false;
   auto resp = call(socket_, req, client_timeout_ms(), &delivered);
-  const bool changes = req.op == Op::set || req.op == Op::rm;
+  // pubkey may make the key on first use: redone directly, a second key could be made.
+  const bool changes = req.op == Op::set || req.op == Op::rm || req.op == Op::pubkey;
   if (!resp) {
     if (changes && delivered) {
       // The agent has the request and may still apply it (it applies nothing after the
@@ -130,6 +131,22 @@ Result<access::SlotListing> AgentAccess::slots() {
   }
   l.unlocked_slot = answer->slot_list->unlocked;
   return l;
+}
+
+Result<package::OwnPublicKey> AgentAccess::own_public_key(bool signer) {
+  Request req;
+  req.op = Op::pubkey;
+  req.signer = signer;
+  KW_TRY(auto answer, ask(req));
+  if (!answer) {
+    KW_TRY(auto d, direct());
+    return d->own_public_key(signer);
+  }
+  if (!answer->own_key) {
+    return fail(Errc::unavailable, "the agent did not answer with the key; run `keyward agent "
+                                   "stop` and try again");
+  }
+  return std::move(*answer->own_key);
 }
 
 Result<std::vector<vault::RecordMeta>> AgentAccess::list() {

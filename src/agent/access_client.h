@@ -39,6 +39,7 @@ class AgentAccess final : public access::Access {
   Status set(std::vector<vault::SetItem>& items, std::string_view op) override;
   Status remove(std::string_view coordinate) override;
   Result<access::SlotListing> slots() override;
+  Result<package::OwnPublicKey> own_public_key(bool signer) override;
 
  private:
   // The agent's answer; nullopt: use the direct path.

@@ -21,7 +21,7 @@ namespace {
 using cbor::Value;
 
 constexpr std::string_view kOps[] = {"status", "add",  "get",  "list",     "env",  "set",
-                                     "rm",     "lock", "stop", "presence", "slots"};
+                                     "rm",     "lock", "stop", "presence", "slots", "pubkey"};
 constexpr std::size_t kMaxGateText = 4096;
 
 tl::unexpected<Error> bad(const std::string& what) {
@@ -175,6 +175,7 @@ Bytes encode_request(const Request& r, std::uint64_t id, std::uint64_t deadline_
   if (r.exporting) m.emplace_back(text("exp"), Value::boolean(true));
   if (r.importing) m.emplace_back(text("imp"), Value::boolean(true));
   if (r.allow_empty) m.emplace_back(text("empty"), Value::boolean(true));
+  if (r.signer) m.emplace_back(text("signer"), Value::boolean(true));
   if (!r.allow_vars.empty()) {
     cbor::Array allow;
     for (const auto& a : r.allow_vars) allow.push_back(text(a));
@@ -231,6 +232,7 @@ Result<Request> decode_request(ByteView data, SecretBytes secret) {
       {"exp", want_true(r.exporting, "exp")},
       {"imp", want_true(r.importing, "imp")},
       {"empty", want_true(r.allow_empty, "empty")},
+      {"signer", want_true(r.signer, "signer")},
       {"allow",
        [&](const Value& x) -> Status {
          if (!x.is_array() || x.as_array().empty() || x.as_array().size() > 256) {
@@ -346,6 +348,7 @@ Result<Request> decode_request(ByteView data, SecretBytes secret) {
   if (r.exporting && r.op != Op::env) return bad("'exp' only applies to env");
   if (r.importing && r.op != Op::set) return bad("'imp' only applies to set");
   if (r.allow_empty && r.op != Op::env) return bad("'empty' only applies to env");
+  if (r.signer && r.op != Op::pubkey) return bad("'signer' only applies to pubkey");
   if (!r.allow_vars.empty() && (r.op != Op::env || r.exporting)) return bad("'allow' only applies to env (run)");
   if ((r.op == Op::set) != has_items) return bad("items given or missing");
   if (r.op == Op::set && r.items.empty()) return bad("set needs at least one item");
@@ -417,6 +420,12 @@ Bytes encode_response(const Response& r) {
     sm.emplace_back(text("slots"), Value::array(std::move(slots)));
     sm.emplace_back(text("used"), Value::uint(r.slot_list->unlocked));
     m.emplace_back(text("slotl"), map_of(std::move(sm)));
+  }
+  if (r.own_key) {
+    cbor::Map pm;
+    pm.emplace_back(text("k"), text(r.own_key->text));
+    pm.emplace_back(text("new"), Value::boolean(r.own_key->created));
+    m.emplace_back(text("pub"), map_of(std::move(pm)));
   }
   if (r.pid != 0) {
     m.emplace_back(text("pid"), Value::uint(r.pid));
@@ -577,6 +586,26 @@ Result<Response> decode_response(ByteView data, SecretBytes secret) {
          r.slot_list = std::move(sw);
          return ok();
        }},
+      {"pub",
+       [&](const Value& x) -> Status {
+         package::OwnPublicKey k;
+         bool seen_k = false, seen_new = false;
+         if (!x.is_map() || x.as_map().size() != 2) return bad("pub has exactly k, new");
+         Handlers ph{
+             {"k", [&](const Value& t) { seen_k = true; return want_text(k.text, "k")(t); }},
+             {"new",
+              [&](const Value& b) -> Status {
+                seen_new = true;
+                if (!b.is_bool()) return bad("new must be a bool");
+                k.created = b.as_bool();
+                return ok();
+              }},
+         };
+         KW_TRY_STATUS(walk(x, ph, "pub"));
+         if (!seen_k || !seen_new || k.text.empty() || k.text.size() > 1024) return bad("bad pub");
+         r.own_key = std::move(k);
+         return ok();
+       }},
       {"pid", [&](const Value& x) { seen_status = true; return want_uint(r.pid, "pid", UINT32_MAX)(x); }},
       {"idle", [&](const Value& x) { ++status_fields; return want_uint(r.idle_ttl_s, "idle", UINT64_MAX)(x); }},
       {"max", [&](const Value& x) { ++status_fields; return want_uint(r.max_ttl_s, "max", UINT64_MAX)(x); }},
@@ -610,7 +639,7 @@ Result<Response> decode_response(ByteView data, SecretBytes secret) {
     if (r.locked == (seen_code || seen_msg)) return bad("an error is either locked or code+msg");
     if (!r.locked && (!seen_code || !seen_msg || code == 0)) return bad("error without code");
     if (r.locked && r.needs_grant) return bad("grant only in a code+msg error");
-    if (!r.records.empty() || !r.metas.empty() || r.high || r.slot_list || seen_status ||
+    if (!r.records.empty() || !r.metas.empty() || r.high || r.slot_list || r.own_key || seen_status ||
         !r.withheld.empty()) {
       return bad("data in an error");
     }

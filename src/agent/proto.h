@@ -16,6 +16,7 @@
 #include "core/bytes.h"
 #include "core/error.h"
 #include "core/secret.h"
+#include "core/package/own_keys.h"
 #include "core/vault/vault.h"
 
 namespace keyward::agent {
@@ -25,7 +26,7 @@ inline constexpr std::size_t kMaxCborSize = 8u << 20;
 inline constexpr std::size_t kMaxSecretSize = 64u << 20;
 inline constexpr std::size_t kFrameHeaderSize = 8;
 
-enum class Op : std::uint8_t { status, add, get, list, env, set, rm, lock, stop, presence, slots };
+enum class Op : std::uint8_t { status, add, get, list, env, set, rm, lock, stop, presence, slots, pubkey };
 std::string_view op_name(Op op) noexcept;
 
 // One value of a `set` request; its bytes are the next `len` bytes of the secret part.
@@ -62,6 +63,7 @@ struct Request {
   bool importing = false;       // set: an `import` (the audit entry's operation and gate purpose)
   std::vector<std::string> allow_vars;  // env (run): loader variables passed anyway, by name
   bool allow_empty = false;     // env: an environment/component without records is no error
+  bool signer = false;          // pubkey: the sender key instead of the package identity
   std::string vault;            // absolute vault path (every op but status, stop, lock --all)
   std::string coordinate;       // get, rm
   std::string env, component;   // env (component may be empty)
@@ -112,6 +114,7 @@ struct Response {
   std::vector<std::string> withheld;     // env (run): loader variables not passed (coordinates)
   std::optional<HighWire> high;      // get, env
   std::optional<SlotsWire> slot_list;  // slots
+  std::optional<package::OwnPublicKey> own_key;  // pubkey: a public key, never a secret
   std::uint64_t pid = 0, idle_ttl_s = 0, max_ttl_s = 0;  // status
   std::vector<VaultStatus> vaults;   // status
   SecretBytes secret;                // record values

@@ -266,6 +266,16 @@ Response Agent::vault_op(Request& req, Entry& e, std::uint64_t now) {
       if (auto a = access::record_gate(v, o, who); !a) return error_response(a.error());
       return Response{};
     }
+    case Op::pubkey: {
+      // Made on first use (a write to the reserved environment, as on the direct path); only
+      // the public half is answered.
+      if (auto d = check_deadline(req); !d) return error_response(d.error());
+      auto k = package::own_public_key(v, req.signer);
+      if (!k) return error_response(k.error());
+      Response resp;
+      resp.own_key = std::move(*k);
+      return resp;
+    }
     case Op::slots: {
       // The agent's verified view of the header and slots (what `slot list` shows).
       const auto l = access::listing_of(v);

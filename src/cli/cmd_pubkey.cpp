@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/agent_access.h"
 #include "cli/cli.h"
 #include "cli/package_common.h"
 #include "cli/vault_open.h"
@@ -43,30 +44,27 @@ void print_json(const nlohmann::json& j) {
 
 Status run_pubkey(const Context& ctx, const PubkeyOptions& o) {
   if (ctx.json && o.qr) return fail(Errc::invalid_argument, "--qr and --json do not go together");
-  KW_TRY(auto v, open_vault(ctx, o.unlock));
+  // Through the unlock agent when it holds the vault, else directly (cli/agent_access.h).
+  KW_TRY(auto access, open_access(ctx, o.unlock));
   if (o.signer) {
-    bool created = false;
-    KW_TRY(auto seed, pkg::vault_signing_seed(v, true, &created));
-    KW_TRY(auto kp, pubkey::ed25519_from_seed(seed));
-    if (created) info(ctx, "Created your package sender key in the vault");
+    KW_TRY(auto key, access->own_public_key(true));
+    if (key.created) info(ctx, "Created your package sender key in the vault");
     if (ctx.json) {
-      print_json({{"kind", "signer"}, {"key", package::signer_to_string(kp.public_key)}});
+      print_json({{"kind", "signer"}, {"key", key.text}});
       return ok();
     }
-    return emit(o, "keyward package sender key (give it to recipients for `unpack --from`)",
-                package::signer_to_string(kp.public_key));
+    return emit(o, "keyward package sender key (give it to recipients for `unpack --from`)", key.text);
   }
-  bool created = false;
-  KW_TRY(auto id, pkg::vault_identity(v, true, &created));
-  if (created) info(ctx, "Created the package identity of this vault (kept in the vault)");
+  KW_TRY(auto key, access->own_public_key(false));
+  if (key.created) info(ctx, "Created the package identity of this vault (kept in the vault)");
   nlohmann::json arr = nlohmann::json::array();
   if (ctx.json) {
-    arr.push_back({{"kind", "package-identity"}, {"recipient", id.recipient().to_string()},
-                   {"vault", v.path()}});
+    arr.push_back({{"kind", "package-identity"}, {"recipient", key.text}, {"vault", access->label()}});
   } else {
-    KW_TRY_STATUS(emit(o, "keyward package identity (vault " + v.path() + ")", id.recipient().to_string()));
+    KW_TRY_STATUS(emit(o, "keyward package identity (vault " + access->label() + ")", key.text));
   }
-  for (const auto& s : v.slots()) {
+  KW_TRY(auto listing, access->slots());
+  for (const auto& s : listing.slots) {
     if (s.type != vault::SlotType::piv) continue;
     auto info_r = vault::piv_key_info(s);
     if (!info_r) continue;

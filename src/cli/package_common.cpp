@@ -19,47 +19,6 @@
 #include "cli/devices.h"
 
 namespace keyward::cli::pkg {
-namespace {
-
-Result<std::optional<SecretBytes>> read_reserved(vault::Vault& v, const char* coordinate) {
-  return v.get_internal(coordinate);
-}
-
-Status store_reserved(vault::Vault& v, const char* coordinate, SecretBytes value) {
-  return v.set_internal(coordinate, std::move(value));
-}
-
-}  // namespace
-
-Result<age::X25519Identity> vault_identity(vault::Vault& v, bool create, bool* created) {
-  if (created) *created = false;
-  KW_TRY(auto stored, read_reserved(v, kIdentityCoordinate));
-  if (stored) return age::X25519Identity::parse(stored->reveal_string());
-  if (!create) {
-    return fail(Errc::not_found, "this vault has no package identity yet: run `keyward pubkey` "
-                                 "to create it and give the printed age1... string to the sender");
-  }
-  auto id = age::X25519Identity::generate();
-  KW_TRY(auto text, id.to_string());
-  KW_TRY_STATUS(store_reserved(v, kIdentityCoordinate, std::move(text)));
-  if (created) *created = true;
-  return id;
-}
-
-Result<SecretBytes> vault_signing_seed(vault::Vault& v, bool create, bool* created) {
-  if (created) *created = false;
-  KW_TRY(auto stored, read_reserved(v, kSigningCoordinate));
-  if (stored) {
-    if (stored->size() != 32) return fail(Errc::integrity, "the vault's package signing key is damaged");
-    return std::move(*stored);
-  }
-  if (!create) return fail(Errc::not_found, "this vault has no package signing key yet");
-  auto kp = pubkey::ed25519_generate();
-  KW_TRY_STATUS(store_reserved(v, kSigningCoordinate, kp.seed.clone()));
-  if (created) *created = true;
-  return std::move(kp.seed);
-}
-
 Status add_recipient_arg(Recipients& r, const std::string& arg) {
   std::vector<std::unique_ptr<age::Recipient>> parsed;
   if (arg.rfind("age1", 0) == 0 || arg.rfind("ssh-", 0) == 0) {

@@ -13,21 +13,18 @@
 #include "core/age/age.h"
 #include "core/age/piv_p256.h"
 #include "core/age/x25519.h"
+#include "core/package/own_keys.h"
 #include "core/vault/vault.h"
 #include "hw/piv_identities.h"
 
 namespace keyward::cli::pkg {
 
-// The vault records that hold keyward's own package keys (normal tier, env reserved:
-// package and unpack refuse it).
-inline constexpr const char* kIdentityCoordinate = "keyward.internal/package/IDENTITY";
-inline constexpr const char* kSigningCoordinate = "keyward.internal/package/SIGNING_KEY";
-
-// The vault's package identity (AGE-SECRET-KEY-1...); created and stored on first use if
-// `create`, else not_found. `created` tells whether it was made now.
-Result<age::X25519Identity> vault_identity(vault::Vault& v, bool create, bool* created = nullptr);
-// The sender signing key (Ed25519 seed), created on first use if `create`.
-Result<SecretBytes> vault_signing_seed(vault::Vault& v, bool create, bool* created = nullptr);
+// keyward's own package keys (the identity and the sender key) live in core:
+// core/package/own_keys.h.
+using package::kIdentityCoordinate;
+using package::kSigningCoordinate;
+using package::vault_identity;
+using package::vault_signing_seed;
 
 // One --recipient argument: an age1.../age1yubikey1.../ssh-ed25519 string, or a file of them.
 struct Recipients {

@@ -111,6 +111,18 @@ assert strip(a) == strip(d) and [s["type"] for s in a] == ["passphrase"], (a, d)
 expect_exit 0 kw slot list </dev/null
 expect_contains "$OUT" "passphrase"
 expect_not_contains "$OUT" "(used now)"
+# pubkey too: made on first use through the agent, then the same key directly and again.
+expect_exit 0 kw pubkey </dev/null
+expect_contains "$ERR" "Created the package identity"
+AGENT_PUB=$(grep '^age1' <<<"$OUT")
+[[ -n $AGENT_PUB ]] || fail "pubkey through the agent printed no recipient: $OUT"
+expect_exit 0 kw --no-agent pubkey --passphrase-file "$PASSFILE" </dev/null
+expect_eq "$(grep '^age1' <<<"$OUT")" "$AGENT_PUB"
+expect_not_contains "$ERR" "Created"
+expect_exit 0 kw pubkey --signer </dev/null
+SIGNER=$(grep '^ssh-ed25519' <<<"$OUT")
+expect_exit 0 kw --no-agent pubkey --signer --passphrase-file "$PASSFILE" </dev/null
+expect_eq "$(grep '^ssh-ed25519' <<<"$OUT")" "$SIGNER"
 expect_exit 2 kw --no-agent unlock --passphrase-file "$PASSFILE" </dev/null
 expect_contains "$ERR" "KEYWARD_NO_AGENT=1 turns off"
 expect_exit 5 env KEYWARD_PASSPHRASE=wrong "$KEYWARD_BIN" unlock </dev/null

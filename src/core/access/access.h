@@ -20,6 +20,7 @@
 
 #include "core/error.h"
 #include "core/gate/gate.h"
+#include "core/package/own_keys.h"
 #include "core/vault/format.h"
 #include "core/vault/records.h"
 #include "core/vault/slot.h"
@@ -87,6 +88,9 @@ class Access {
   // The vault's slots as its verified header lists them (public parts only: the wrapped keys are
   // sealed), and the slot this session unlocked with. No record is read, nothing is audited.
   virtual Result<SlotListing> slots() = 0;
+  // keyward's own public package key (core/package/own_keys.h), made on first use: the package
+  // identity's recipient, or with `signer` the sender key. Only the public half leaves.
+  virtual Result<package::OwnPublicKey> own_public_key(bool signer) = 0;
 };
 
 }  // namespace keyward::access

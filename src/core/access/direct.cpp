@@ -59,6 +59,10 @@ Status Direct::set(std::vector<vault::SetItem>& items, std::string_view op) {
 
 Result<SlotListing> Direct::slots() { return listing_of(vault_); }
 
+Result<package::OwnPublicKey> Direct::own_public_key(bool signer) {
+  return package::own_public_key(vault_, signer);
+}
+
 Status Direct::remove(std::string_view coordinate) {
   KW_TRY(auto need, needs_for_remove(vault_, coordinate, self_));
   std::optional<gate::Grant> grant;

@@ -21,6 +21,7 @@ class Direct final : public Access {
   Status set(std::vector<vault::SetItem>& items, std::string_view op) override;
   Status remove(std::string_view coordinate) override;
   Result<SlotListing> slots() override;
+  Result<package::OwnPublicKey> own_public_key(bool signer) override;
 
   vault::Vault& vault() { return vault_; }
 
