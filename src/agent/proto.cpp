@@ -131,6 +131,28 @@ std::uint32_t be32(const std::uint8_t* p) {
          std::uint32_t{p[3]};
 }
 
+// [[number, slot bytes], ...] (high, slotl); the slot bytes are parsed by the client.
+Value slot_rows_value(const std::vector<vault::SlotRow>& rows) {
+  cbor::Array out;
+  for (const auto& s : rows) {
+    out.push_back(Value::array({Value::uint(s.number), Value::bytes(ByteView(s.body))}));
+  }
+  return Value::array(std::move(out));
+}
+
+Status decode_slot_rows(const Value& a, std::vector<vault::SlotRow>& out, bool non_empty) {
+  if (!a.is_array() || (non_empty && a.as_array().empty())) return bad("bad slots array");
+  for (const auto& s : a.as_array()) {
+    if (!s.is_array() || s.as_array().size() != 2 || !s.as_array()[0].is_uint() ||
+        s.as_array()[0].as_uint() > UINT32_MAX || !s.as_array()[1].is_bytes()) {
+      return bad("bad slot");
+    }
+    out.push_back(vault::SlotRow{static_cast<std::uint32_t>(s.as_array()[0].as_uint()),
+                                 s.as_array()[1].as_bytes()});
+  }
+  return ok();
+}
+
 cbor::DecodeLimits limits() {
   cbor::DecodeLimits l;
   l.max_depth = 6;
@@ -394,10 +416,7 @@ Bytes encode_response(const Response& r) {
     m.emplace_back(text("wh"), Value::array(std::move(wh)));
   }
   if (r.high) {
-    cbor::Array slots, rows;
-    for (const auto& s : r.high->slots) {
-      slots.push_back(Value::array({Value::uint(s.number), Value::bytes(ByteView(s.body))}));
-    }
+    cbor::Array rows;
     for (const auto& row : r.high->rows) {
       rows.push_back(Value::array({meta_value(row.meta, std::nullopt),
                                    Value::bytes(ByteView(row.row.id)),
@@ -406,18 +425,14 @@ Bytes encode_response(const Response& r) {
     }
     cbor::Map hm;
     hm.emplace_back(text("hdr"), Value::bytes(ByteView(r.high->header)));
-    hm.emplace_back(text("slots"), Value::array(std::move(slots)));
+    hm.emplace_back(text("slots"), slot_rows_value(r.high->slots));
     hm.emplace_back(text("rows"), Value::array(std::move(rows)));
     m.emplace_back(text("high"), map_of(std::move(hm)));
   }
   if (r.slot_list) {
-    cbor::Array slots;
-    for (const auto& s : r.slot_list->slots) {
-      slots.push_back(Value::array({Value::uint(s.number), Value::bytes(ByteView(s.body))}));
-    }
     cbor::Map sm;
     sm.emplace_back(text("hdr"), Value::bytes(ByteView(r.slot_list->header)));
-    sm.emplace_back(text("slots"), Value::array(std::move(slots)));
+    sm.emplace_back(text("slots"), slot_rows_value(r.slot_list->slots));
     sm.emplace_back(text("used"), Value::uint(r.slot_list->unlocked));
     m.emplace_back(text("slotl"), map_of(std::move(sm)));
   }
@@ -513,16 +528,7 @@ Result<Response> decode_response(ByteView data, SecretBytes secret) {
              {"slots",
               [&](const Value& a) -> Status {
                 seen_slots = true;
-                if (!a.is_array()) return bad("slots must be an array");
-                for (const auto& s : a.as_array()) {
-                  if (!s.is_array() || s.as_array().size() != 2 || !s.as_array()[0].is_uint() ||
-                      s.as_array()[0].as_uint() > UINT32_MAX || !s.as_array()[1].is_bytes()) {
-                    return bad("bad slot");
-                  }
-                  hw.slots.push_back(vault::SlotRow{static_cast<std::uint32_t>(s.as_array()[0].as_uint()),
-                                                    s.as_array()[1].as_bytes()});
-                }
-                return ok();
+                return decode_slot_rows(a, hw.slots, false);
               }},
              {"rows",
               [&](const Value& a) -> Status {
@@ -565,16 +571,7 @@ Result<Response> decode_response(ByteView data, SecretBytes secret) {
              {"slots",
               [&](const Value& a) -> Status {
                 seen_slots = true;
-                if (!a.is_array() || a.as_array().empty()) return bad("slots must be a non-empty array");
-                for (const auto& s : a.as_array()) {
-                  if (!s.is_array() || s.as_array().size() != 2 || !s.as_array()[0].is_uint() ||
-                      s.as_array()[0].as_uint() > UINT32_MAX || !s.as_array()[1].is_bytes()) {
-                    return bad("bad slot");
-                  }
-                  sw.slots.push_back(vault::SlotRow{static_cast<std::uint32_t>(s.as_array()[0].as_uint()),
-                                                    s.as_array()[1].as_bytes()});
-                }
-                return ok();
+                return decode_slot_rows(a, sw.slots, true);
               }},
              {"used", [&](const Value& u) { seen_used = true; return want_uint(used, "used", UINT32_MAX)(u); }},
          };

@@ -52,16 +52,7 @@ ctl fido0 touch-timeout 30000
 
 # --- The gate passes, the credential is made, then the vault refuses the slot (another writer
 # holds its lock): the error says nothing is left on the authenticator; the vault is unchanged.
-/usr/bin/python3 - "$KEYWARD_VAULT" "$TMP/held" <<'PY' &
-import sqlite3, sys, time
-c = sqlite3.connect(sys.argv[1], isolation_level=None)
-c.execute("BEGIN IMMEDIATE")
-open(sys.argv[2], "w").close()
-time.sleep(60)
-PY
-HOLDER=$!
-for _ in $(seq 1 100); do [[ -e $TMP/held ]] && break; sleep 0.1; done
-[[ -e $TMP/held ]] || fail "the lock holder did not start"
+hold_vault_lock
 ctl fido0 auto-touch 50
 ctl fido1 auto-touch 50
 expect_exit 15 env KEYWARD_LOCK_TIMEOUT_MS=300 "$KEYWARD_BIN" slot add fido2 --device "$D1" --label fk2 \
@@ -69,7 +60,7 @@ expect_exit 15 env KEYWARD_LOCK_TIMEOUT_MS=300 "$KEYWARD_BIN" slot add fido2 --d
 expect_contains "$ERR" "is locked by another keyward process"
 expect_contains "$ERR" "The credential just made is not stored on"
 expect_contains "$ERR" "(non-discoverable), so nothing is left on it; nothing was added to the vault"
-kill "$HOLDER" 2>/dev/null; wait "$HOLDER" 2>/dev/null || true; HOLDER=
+release_vault_lock
 expect_eq "$(vault_hash)" "$before"
 # Once the lock is gone the same command enrols.
 expect_exit 0 kw slot add fido2 --device "$D1" --label fk2 --passphrase-file "$PASSFILE" </dev/null

@@ -89,3 +89,23 @@ for l in sys.argv[1].splitlines():
 else:
     print("missing")' "$ATTACK" "$1" "$2"
 }
+# hold_vault_lock: another process holds the vault's SQLite write lock (BEGIN IMMEDIATE) until
+# release_vault_lock; readers still get in, every write waits (KEYWARD_LOCK_TIMEOUT_MS) and fails.
+hold_vault_lock() {
+  rm -f "$TMP/held"
+  /usr/bin/python3 - "$KEYWARD_VAULT" "$TMP/held" <<'PY' &
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN IMMEDIATE")
+open(sys.argv[2], "w").close()
+time.sleep(60)
+PY
+  HOLDER=$!
+  for _ in $(seq 1 100); do [[ -e $TMP/held ]] && break; sleep 0.1; done
+  [[ -e $TMP/held ]] || fail "the lock holder did not start"
+}
+release_vault_lock() {
+  kill "$HOLDER" 2>/dev/null
+  wait "$HOLDER" 2>/dev/null || true
+  HOLDER=
+}

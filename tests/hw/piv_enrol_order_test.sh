@@ -116,22 +116,13 @@ reset_57
 init_vault >/dev/null 2>&1
 setv dev/api/A "alpha" 2>/dev/null
 before=$(vault_hash)
-/usr/bin/python3 - "$KEYWARD_VAULT" "$TMP/held" <<'PY' &
-import os, sqlite3, sys, time
-c = sqlite3.connect(sys.argv[1], isolation_level=None)
-c.execute("BEGIN IMMEDIATE")
-open(sys.argv[2], "w").close()
-time.sleep(60)
-PY
-HOLDER=$!
-for _ in $(seq 1 100); do [[ -e $TMP/held ]] && break; sleep 0.1; done
-[[ -e $TMP/held ]] || fail "the lock holder did not start"
+hold_vault_lock
 expect_exit 15 env KEYWARD_LOCK_TIMEOUT_MS=300 "$KEYWARD_BIN" slot add piv --serial $S1 --label yk \
   --pin-file "$PINFILE" --new-pin-file "$TMP/newpin" --new-puk-file "$TMP/newpuk" \
   --passphrase-file "$PASSFILE" </dev/null
 expect_contains "$ERR" "the key generated in PIV slot 82 was deleted again"
 expect_contains "$ERR" "its PIV PIN was replaced by the new one you chose"
-kill "$HOLDER" 2>/dev/null; wait "$HOLDER" 2>/dev/null || true; HOLDER=
+release_vault_lock
 expect_eq "$(keys)" "-"
 expect_eq "$(vault_hash)" "$before"
 expect_exit 0 kw slot list --json --passphrase-file "$PASSFILE"
