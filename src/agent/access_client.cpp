@@ -27,8 +27,8 @@ Result<std::optional<Response>> AgentAccess::ask(Request& req) {
   req.vault = vault_;
   bool delivered = false;
   auto resp = call(socket_, req, client_timeout_ms(), &delivered);
-  // pubkey may make the key on first use: redone directly, a second key could be made.
-  const bool changes = req.op == Op::set || req.op == Op::rm || req.op == Op::pubkey;
+  // pubkey and sign may make the key on first use: redone directly, a second key could be made.
+  const bool changes = req.op == Op::set || req.op == Op::rm || req.op == Op::pubkey || req.op == Op::sign;
   if (!resp) {
     if (changes && delivered) {
       // The agent has the request and may still apply it (it applies nothing after the
@@ -149,6 +149,58 @@ Result<package::OwnPublicKey> AgentAccess::own_public_key(bool signer) {
   return std::move(*answer->own_key);
 }
 
+Result<package::BodySignature> AgentAccess::sign_package(ByteView body) {
+  Request req;
+  req.op = Op::sign;
+  req.secret = SecretBytes::copy_of(body);
+  KW_TRY(auto answer, ask(req));
+  if (!answer) {
+    KW_TRY(auto d, direct());
+    return d->sign_package(body);
+  }
+  if (!answer->signature) {
+    return fail(Errc::unavailable, "the agent did not answer with a signature; run `keyward "
+                                   "agent stop` and try again");
+  }
+  return *answer->signature;
+}
+
+Result<access::AuditReview> AgentAccess::review_audit(std::uint64_t since, bool summary_only) {
+  Request req;
+  req.op = Op::audit;
+  req.since = summary_only ? 0 : since;
+  req.summary = summary_only;
+  KW_TRY(auto answer, ask(req));
+  if (!answer) {
+    KW_TRY(auto d, direct());
+    return d->review_audit(since, summary_only);
+  }
+  if (!answer->audit) {
+    return fail(Errc::unavailable, "the agent did not answer with the audit log; run `keyward "
+                                   "agent stop` and try again");
+  }
+  AuditWire& aw = *answer->audit;
+  access::AuditReview r;
+  r.file = std::move(aw.file);
+  r.total = aw.total;
+  r.report.exists = aw.exists;
+  r.report.head_seq = aw.head;
+  r.report.anchor_seq = aw.anchor;
+  r.report.mac_verified = aw.mac_verified;
+  r.report.earlier_keys = aw.earlier_keys;
+  r.report.problems = std::move(aw.problems);
+  r.report.notes = std::move(aw.notes);
+  for (const auto& line : aw.lines) {
+    auto e = audit::parse_line(line);
+    if (!e) {
+      return fail(Errc::unavailable, "the agent answered with a malformed audit entry (" +
+                                         e.error().message + "); run `keyward agent stop` and try again");
+    }
+    r.report.entries.push_back(std::move(*e));
+  }
+  return r;
+}
+
 Result<std::vector<vault::RecordMeta>> AgentAccess::list() {
   Request req;
   req.op = Op::list;
@@ -189,9 +241,11 @@ Result<access::EnvRelease> AgentAccess::read_env(const access::EnvQuery& query) 
   Request req;
   req.op = Op::env;
   req.env = query.env;
-  req.component = query.component;
+  req.components = query.components;
+  std::sort(req.components.begin(), req.components.end());
   req.exporting = query.purpose == vault::ReadPurpose::exporting;
-  if (!req.exporting) req.allow_vars = query.allow_vars;
+  req.packaging = query.purpose == vault::ReadPurpose::packaging;
+  if (query.purpose == vault::ReadPurpose::run) req.allow_vars = query.allow_vars;
   req.allow_empty = query.allow_empty;
   KW_TRY(auto answer, ask(req));
   if (!answer) {
@@ -205,7 +259,7 @@ Result<access::EnvRelease> AgentAccess::read_env(const access::EnvQuery& query) 
   if (answer->high) {
     std::vector<std::string> also;
     for (const auto& r : out.records) also.push_back(r.meta.coordinate);
-    KW_TRY(auto high, open_high(req.exporting ? "export" : "run", *answer->high, also));
+    KW_TRY(auto high, open_high(std::string(access::purpose_name(query.purpose)), *answer->high, also));
     for (auto& r : high) out.records.push_back(std::move(r));
     std::sort(out.records.begin(), out.records.end(),
               [](const vault::Record& a, const vault::Record& b) { return a.meta.coordinate < b.meta.coordinate; });

@@ -40,6 +40,8 @@ class AgentAccess final : public access::Access {
   Status remove(std::string_view coordinate) override;
   Result<access::SlotListing> slots() override;
   Result<package::OwnPublicKey> own_public_key(bool signer) override;
+  Result<package::BodySignature> sign_package(ByteView body) override;
+  Result<access::AuditReview> review_audit(std::uint64_t since, bool summary_only) override;
 
  private:
   // The agent's answer; nullopt: use the direct path.

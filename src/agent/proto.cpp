@@ -21,7 +21,8 @@ namespace {
 using cbor::Value;
 
 constexpr std::string_view kOps[] = {"status", "add",  "get",  "list",     "env",  "set",
-                                     "rm",     "lock", "stop", "presence", "slots", "pubkey"};
+                                     "rm",     "lock", "stop", "presence", "slots", "pubkey",
+                                     "sign",   "audit"};
 constexpr std::size_t kMaxGateText = 4096;
 
 tl::unexpected<Error> bad(const std::string& what) {
@@ -190,11 +191,19 @@ Bytes encode_request(const Request& r, std::uint64_t id, std::uint64_t deadline_
   if (!r.vault.empty()) m.emplace_back(text("vault"), text(r.vault));
   if (!r.coordinate.empty()) m.emplace_back(text("coord"), text(r.coordinate));
   if (!r.env.empty()) m.emplace_back(text("env"), text(r.env));
-  if (!r.component.empty()) m.emplace_back(text("comp"), text(r.component));
+  if (!r.components.empty()) {
+    cbor::Array comps;
+    for (const auto& c : r.components) comps.push_back(text(c));
+    m.emplace_back(text("comp"), Value::array(std::move(comps)));
+  }
   if (r.all) m.emplace_back(text("all"), Value::boolean(true));
+  if (r.slot != 0) m.emplace_back(text("slot"), Value::uint(r.slot));
+  if (r.since != 0) m.emplace_back(text("since"), Value::uint(r.since));
+  if (r.summary) m.emplace_back(text("sum"), Value::boolean(true));
   if (id != 0) m.emplace_back(text("id"), Value::uint(id));
   if (deadline_ms != 0) m.emplace_back(text("dl"), Value::uint(deadline_ms));
   if (r.exporting) m.emplace_back(text("exp"), Value::boolean(true));
+  if (r.packaging) m.emplace_back(text("pkg"), Value::boolean(true));
   if (r.importing) m.emplace_back(text("imp"), Value::boolean(true));
   if (r.allow_empty) m.emplace_back(text("empty"), Value::boolean(true));
   if (r.signer) m.emplace_back(text("signer"), Value::boolean(true));
@@ -247,11 +256,41 @@ Result<Request> decode_request(ByteView data, SecretBytes secret) {
       {"vault", want_text(r.vault, "vault")},
       {"coord", want_text(r.coordinate, "coord")},
       {"env", want_text(r.env, "env")},
-      {"comp", want_text(r.component, "comp")},
+      {"comp",
+       [&](const Value& x) -> Status {
+         if (!x.is_array() || x.as_array().empty() || x.as_array().size() > 256) {
+           return bad("comp must be a non-empty array");
+         }
+         for (const auto& cv : x.as_array()) {
+           std::string c;
+           KW_TRY_STATUS(want_text(c, "comp")(cv));
+           if (!vault::valid_env_name(c)) return bad("bad component");
+           // Sorted and distinct: one encoding per selection.
+           if (!r.components.empty() && !(r.components.back() < c)) {
+             return bad("components must be sorted and distinct");
+           }
+           r.components.push_back(std::move(c));
+         }
+         return ok();
+       }},
       {"all", want_true(r.all, "all")},
+      {"slot",
+       [&](const Value& x) -> Status {
+         KW_TRY_STATUS(want_uint(r.slot, "slot", UINT32_MAX)(x));
+         if (r.slot == 0) return bad("slot is sent only when known (1 ..)");
+         return ok();
+       }},
+      {"since",
+       [&](const Value& x) -> Status {
+         KW_TRY_STATUS(want_uint(r.since, "since", UINT64_MAX)(x));
+         if (r.since == 0) return bad("since is sent only when given");
+         return ok();
+       }},
+      {"sum", want_true(r.summary, "sum")},
       {"id", want_uint(r.id, "id", UINT64_MAX)},
       {"dl", want_uint(r.deadline_ms, "dl", UINT64_MAX)},
       {"exp", want_true(r.exporting, "exp")},
+      {"pkg", want_true(r.packaging, "pkg")},
       {"imp", want_true(r.importing, "imp")},
       {"empty", want_true(r.allow_empty, "empty")},
       {"signer", want_true(r.signer, "signer")},
@@ -327,8 +366,8 @@ Result<Request> decode_request(ByteView data, SecretBytes secret) {
     };
     KW_TRY_STATUS(walk(x, gh, "gate"));
     if (!seen_p || !seen_c) return bad("gate is missing fields");
-    if (g.purpose != "get" && g.purpose != "run" && g.purpose != "export") {
-      return bad("gate purpose must be get, run or export");
+    if (g.purpose != "get" && g.purpose != "run" && g.purpose != "export" && g.purpose != "package") {
+      return bad("gate purpose must be get, run, export or package");
     }
     g.passed = seen_s;
     if (g.passed ? !(seen_s && seen_d) : !(seen_e && seen_m)) return bad("gate is either s, d or e, m");
@@ -363,11 +402,14 @@ Result<Request> decode_request(ByteView data, SecretBytes secret) {
   if (needs_coord) KW_TRY_STATUS(vault::parse_coordinate(r.coordinate));
   if ((r.op == Op::env) != !r.env.empty()) return bad("env given or missing");
   if (r.op == Op::env && !vault::valid_env_name(r.env)) return bad("bad env name");
-  if (!r.component.empty() && (r.op != Op::env || !vault::valid_env_name(r.component))) {
-    return bad("bad component");
-  }
+  if (!r.components.empty() && r.op != Op::env) return bad("'comp' only applies to env");
   if (r.all && r.op != Op::lock) return bad("'all' only applies to lock");
+  if (r.slot != 0 && r.op != Op::add) return bad("'slot' only applies to add");
+  if ((r.since != 0 || r.summary) && r.op != Op::audit) return bad("'since' and 'sum' only apply to audit");
+  if (r.since != 0 && r.summary) return bad("'since' lists entries; 'sum' lists none");
   if (r.exporting && r.op != Op::env) return bad("'exp' only applies to env");
+  if (r.packaging && (r.op != Op::env || r.exporting)) return bad("'pkg' only applies to env");
+  if (r.packaging && !r.allow_vars.empty()) return bad("'allow' only applies to env (run)");
   if (r.importing && r.op != Op::set) return bad("'imp' only applies to set");
   if (r.allow_empty && r.op != Op::env) return bad("'empty' only applies to env");
   if (r.signer && r.op != Op::pubkey) return bad("'signer' only applies to pubkey");
@@ -378,6 +420,10 @@ Result<Request> decode_request(ByteView data, SecretBytes secret) {
   std::size_t want_secret = 0;
   if (r.op == Op::add) want_secret = vault::kKeySize;
   for (const auto& i : r.items) want_secret += i.len;
+  if (r.op == Op::sign) {
+    if (secret.empty()) return bad("sign needs the body in the secret part");
+    want_secret = secret.size();
+  }
   if (secret.size() != want_secret) return bad("secret part has the wrong size");
   r.secret = std::move(secret);
   return r;
@@ -435,6 +481,32 @@ Bytes encode_response(const Response& r) {
     sm.emplace_back(text("slots"), slot_rows_value(r.slot_list->slots));
     sm.emplace_back(text("used"), Value::uint(r.slot_list->unlocked));
     m.emplace_back(text("slotl"), map_of(std::move(sm)));
+  }
+  if (r.audit) {
+    const auto texts = [](const std::vector<std::string>& l) {
+      cbor::Array a;
+      for (const auto& t : l) a.push_back(text(t));
+      return Value::array(std::move(a));
+    };
+    cbor::Map am;
+    am.emplace_back(text("f"), text(r.audit->file));
+    am.emplace_back(text("ex"), Value::boolean(r.audit->exists));
+    am.emplace_back(text("n"), Value::uint(r.audit->total));
+    am.emplace_back(text("head"), Value::uint(r.audit->head));
+    am.emplace_back(text("anc"), Value::uint(r.audit->anchor));
+    am.emplace_back(text("mac"), Value::uint(r.audit->mac_verified));
+    am.emplace_back(text("old"), Value::uint(r.audit->earlier_keys));
+    am.emplace_back(text("pr"), texts(r.audit->problems));
+    am.emplace_back(text("nt"), texts(r.audit->notes));
+    am.emplace_back(text("ln"), texts(r.audit->lines));
+    m.emplace_back(text("aud"), map_of(std::move(am)));
+  }
+  if (r.signature) {
+    cbor::Map sm;
+    sm.emplace_back(text("pk"), Value::bytes(ByteView(r.signature->signer)));
+    sm.emplace_back(text("s"), Value::bytes(ByteView(r.signature->signature)));
+    sm.emplace_back(text("new"), Value::boolean(r.signature->created));
+    m.emplace_back(text("sig"), map_of(std::move(sm)));
   }
   if (r.own_key) {
     cbor::Map pm;
@@ -603,6 +675,76 @@ Result<Response> decode_response(ByteView data, SecretBytes secret) {
          r.own_key = std::move(k);
          return ok();
        }},
+      {"aud",
+       [&](const Value& x) -> Status {
+         AuditWire aw;
+         if (!x.is_map() || x.as_map().size() != 10) return bad("aud has exactly 10 fields");
+         auto texts = [](std::vector<std::string>& out, const char* what) {
+           return [&out, what](const Value& a) -> Status {
+             if (!a.is_array()) return bad(std::string(what) + " must be an array");
+             for (const auto& t : a.as_array()) {
+               std::string s;
+               KW_TRY_STATUS(want_text(s, what)(t));
+               out.push_back(std::move(s));
+             }
+             return ok();
+           };
+         };
+         int seen = 0;
+         auto counted = [&seen](auto handler) {
+           return [&seen, handler](const Value& val) -> Status {
+             ++seen;
+             return handler(val);
+           };
+         };
+         Handlers ah{
+             {"f", counted(want_text(aw.file, "f"))},
+             {"ex", counted([&](const Value& b) -> Status {
+                if (!b.is_bool()) return bad("ex must be a bool");
+                aw.exists = b.as_bool();
+                return ok();
+              })},
+             {"n", counted(want_uint(aw.total, "n", UINT64_MAX))},
+             {"head", counted(want_uint(aw.head, "head", UINT64_MAX))},
+             {"anc", counted(want_uint(aw.anchor, "anc", UINT64_MAX))},
+             {"mac", counted(want_uint(aw.mac_verified, "mac", UINT64_MAX))},
+             {"old", counted(want_uint(aw.earlier_keys, "old", UINT64_MAX))},
+             {"pr", counted(texts(aw.problems, "pr"))},
+             {"nt", counted(texts(aw.notes, "nt"))},
+             {"ln", counted(texts(aw.lines, "ln"))},
+         };
+         KW_TRY_STATUS(walk(x, ah, "aud"));
+         if (seen != 10) return bad("aud is missing fields");
+         if (aw.lines.size() > aw.total) return bad("aud has more lines than entries");
+         r.audit = std::move(aw);
+         return ok();
+       }},
+      {"sig",
+       [&](const Value& x) -> Status {
+         package::BodySignature sg;
+         bool seen_pk = false, seen_s = false, seen_new = false;
+         if (!x.is_map() || x.as_map().size() != 3) return bad("sig has exactly pk, s, new");
+         auto fixed = [](auto& out, const Value& b, const char* what) -> Status {
+           if (!b.is_bytes() || b.as_bytes().size() != out.size()) return bad(std::string(what) + " has the wrong size");
+           std::copy(b.as_bytes().begin(), b.as_bytes().end(), out.begin());
+           return ok();
+         };
+         Handlers sh{
+             {"pk", [&](const Value& b) { seen_pk = true; return fixed(sg.signer, b, "pk"); }},
+             {"s", [&](const Value& b) { seen_s = true; return fixed(sg.signature, b, "s"); }},
+             {"new",
+              [&](const Value& b) -> Status {
+                seen_new = true;
+                if (!b.is_bool()) return bad("new must be a bool");
+                sg.created = b.as_bool();
+                return ok();
+              }},
+         };
+         KW_TRY_STATUS(walk(x, sh, "sig"));
+         if (!seen_pk || !seen_s || !seen_new) return bad("bad sig");
+         r.signature = sg;
+         return ok();
+       }},
       {"pid", [&](const Value& x) { seen_status = true; return want_uint(r.pid, "pid", UINT32_MAX)(x); }},
       {"idle", [&](const Value& x) { ++status_fields; return want_uint(r.idle_ttl_s, "idle", UINT64_MAX)(x); }},
       {"max", [&](const Value& x) { ++status_fields; return want_uint(r.max_ttl_s, "max", UINT64_MAX)(x); }},
@@ -636,7 +778,7 @@ Result<Response> decode_response(ByteView data, SecretBytes secret) {
     if (r.locked == (seen_code || seen_msg)) return bad("an error is either locked or code+msg");
     if (!r.locked && (!seen_code || !seen_msg || code == 0)) return bad("error without code");
     if (r.locked && r.needs_grant) return bad("grant only in a code+msg error");
-    if (!r.records.empty() || !r.metas.empty() || r.high || r.slot_list || r.own_key || seen_status ||
+    if (!r.records.empty() || !r.metas.empty() || r.high || r.slot_list || r.own_key || r.signature || r.audit || seen_status ||
         !r.withheld.empty()) {
       return bad("data in an error");
     }

@@ -26,7 +26,7 @@ inline constexpr std::size_t kMaxCborSize = 8u << 20;
 inline constexpr std::size_t kMaxSecretSize = 64u << 20;
 inline constexpr std::size_t kFrameHeaderSize = 8;
 
-enum class Op : std::uint8_t { status, add, get, list, env, set, rm, lock, stop, presence, slots, pubkey };
+enum class Op : std::uint8_t { status, add, get, list, env, set, rm, lock, stop, presence, slots, pubkey, sign, audit };
 std::string_view op_name(Op op) noexcept;
 
 // One value of a `set` request; its bytes are the next `len` bytes of the secret part.
@@ -43,7 +43,7 @@ struct ItemWire {
 // the connecting process (SO_PEERCRED) as the requester, and accepts a report only for the exact
 // list of rows it served that process (docs/agent.md, "Audit").
 struct GateReport {
-  std::string purpose;                   // "get", "run" or "export"
+  std::string purpose;                   // "get", "run", "export" or "package"
   std::vector<std::string> coordinates;  // the gated list: sorted, distinct
   bool passed = false;
   std::uint32_t slot = 0;                // passed: the slot whose device answered (>= 1)
@@ -60,17 +60,23 @@ struct Request {
   std::uint64_t id = 0;
   std::uint64_t deadline_ms = 0;
   bool exporting = false;       // env: for `export` (high environments refuse it, in core)
+  bool packaging = false;       // env: for `package` (high and production environments refused)
   bool importing = false;       // set: an `import` (the audit entry's operation and gate purpose)
   std::vector<std::string> allow_vars;  // env (run): loader variables passed anyway, by name
   bool allow_empty = false;     // env: an environment/component without records is no error
   bool signer = false;          // pubkey: the sender key instead of the package identity
   std::string vault;            // absolute vault path (every op but status, stop, lock --all)
   std::string coordinate;       // get, rm
-  std::string env, component;   // env (component may be empty)
+  std::string env;              // env
+  std::vector<std::string> components;  // env: sorted, distinct (empty: every component)
   bool all = false;             // lock
+  std::uint64_t slot = 0;       // add: the slot the client unlocked with (0: not sent)
+  std::uint64_t since = 0;      // audit: only entries at or after this time (Unix seconds)
+  bool summary = false;         // audit: the verification only, no entries (--verify)
   std::vector<ItemWire> items;  // set
   std::optional<GateReport> gate;  // presence
-  SecretBytes secret;           // add: the 32-byte master key; set: the values, in item order
+  SecretBytes secret;           // add: the 32-byte master key; set: the values, in item order;
+                                // sign: the package body (it holds normal values in the clear)
 };
 
 // A record in a response; its value is secret[offset, offset + len).
@@ -95,6 +101,18 @@ struct SlotsWire {
   std::uint32_t unlocked = 0;  // the slot the vault was unlocked with; 0: not known
 };
 
+// `audit`: the agent's verification of the vault's log on this machine, and the entries asked
+// for as the log's own lines (docs/format-audit.md; the client parses them with
+// audit::parse_line).
+struct AuditWire {
+  std::string file;
+  bool exists = false;
+  std::uint64_t total = 0, head = 0, anchor = 0, mac_verified = 0, earlier_keys = 0;
+  std::vector<std::string> problems, notes, lines;
+};
+// The most log lines an answer carries (bytes); more: narrow with --since, or read directly.
+inline constexpr std::size_t kMaxAuditAnswer = 6u << 20;
+
 struct VaultStatus {
   std::string path;
   vault::VaultId id{};
@@ -115,6 +133,8 @@ struct Response {
   std::optional<HighWire> high;      // get, env
   std::optional<SlotsWire> slot_list;  // slots
   std::optional<package::OwnPublicKey> own_key;  // pubkey: a public key, never a secret
+  std::optional<package::BodySignature> signature;  // sign
+  std::optional<AuditWire> audit;    // audit
   std::uint64_t pid = 0, idle_ttl_s = 0, max_ttl_s = 0;  // status
   std::vector<VaultStatus> vaults;   // status
   SecretBytes secret;                // record values

@@ -232,8 +232,10 @@ Response Agent::vault_op(Request& req, Entry& e, std::uint64_t now) {
       return answer(Op::get, *s);
     }
     case Op::env: {
-      access::EnvQuery q{req.env, req.component,
-                         req.exporting ? vault::ReadPurpose::exporting : vault::ReadPurpose::run,
+      access::EnvQuery q{req.env, req.components,
+                         req.packaging   ? vault::ReadPurpose::packaging
+                         : req.exporting ? vault::ReadPurpose::exporting
+                                         : vault::ReadPurpose::run,
                          req.allow_vars, req.allow_empty};
       auto s = access::serve_env(v, q, who);
       if (!s) return error_response(s.error());
@@ -274,6 +276,50 @@ Response Agent::vault_op(Request& req, Entry& e, std::uint64_t now) {
       if (!k) return error_response(k.error());
       Response resp;
       resp.own_key = std::move(*k);
+      return resp;
+    }
+    case Op::sign: {
+      // A package body signed with the sender key (made on first use, as on the direct path).
+      // Core builds the signed message (the package format's context string, then the body), so
+      // nothing but a package body can be signed here.
+      if (auto d = check_deadline(req); !d) return error_response(d.error());
+      auto sg = package::sign_package_body(v, req.secret.view());
+      if (!sg) return error_response(sg.error());
+      Response resp;
+      resp.signature = *sg;
+      return resp;
+    }
+    case Op::audit: {
+      // The log verified with the audit key the agent holds; the read is recorded first (on a
+      // log that verifies). The entries travel as the log's own lines.
+      if (auto d = check_deadline(req); !d) return error_response(d.error());
+      auto a = access::serve_audit(v, req.since, req.summary, who);
+      if (!a) return error_response(a.error());
+      AuditWire aw;
+      aw.file = a->file;
+      aw.exists = a->report.exists;
+      aw.total = a->total;
+      aw.head = a->report.head_seq;
+      aw.anchor = a->report.anchor_seq;
+      aw.mac_verified = a->report.mac_verified;
+      aw.earlier_keys = a->report.earlier_keys;
+      aw.problems = a->report.problems;
+      aw.notes = a->report.notes;
+      std::size_t bytes = 0;
+      for (const auto& entry : a->report.entries) {
+        auto line = audit::encode_line(entry);
+        if (!line) return error_response(line.error());
+        bytes += line->size();
+        if (bytes > kMaxAuditAnswer) {
+          return error_response(Error{Errc::unavailable,
+                                      "the audit log is too large to read through the agent: "
+                                      "narrow it with --since, or read it directly with "
+                                      "--no-agent"});
+        }
+        aw.lines.push_back(std::move(*line));
+      }
+      Response resp;
+      resp.audit = std::move(aw);
       return resp;
     }
     case Op::slots: {
@@ -348,6 +394,9 @@ Response Agent::handle(Request& req, std::uint64_t now) {
       std::string path = vault::absolute_vault_path(req.vault);
       auto v = vault::Vault::open_with_master(path, std::move(req.secret), opts_.vault_options);
       if (!v) return error_response(v.error());
+      // Which slot the client unlocked with: `slot list` marks it "(used now)", audit entries
+      // name it. A number that is no slot of this vault is ignored (informational only).
+      if (req.slot != 0) (void)v->note_unlocked_slot(static_cast<std::uint32_t>(req.slot));
       vaults_.erase(path);
       vaults_.emplace(path, Entry{std::move(*v), now, now, {}});
       return Response{};

@@ -80,9 +80,10 @@ bool credential_given(const UnlockOptions& o) {
          o.piv.piv || fido2_flag_given();
 }
 
-Result<std::unique_ptr<access::Access>> open_access(const Context& ctx, const UnlockOptions& o) {
-  auto direct = [&ctx, &o]() -> Result<std::unique_ptr<access::Access>> {
-    KW_TRY(auto v, open_vault(ctx, o));
+Result<std::unique_ptr<access::Access>> open_access(const Context& ctx, const UnlockOptions& o,
+                                                    bool audited_unlock) {
+  auto direct = [&ctx, &o, audited_unlock]() -> Result<std::unique_ptr<access::Access>> {
+    KW_TRY(auto v, audited_unlock ? open_vault(ctx, o) : open_vault_unaudited(ctx, o));
     return std::unique_ptr<access::Access>(
         std::make_unique<access::Direct>(std::move(v), terminal_presence()));
   };
@@ -145,6 +146,7 @@ Status give_to_agent(const Context& ctx, const vault::Vault& v, bool autostart) 
   req.op = agent::Op::add;
   req.vault = v.path();
   req.secret = v.master_key().clone();
+  req.slot = v.unlocked_slot();
   int timeout = agent::client_timeout_ms();
   auto r = agent::call(sock, req, timeout);
   if (!r && r.error().code == Errc::not_found && autostart) {

@@ -24,8 +24,10 @@ bool credential_given(const UnlockOptions& o);
 // The vault access of a secret command (core/access/access.h): through the unlock agent when it
 // is enabled and no credential was named (agent::AgentAccess, which unlocks directly when the
 // agent cannot serve a request), else a direct unlock (access::Direct). Commands never ask
-// which one they got.
-Result<std::unique_ptr<access::Access>> open_access(const Context& ctx, const UnlockOptions& o);
+// which one they got. `audited_unlock` false (audit): a direct unlock writes no "unlock" entry
+// and is not handed to the agent (nothing is appended before the log is verified).
+Result<std::unique_ptr<access::Access>> open_access(const Context& ctx, const UnlockOptions& o,
+                                                    bool audited_unlock = true);
 
 // Gives an unlocked vault's master key (never the high key) to the agent, starting it first when
 // `autostart` and none runs (KEYWARD_AGENT_IDLE_TTL / KEYWARD_AGENT_MAX_TTL set its limits).

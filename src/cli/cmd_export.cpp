@@ -42,7 +42,7 @@ Status run_export(const Context& ctx, const ExportOptions& o) {
   // Core refuses high environments (their secrets never go to a plaintext file) before any
   // gate, and releases the high records of the selection through one pass of the gate.
   KW_TRY(auto vault, open_access(ctx, o.unlock));
-  KW_TRY(auto read, vault->read_env(access::EnvQuery{o.env, o.component,
+  KW_TRY(auto read, vault->read_env(access::EnvQuery{o.env, access::components_of(o.component),
                                                      vault::ReadPurpose::exporting, {},
                                                      o.allow_empty}));
   for (auto& r : read.records) KW_TRY_STATUS(add(r.meta, std::move(r.value)));

@@ -7,12 +7,9 @@
 #include <cstdio>
 #include <set>
 
-#include "cli/audit_hook.h"
+#include "cli/agent_access.h"
 #include "cli/cli.h"
-#include "cli/presence.h"
 #include "cli/package_common.h"
-#include "cli/vault_open.h"
-#include "core/access/serve.h"
 #include "core/package/package.h"
 
 namespace keyward::cli {
@@ -36,14 +33,9 @@ Status run_package(const Context& ctx, const PackageOptions& o) {
   if (!vault::valid_env_name(o.env)) {
     return fail(Errc::invalid_argument, "--env must be an environment name like dev");
   }
-  if (package::is_production_env(o.env)) {
-    return fail(Errc::policy, "'" + o.env + "' is production: production secrets are never "
-                              "packaged. Share dev or staging; production access goes through "
-                              "your deployment pipeline");
-  }
-  if (o.env == package::kReservedEnv) {
-    return fail(Errc::policy, std::string(package::kReservedEnv) + " holds keyward's own keys and is never packaged");
-  }
+  // Core refuses these too (package::may_package, in the vault read and in seal); said here
+  // first so that no credential is asked for a package that cannot be made.
+  KW_TRY_STATUS(package::may_package(o.env));
   for (const auto& c : o.components) {
     if (!vault::valid_env_name(c)) return fail(Errc::invalid_argument, "--component '" + c + "' is not a component name");
   }
@@ -74,19 +66,11 @@ Status run_package(const Context& ctx, const PackageOptions& o) {
   }
   if (o.qr && o.binary) return fail(Errc::invalid_argument, "--qr needs the armored token (drop --binary)");
 
-  KW_TRY(auto v, open_vault(ctx, o.unlock));
-  // The vault's own high environments (core policy) are never packaged either.
-  KW_TRY(bool high_env, v.is_high_env(o.env));
-  if (high_env) {
-    return fail(Errc::policy, "'" + o.env + "' is a high environment of this vault: its secrets "
-                              "are never packaged. Share dev or staging; production access goes "
-                              "through your deployment pipeline");
-  }
-  KW_TRY(auto index, access::serve_list(v));
+  // Through the unlock agent when it holds the vault, else directly (cli/agent_access.h).
+  KW_TRY(auto access, open_access(ctx, o.unlock));
   std::set<std::string> wanted(o.components.begin(), o.components.end());
-  // A mistyped environment or component is named, with the known ones, before any touch.
-  if (wanted.empty()) KW_TRY_STATUS(access::selection_exists(index, o.env, "", ": nothing to package"));
-  for (const auto& c : wanted) KW_TRY_STATUS(access::selection_exists(index, o.env, c, ": nothing to package"));
+  // The index (no value) says which entries are high before any touch.
+  KW_TRY(auto index, access->list());
   std::vector<std::string> high_coords;
   for (const auto& m : index) {
     auto c = vault::parse_coordinate(m.coordinate);
@@ -102,36 +86,19 @@ Status run_package(const Context& ctx, const PackageOptions& o) {
                     " would be packaged; they open only with an access token: pass --token-out "
                     "FILE (delivered separately), or --component to leave them out");
   }
-  // High secrets are read through the presence gate: one touch for the displayed list.
-  std::optional<gate::Grant> grant;
-  if (!high_coords.empty()) {
-    KW_TRY(grant, vault_gate(ctx, v, "package", high_coords, gate::Level::touch));
-  }
-  const gate::Grant* g = grant ? &*grant : nullptr;
-  std::vector<vault::Record> records;
-  if (wanted.empty()) {
-    KW_TRY(records, v.read_env(o.env, "", g));
-  } else {
-    for (const auto& c : wanted) {
-      KW_TRY(auto part, v.read_env(o.env, c, g));
-      for (auto& r : part) records.push_back(std::move(r));
-    }
-  }
-  KW_TRY_STATUS(audit_event(v, "package", audit_items(records), ok(),
-                            g != nullptr ? "high secrets released through the presence gate by " + g->device()
-                                         : std::string()));
-  if (records.empty()) {
-    return fail(Errc::not_found, "no secrets in " + o.env +
-                                     (wanted.empty() ? std::string() : " for the given --component") +
-                                     ": nothing to package");
-  }
-  std::optional<SecretBytes> seed;
-  bool seed_created = false;
-  if (o.sign) {
-    KW_TRY(auto s, pkg::vault_signing_seed(v, true, &seed_created));
-    seed = std::move(s);
-  }
-
+  // One release in core: a high or production environment and a mistyped environment or
+  // component are refused there (before any touch); high secrets come through ONE pass of the
+  // presence gate whose prompt lists them; the release is audited as `package`.
+  access::EnvQuery query;
+  query.env = o.env;
+  query.components.assign(wanted.begin(), wanted.end());
+  query.purpose = vault::ReadPurpose::packaging;
+  KW_TRY(auto read, access->read_env(query));
+  std::vector<vault::Record>& records = read.records;
+  if (records.empty()) return fail(Errc::not_found, "no secrets in " + o.env + ": nothing to package");
+  // Signed by whoever holds the sender key (the agent, or this process): only the signature
+  // comes back.
+  std::optional<package::BodySignature> signed_by;
   package::SealInput in;
   in.env = o.env;
   for (auto& r : records) {
@@ -147,7 +114,13 @@ Status run_package(const Context& ctx, const PackageOptions& o) {
   in.token_expires = in.created + token_ttl;
   in.recipients = age::pointers(recipients.all);
   in.card_recipients = recipients.cards;
-  in.signing_seed = seed ? &*seed : nullptr;
+  if (o.sign) {
+    in.signer = [&](ByteView body) -> Result<package::BodySignature> {
+      KW_TRY(auto sg, access->sign_package(body));
+      signed_by = sg;
+      return sg;
+    };
+  }
   in.armor = o.armor;
   KW_TRY(auto sealed, package::seal(in));
   // The token is armored text by default (it travels by chat, mail or paper); --binary keeps
@@ -179,10 +152,9 @@ Status run_package(const Context& ctx, const PackageOptions& o) {
     info(ctx, "High entries also open with a touch on the recipient's YubiKey (" +
                   std::to_string(recipients.cards.size()) + " hardware recipient(s))");
   }
-  if (seed) {
-    KW_TRY(auto kp, pubkey::ed25519_from_seed(*seed));
-    info(ctx, std::string("Signed by ") + (seed_created ? "your new sender key " : "") +
-                  package::signer_to_string(kp.public_key) +
+  if (signed_by) {
+    info(ctx, std::string("Signed by ") + (signed_by->created ? "your new sender key " : "") +
+                  package::signer_to_string(signed_by->signer) +
                   " (the recipient checks it with `keyward unpack --from`)");
   }
   if (!write_token) {

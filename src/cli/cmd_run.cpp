@@ -113,7 +113,7 @@ Result<int> run_command(const Context& ctx, const RunOptions& o) {
   // releases the high records through one pass of the gate whose prompt lists every variable
   // the command receives.
   KW_TRY(auto vault, open_access(ctx, o.unlock));
-  KW_TRY(auto read, vault->read_env(access::EnvQuery{o.env, o.component, vault::ReadPurpose::run,
+  KW_TRY(auto read, vault->read_env(access::EnvQuery{o.env, access::components_of(o.component), vault::ReadPurpose::run,
                                                      o.allow_vars, o.allow_empty}));
   for (const auto& c : read.withheld) say_withheld(c, c.substr(c.rfind('/') + 1));
   std::vector<vault::Record> records = std::move(read.records);

@@ -155,6 +155,7 @@ Status run_list(const Context& ctx, const SlotOptions& o) {
       add_piv_slot_json(s, j);
       add_fido2_slot_json(s, j);
       j["last_used"] = last_used.empty() ? nlohmann::json(nullptr) : nlohmann::json(last_used);
+      j["used_now"] = listing.unlocked_slot != 0 && s.number == listing.unlocked_slot;
       if (!device.empty()) j["device"] = device;
       arr.push_back(j);
     } else {

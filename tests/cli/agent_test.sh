@@ -98,7 +98,8 @@ expect_contains "$ERR" "Unlocked $KEYWARD_VAULT for this session"
 expect_exit 0 kw get dev/api/A </dev/null
 expect_eq "$OUT" "alpha"
 # Issue 18 item 5: slot list is served by the agent too (no credential, no terminal), and says the
-# same as a direct unlock (minus "(used now)": the agent got a master key, not a slot).
+# same as a direct unlock, "(used now)" included: the unlock that handed the vault over names its
+# slot.
 expect_exit 0 kw slot list --json </dev/null
 AGENT_SLOTS=$OUT
 expect_exit 0 kw --no-agent slot list --json --passphrase-file "$PASSFILE" </dev/null
@@ -106,11 +107,12 @@ expect_exit 0 kw --no-agent slot list --json --passphrase-file "$PASSFILE" </dev
 import json, sys
 a, d = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 strip = lambda l: [{k: v for k, v in s.items() if k != "last_used"} for s in l]
-assert strip(a) == strip(d) and [s["type"] for s in a] == ["passphrase"], (a, d)' "$AGENT_SLOTS" "$OUT" ||
+assert strip(a) == strip(d) and [s["type"] for s in a] == ["passphrase"], (a, d)
+assert [s["used_now"] for s in a] == [True], a' "$AGENT_SLOTS" "$OUT" ||
   fail "slot list through the agent differs: $AGENT_SLOTS / $OUT"
 expect_exit 0 kw slot list </dev/null
 expect_contains "$OUT" "passphrase"
-expect_not_contains "$OUT" "(used now)"
+expect_contains "$OUT" "(used now)"
 # pubkey too: made on first use through the agent, then the same key directly and again.
 expect_exit 0 kw pubkey </dev/null
 expect_contains "$ERR" "Created the package identity"
@@ -123,6 +125,50 @@ expect_exit 0 kw pubkey --signer </dev/null
 SIGNER=$(grep '^ssh-ed25519' <<<"$OUT")
 expect_exit 0 kw --no-agent pubkey --signer --passphrase-file "$PASSFILE" </dev/null
 expect_eq "$(grep '^ssh-ed25519' <<<"$OUT")" "$SIGNER"
+# package too (issue 18 item 5): sealed and signed through the agent, no credential, no terminal;
+# the signature is the vault's sender key (the one pubkey --signer printed), which unpack --from
+# checks.
+age-keygen -o "$TMP/recipient.key" 2>/dev/null
+RCPT=$(age-keygen -y "$TMP/recipient.key")
+expect_exit 0 kw package --env dev --recipient "$RCPT" --sign --out "$TMP/agent.kpkg" </dev/null
+expect_contains "$ERR" "Sealed 4 secret(s) (0 high)"
+expect_contains "$ERR" "Signed by"
+printf '%s\n' "$SIGNER" >"$TMP/signer.pub"
+# (unpack itself still unlocks directly: docs/agent.md lists what the agent serves.)
+expect_exit 0 kw --no-agent unpack --in "$TMP/agent.kpkg" --package-identity "$TMP/recipient.key" \
+  --from "$TMP/signer.pub" --dry-run --passphrase-file "$PASSFILE" </dev/null
+expect_contains "$OUT" "dev/api/E"
+expect_not_contains "$ERR" "WARNING"  # --from matched the signature
+# prod and keyward's own keys are refused through the agent as directly.
+expect_exit 9 kw package --env prod --recipient "$RCPT" --out "$TMP/prod.kpkg" </dev/null
+expect_exit 9 kw package --env keyward.internal --recipient "$RCPT" --out "$TMP/int.kpkg" </dev/null
+[[ ! -e $TMP/prod.kpkg && ! -e $TMP/int.kpkg ]] || fail "a refused package left a file behind"
+# audit too (issue 18 item 5): verified by the agent (it holds the audit key), no credential;
+# the read is its own entry, served by the agent; the same report as a direct read.
+expect_exit 0 kw audit --verify </dev/null
+expect_contains "$OUT" "entries verified"
+expect_exit 0 kw audit --json --since 1h </dev/null
+/usr/bin/python3 -c '
+import json, sys
+e = json.loads(sys.argv[1])
+assert e and e[-1]["op"] == "audit" and e[-1]["detail"].startswith("verified the log"), e[-1:]
+assert any(x["op"] == "package" for x in e), [x["op"] for x in e]' "$OUT" ||
+  fail "audit through the agent: $(tail -c 600 <<<"$OUT")"
+expect_exit 0 kw audit </dev/null
+expect_contains "$OUT" "  audit  ok  "
+expect_contains "$OUT" "served by the agent"
+AUDIT_LOG=$(ls "$XDG_STATE_HOME"/keyward/audit/*.log)
+# A tampered log fails through the agent as directly (exit 8), and nothing is appended to it.
+cp "$AUDIT_LOG" "$TMP/log.good"
+sed -i '0,/op=get outcome=ok/s//op=set outcome=ok/' "$AUDIT_LOG"
+cmp -s "$AUDIT_LOG" "$TMP/log.good" && fail "the edit did not change the log"
+cp "$AUDIT_LOG" "$TMP/log.bad"
+expect_exit 8 kw audit --verify </dev/null
+expect_contains "$ERR" "FAILED verification"
+cmp -s "$AUDIT_LOG" "$TMP/log.bad" || fail "the agent appended to a log that does not verify"
+expect_exit 8 kw --no-agent audit --verify --passphrase-file "$PASSFILE" </dev/null
+cp "$TMP/log.good" "$AUDIT_LOG"
+expect_exit 0 kw audit --verify </dev/null
 expect_exit 2 kw --no-agent unlock --passphrase-file "$PASSFILE" </dev/null
 expect_contains "$ERR" "KEYWARD_NO_AGENT=1 turns off"
 expect_exit 5 env KEYWARD_PASSPHRASE=wrong "$KEYWARD_BIN" unlock </dev/null

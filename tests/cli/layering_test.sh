@@ -36,7 +36,7 @@ while IFS= read -r hit; do
 done < <(grep -rnE 'set_(piv_key|fido2)_agent|std::atomic<(PivKeyAgent|Fido2Agent)' "$SRC" || true)
 # One vault API (issue 13): the secret commands use access::Access (cli/agent_access.h
 # open_access) and never choose between the agent and a direct unlock themselves.
-for cmd in get set rm list import export run; do
+for cmd in get set rm list import export run package; do
   while IFS= read -r hit; do
     echo "layering: src/cli/cmd_$cmd.cpp:$hit (a secret command uses open_access, not the agent or open_vault)" >&2
     bad=1

@@ -56,6 +56,25 @@ ctl fido0 auto-touch 50
 expect_exit 0 kw run --env dev -- sh -c 'printf "%s %s" "$A" "$H"' </dev/null
 expect_eq "$OUT" "alpha v-high"
 ctl fido0 auto-touch off
+# package through the agent (issue 18 item 5): the missing --token-out is refused before any
+# touch; with it, one touch seals the high entry to the token, nothing else is asked.
+age-keygen -o "$TMP/rcpt.key" 2>/dev/null
+RCPT=$(age-keygen -y "$TMP/rcpt.key")
+before=$(touches)
+expect_exit 2 kw package --env dev --recipient "$RCPT" --out "$TMP/h.kpkg" </dev/null
+expect_contains "$ERR" "--token-out"
+expect_eq "$(touches)" "$before"
+[[ ! -e $TMP/h.kpkg ]] || fail "a refused package left a file"
+ctl fido0 auto-touch 50
+expect_exit 0 kw package --env dev --recipient "$RCPT" --out "$TMP/h.kpkg" --token-out "$TMP/h.tok" </dev/null
+ctl fido0 auto-touch off
+expect_contains "$ERR" "Sealed 2 secret(s) (1 high)"
+expect_eq "$(touches)" "$((before + 1))"
+expect_exit 0 kw --no-agent unpack --in "$TMP/h.kpkg" --token "$TMP/h.tok" --package-identity "$TMP/rcpt.key" \
+  --dry-run --passphrase-file "$PASSFILE" </dev/null
+expect_contains "$OUT" "dev/api/H"$'\t'"high"
+expect_not_contains "$OUT" "sealed"
+if grep -q "v-high" "$TMP/h.kpkg" "$TMP/h.tok"; then fail "the high value is in the clear"; fi
 
 # The agent's log and the state it reports never contain the value.
 expect_exit 0 kw agent status --json
@@ -91,8 +110,9 @@ agent_gate() { grep -c "^.*  presence  $1  dev/api/H (high).*$2.*gate run by the
 expect_eq "$(agent_gate denied "by '[^']*keyward get dev/api/H' pid [0-9]*.* -- get (touch): ")" 2
 expect_eq "$(agent_gate ok "\[slot [0-9]* fido2 'fk'\]  by '[^']*keyward get dev/api/H' pid [0-9]*.* -- get (touch) by ")" 1
 expect_eq "$(agent_gate ok "\[slot [0-9]* fido2 'fk'\]  by '[^']*keyward run --env dev -- sh[^']*' pid .* -- run (touch) by ")" 1
-# The pass that could not be recorded left no entry (4 agent-recorded gate entries in all).
-expect_eq "$(grep -c 'recorded by the agent$' <<<"$log")" 4
+expect_eq "$(agent_gate ok "\[slot [0-9]* fido2 'fk'\]  by '[^']*keyward package --env dev[^']*' pid .* -- package (touch) by ")" 1
+# The pass that could not be recorded left no entry (5 agent-recorded gate entries in all).
+expect_eq "$(grep -c 'recorded by the agent$' <<<"$log")" 5
 if grep -rq "v-high\|alpha" "$XDG_STATE_HOME/keyward/audit" 2>/dev/null; then fail "a value is in the audit log"; fi
 
 echo "fido_agent_gate: ok"

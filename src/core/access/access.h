@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/audit/log.h"
 #include "core/error.h"
 #include "core/gate/gate.h"
 #include "core/package/own_keys.h"
@@ -47,7 +48,9 @@ class Presence {
 // A read of a whole environment (run, export).
 struct EnvQuery {
   std::string env;
-  std::string component;                 // empty: every component
+  std::vector<std::string> components;   // empty: every component; else these (distinct)
+  // run, exporting (high environments refused) or packaging (high and production environments
+  // refused): also the audit entry's operation and the gate's purpose (purpose_name).
   vault::ReadPurpose purpose = vault::ReadPurpose::run;
   // run: loader variables (vault::policy::is_loader_variable) passed anyway, by name. Every
   // other loader variable of the selection is withheld: neither released nor gated nor audited.
@@ -57,10 +60,23 @@ struct EnvQuery {
   bool allow_empty = false;
 };
 
+// EnvQuery::components for one optional --component.
+inline std::vector<std::string> components_of(const std::string& component) {
+  if (component.empty()) return {};
+  return {component};
+}
+
 struct SlotListing {
   vault::VaultId vault_id{};
   std::vector<vault::Slot> slots;
   std::uint32_t unlocked_slot = 0;  // 0: unknown
+};
+
+// `keyward audit`: the vault's log on this machine as its holder verified it.
+struct AuditReview {
+  audit::Report report;    // entries: those at or after `since`; none for a summary
+  std::size_t total = 0;   // entries in the log
+  std::string file;        // the log file
 };
 
 struct EnvRelease {
@@ -91,6 +107,18 @@ class Access {
   // keyward's own public package key (core/package/own_keys.h), made on first use: the package
   // identity's recipient, or with `signer` the sender key. Only the public half leaves.
   virtual Result<package::OwnPublicKey> own_public_key(bool signer) = 0;
+  // A package body signed with the sender key (made on first use). The signature is over the
+  // package format's signed message (its context string, then `body`), built by core: nothing
+  // else can be signed this way.
+  virtual Result<package::BodySignature> sign_package(ByteView body) = 0;
+  // The audit log of this vault on this machine, verified (chain, MACs, head, the header's
+  // anchor). A log that verifies first gets this read's own entry ("audit"), and nothing is
+  // returned whose entry cannot be written; a log that does not verify comes back with its
+  // problems and nothing is appended to it.
+  virtual Result<AuditReview> review_audit(std::uint64_t since, bool summary_only) = 0;
 };
+
+// "run", "export" or "package".
+std::string_view purpose_name(vault::ReadPurpose purpose);
 
 }  // namespace keyward::access

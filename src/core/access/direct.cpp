@@ -32,7 +32,7 @@ Result<vault::Record> Direct::get(std::string_view coordinate) {
 }
 
 Result<EnvRelease> Direct::read_env(const EnvQuery& query) {
-  const std::string purpose = query.purpose == vault::ReadPurpose::exporting ? "export" : "run";
+  const std::string purpose(purpose_name(query.purpose));
   KW_TRY(auto served, serve_env(vault_, query, self_));
   EnvRelease out;
   out.withheld = std::move(served.withheld);
@@ -61,6 +61,14 @@ Result<SlotListing> Direct::slots() { return listing_of(vault_); }
 
 Result<package::OwnPublicKey> Direct::own_public_key(bool signer) {
   return package::own_public_key(vault_, signer);
+}
+
+Result<package::BodySignature> Direct::sign_package(ByteView body) {
+  return package::sign_package_body(vault_, body);
+}
+
+Result<AuditReview> Direct::review_audit(std::uint64_t since, bool summary_only) {
+  return serve_audit(vault_, since, summary_only, self_);
 }
 
 Status Direct::remove(std::string_view coordinate) {

@@ -22,6 +22,8 @@ class Direct final : public Access {
   Status remove(std::string_view coordinate) override;
   Result<SlotListing> slots() override;
   Result<package::OwnPublicKey> own_public_key(bool signer) override;
+  Result<package::BodySignature> sign_package(ByteView body) override;
+  Result<AuditReview> review_audit(std::uint64_t since, bool summary_only) override;
 
   vault::Vault& vault() { return vault_; }
 

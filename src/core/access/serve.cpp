@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/package/package.h"
 #include "core/suggest.h"
 #include "core/vault/policy.h"
 
@@ -90,6 +91,26 @@ bool withheld(const EnvQuery& q, std::string_view coordinate) {
 }
 
 }  // namespace
+
+Result<AuditReview> serve_audit(vault::Vault& v, std::uint64_t since, bool summary_only,
+                                const Caller& who) {
+  // Verify first: nothing is appended to a log that does not verify (appending would re-MAC the
+  // head over whatever was found).
+  KW_TRY(auto report, v.verify_audit());
+  AuditReview r;
+  KW_TRY(r.file, v.audit_log_file());
+  r.total = report.entries.size();
+  if (report.ok()) {
+    KW_TRY_STATUS(record(v, "audit", {}, ok(), summary_only ? "verified the log" : "read the log", who));
+  }
+  if (summary_only) {
+    report.entries.clear();
+  } else {
+    std::erase_if(report.entries, [since](const audit::Entry& e) { return e.time < since; });
+  }
+  r.report = std::move(report);
+  return r;
+}
 
 audit::Item item(std::string_view coordinate) { return audit::Item{std::string(coordinate), "unknown"}; }
 
@@ -289,35 +310,67 @@ Result<Served> serve_get(vault::Vault& v, std::string_view coordinate, const Cal
   return s;
 }
 
+std::string_view purpose_name(vault::ReadPurpose purpose) {
+  switch (purpose) {
+    case vault::ReadPurpose::run: return "run";
+    case vault::ReadPurpose::exporting: return "export";
+    case vault::ReadPurpose::packaging: return "package";
+  }
+  return "run";
+}
+
 Result<Served> serve_env(vault::Vault& v, const EnvQuery& q, const Caller& who) {
-  const std::string op = q.purpose == vault::ReadPurpose::exporting ? "export" : "run";
-  auto r = v.read_env_split(q.env, q.component, nullptr, q.purpose);
-  if (!r) {
-    (void)record(v, op, {}, tl::unexpected(r.error()), {}, who);
-    return tl::unexpected(r.error());
+  const std::string op(purpose_name(q.purpose));
+  auto refuse = [&](const Error& e) -> Result<Served> {
+    (void)record(v, op, {}, tl::unexpected(e), {}, who);
+    return tl::unexpected(e);
+  };
+  if (q.purpose == vault::ReadPurpose::packaging) {
+    // Policy, whatever front end asks: production and keyward's own keys never travel.
+    if (auto m = package::may_package(q.env); !m) return refuse(m.error());
   }
-  if (r->records.empty() && r->sealed_high.empty() && !q.allow_empty) {
-    // Probably a typo: say what there is instead of releasing nothing with success.
-    auto metas = serve_list(v);
-    if (!metas) return tl::unexpected(metas.error());
-    Status there = selection_exists(*metas, q.env, q.component,
-                                    "; --allow-empty accepts an empty selection");
-    if (!there) {
-      (void)record(v, op, {}, there, {}, who);
-      return tl::unexpected(there.error());
+  // One read per component (each refuses a high environment when exporting or packaging, and
+  // the reserved one), merged: one release, one gate.
+  std::vector<std::string> parts = q.components;
+  if (parts.empty()) parts.emplace_back();
+  std::sort(parts.begin(), parts.end());
+  if (std::adjacent_find(parts.begin(), parts.end()) != parts.end()) {
+    return refuse(Error{Errc::invalid_argument, "a component is named twice"});
+  }
+  vault::SplitRead r;
+  for (const auto& part : parts) {
+    auto one = v.read_env_split(q.env, part, nullptr, q.purpose);
+    if (!one) return refuse(one.error());
+    if (one->records.empty() && one->sealed_high.empty() && !q.allow_empty) {
+      // Probably a typo: say what there is instead of releasing nothing with success.
+      auto metas = serve_list(v);
+      if (!metas) return tl::unexpected(metas.error());
+      Status there = selection_exists(
+          *metas, q.env, part,
+          q.purpose == vault::ReadPurpose::packaging ? ": nothing to package"
+                                                     : "; --allow-empty accepts an empty selection");
+      if (!there) return refuse(there.error());
     }
+    for (auto& rec : one->records) r.records.push_back(std::move(rec));
+    for (auto& sh : one->sealed_high) r.sealed_high.push_back(std::move(sh));
   }
+  std::sort(r.records.begin(), r.records.end(),
+            [](const vault::Record& a, const vault::Record& b) { return a.meta.coordinate < b.meta.coordinate; });
+  std::sort(r.sealed_high.begin(), r.sealed_high.end(),
+            [](const vault::SealedHigh& a, const vault::SealedHigh& b) {
+              return a.meta.coordinate < b.meta.coordinate;
+            });
   Served s;
   // Withheld variables are dropped before anything is released or recorded: the entry lists
   // exactly what the command receives.
-  for (auto& rec : r->records) {
+  for (auto& rec : r.records) {
     if (q.purpose == vault::ReadPurpose::run && withheld(q, rec.meta.coordinate)) {
       s.withheld.push_back(rec.meta.coordinate);
     } else {
       s.records.push_back(std::move(rec));
     }
   }
-  for (auto& sh : r->sealed_high) {
+  for (auto& sh : r.sealed_high) {
     if (q.purpose == vault::ReadPurpose::run && withheld(q, sh.meta.coordinate)) {
       s.withheld.push_back(sh.meta.coordinate);
     } else {

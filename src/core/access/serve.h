@@ -47,6 +47,11 @@ audit::Item item(std::string_view coordinate, vault::Tier tier);
 std::vector<audit::Item> items_of(const std::vector<vault::Record>& records);
 std::vector<audit::Item> items_of(const std::vector<vault::SetItem>& items);
 
+// Access::review_audit on a held vault: verify, record the read (only on a log that verifies),
+// keep the entries asked for.
+Result<AuditReview> serve_audit(vault::Vault& v, std::uint64_t since, bool summary_only,
+                                const Caller& who);
+
 // The gate request for `purpose` over `coordinates`, with the requesting process filled in and
 // the prompt text: what a pass authorises ("release 2 high secret(s) for `keyward run ...`
 // (parent: ..., terminal: ...)", the list, then `also`, the normal records that come with it).

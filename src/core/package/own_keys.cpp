@@ -47,4 +47,12 @@ Result<OwnPublicKey> own_public_key(vault::Vault& v, bool signer) {
   return out;
 }
 
+Result<BodySignature> sign_package_body(vault::Vault& v, ByteView body) {
+  bool created = false;
+  KW_TRY(auto seed, vault_signing_seed(v, true, &created));
+  KW_TRY(auto sig, sign_body(seed, body));
+  sig.created = created;
+  return sig;
+}
+
 }  // namespace keyward::package

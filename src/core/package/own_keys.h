@@ -7,6 +7,7 @@
 
 #include "core/age/x25519.h"
 #include "core/error.h"
+#include "core/package/package.h"
 #include "core/secret.h"
 #include "core/vault/vault.h"
 
@@ -30,5 +31,8 @@ struct OwnPublicKey {
   bool created = false;
 };
 Result<OwnPublicKey> own_public_key(vault::Vault& v, bool signer);
+
+// A package body signed with the sender key, made on first use (`created` then set).
+Result<BodySignature> sign_package_body(vault::Vault& v, ByteView body);
 
 }  // namespace keyward::package

@@ -195,15 +195,22 @@ std::string seen_coordinate(const pubkey::Ed25519Public& signer) {
 
 bool is_production_env(std::string_view env) { return env == "prod" || env == "production"; }
 
+Status may_package(std::string_view env) {
+  if (is_production_env(env)) {
+    return fail(Errc::policy, "'" + std::string(env) + "' is production: production secrets are "
+                              "never packaged. Share dev or staging; production access goes "
+                              "through your deployment pipeline");
+  }
+  if (env == kReservedEnv) {
+    return fail(Errc::policy, std::string(kReservedEnv) + " holds keyward's own keys and is never packaged");
+  }
+  return ok();
+}
+
 Result<Sealed> seal(SealInput& in) {
   if (in.recipients.empty()) return fail(Errc::invalid_argument, "a package needs a recipient");
   if (!vault::valid_env_name(in.env)) return fail(Errc::invalid_argument, "invalid environment name");
-  if (is_production_env(in.env)) {
-    return fail(Errc::policy, "production environments are never packaged; share dev or staging");
-  }
-  if (in.env == kReservedEnv) {
-    return fail(Errc::policy, std::string(kReservedEnv) + " holds keyward's own keys and is never packaged");
-  }
+  KW_TRY_STATUS(may_package(in.env));
   if (in.expires <= in.created || in.expires - in.created > kMaxTtl) {
     return fail(Errc::invalid_argument, "the package lifetime must be between 1 s and 30 days");
   }
@@ -289,11 +296,15 @@ Result<Sealed> seal(SealInput& in) {
     cbor::Map outer;
     outer.push_back({cbor::Value::uint(1), cbor::Value::uint(kVersion)});
     outer.push_back({cbor::Value::uint(2), cbor::Value::bytes(ByteView(body))});
-    if (in.signing_seed != nullptr) {
-      KW_TRY(auto kp, pubkey::ed25519_from_seed(*in.signing_seed));
-      KW_TRY(auto sig, pubkey::ed25519_sign(*in.signing_seed, signed_message(body)));
-      outer.push_back({cbor::Value::uint(3), cbor::Value::bytes(ByteView(kp.public_key))});
-      outer.push_back({cbor::Value::uint(4), cbor::Value::bytes(ByteView(sig))});
+    std::optional<BodySignature> sig;
+    if (in.signer) {
+      KW_TRY(sig, in.signer(body));
+    } else if (in.signing_seed != nullptr) {
+      KW_TRY(sig, sign_body(*in.signing_seed, body));
+    }
+    if (sig) {
+      outer.push_back({cbor::Value::uint(3), cbor::Value::bytes(ByteView(sig->signer))});
+      outer.push_back({cbor::Value::uint(4), cbor::Value::bytes(ByteView(sig->signature))});
     }
     Bytes payload = cbor::encode(kv_map(std::move(outer)));
     WipeOnExit wipe_payload{payload};
@@ -303,6 +314,14 @@ Result<Sealed> seal(SealInput& in) {
   age::EncryptOptions eo;
   eo.armor = in.armor;
   KW_TRY(out.file, age::encrypt_bytes_bound(in.recipients, make, eo));
+  return out;
+}
+
+Result<BodySignature> sign_body(ByteView seed32, ByteView body) {
+  KW_TRY(auto kp, pubkey::ed25519_from_seed(seed32));
+  BodySignature out;
+  out.signer = kp.public_key;
+  KW_TRY(out.signature, pubkey::ed25519_sign(seed32, signed_message(body)));
   return out;
 }
 

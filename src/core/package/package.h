@@ -13,6 +13,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,6 +44,8 @@ using PackageId = std::array<std::uint8_t, kPackageIdSize>;
 
 // True for environment names that may never be packaged or unpacked (prod, production).
 bool is_production_env(std::string_view env);
+// Production and keyward's own environment are never packaged (policy error saying so).
+Status may_package(std::string_view env);
 
 struct Entry {
   std::string coordinate;  // env/component/KEY
@@ -50,6 +53,16 @@ struct Entry {
   vault::Kind kind = vault::Kind::value;  // cloud_ref: the value is the aws-sm:// / azure-kv:// address
   SecretBytes value;
 };
+
+// A signature over a package body: over the format's signed message (context string, 0, body).
+struct BodySignature {
+  pubkey::Ed25519Public signer{};
+  pubkey::Ed25519Signature signature{};
+  bool created = false;  // the sender key was made for it (own_keys.h)
+};
+Result<BodySignature> sign_body(ByteView seed32, ByteView body);
+// Signs a body; whoever holds the sender key (the vault, or the agent that holds it unlocked).
+using BodySigner = std::function<Result<BodySignature>(ByteView body)>;
 
 struct SealInput {
   std::string env;
@@ -60,6 +73,7 @@ struct SealInput {
   std::vector<age::Recipient*> recipients;             // the envelope (at least one)
   std::vector<age::PivP256Recipient*> card_recipients; // also get a K_h wrap (hardware recipients)
   const SecretBytes* signing_seed = nullptr;           // Ed25519 seed: sign the body
+  BodySigner signer;                                   // or this (when set, signing_seed unused)
   bool armor = false;
 };
 

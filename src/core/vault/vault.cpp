@@ -90,7 +90,12 @@ Status publish_file(const std::string& tmp, const std::string& path) {
   return ok();
 }
 
-Status refuse_export(std::string_view env) {
+Status refuse_export(std::string_view env, ReadPurpose purpose) {
+  if (purpose == ReadPurpose::packaging) {
+    return fail(Errc::policy, "'" + std::string(env) + "' is a high environment of this vault: its "
+                              "secrets are never packaged. Share dev or staging; production "
+                              "access goes through your deployment pipeline");
+  }
   return fail(Errc::policy, "refusing to export " + std::string(env) +
                                 ": it is a high environment, whose secrets are never written to "
                                 "plaintext files; use `keyward run --env " + std::string(env) +
@@ -348,6 +353,16 @@ Result<Vault> Vault::open_with_master(const std::string& path_in, SecretBytes ma
   v.storage_.rollback();
   if (!opened) return tl::unexpected(opened.error());
   return v;
+}
+
+bool Vault::note_unlocked_slot(std::uint32_t number) {
+  for (const auto& s : slots_) {
+    if (s.number == number) {
+      unlocked_slot_ = number;
+      return true;
+    }
+  }
+  return false;
 }
 
 Status Vault::reload() {
@@ -793,9 +808,11 @@ Result<SplitRead> Vault::read_env_split(std::string_view env, std::string_view c
   KW_TRY_STATUS(begin(false));
   auto result = [&]() -> Result<SplitRead> {
     KW_TRY_STATUS(reload());
-    if (purpose == ReadPurpose::exporting) {
+    if (purpose != ReadPurpose::run) {
       KW_TRY(auto envs, load_high_envs());
-      if (std::find(envs.begin(), envs.end(), env) != envs.end()) return tl::unexpected(refuse_export(env).error());
+      if (std::find(envs.begin(), envs.end(), env) != envs.end()) {
+        return tl::unexpected(refuse_export(env, purpose).error());
+      }
     }
     KW_TRY(auto hk, grant_keys(grant));
     SplitRead out;
@@ -829,9 +846,11 @@ Result<PackedRead> Vault::read_env_packed(std::string_view env, std::string_view
   KW_TRY_STATUS(begin(false));
   auto result = [&]() -> Result<PackedRead> {
     KW_TRY_STATUS(reload());
-    if (purpose == ReadPurpose::exporting) {
+    if (purpose != ReadPurpose::run) {
       KW_TRY(auto envs, load_high_envs());
-      if (std::find(envs.begin(), envs.end(), env) != envs.end()) return tl::unexpected(refuse_export(env).error());
+      if (std::find(envs.begin(), envs.end(), env) != envs.end()) {
+        return tl::unexpected(refuse_export(env, purpose).error());
+      }
     }
     PackedRead out;
     std::vector<std::pair<RecordMeta, RecordRow>> wanted;
@@ -998,7 +1017,7 @@ Result<bool> Vault::is_high_env(std::string_view env) {
 
 Status Vault::may_export(std::string_view env) {
   KW_TRY(bool high, is_high_env(env));
-  if (high) return refuse_export(env);
+  if (high) return refuse_export(env, ReadPurpose::exporting);
   return ok();
 }
 

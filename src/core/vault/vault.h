@@ -69,7 +69,8 @@ struct PackedRead {
 
 // What a read of a whole environment is for: `run` (into a child's environment) or `export`
 // (a .env document on stdout), which high environments refuse.
-enum class ReadPurpose : std::uint8_t { run, exporting };
+// packaging: like exporting, a high environment is refused (package refuses them by policy).
+enum class ReadPurpose : std::uint8_t { run, exporting, packaging };
 
 struct SetItem {
   std::string coordinate;
@@ -223,6 +224,9 @@ class Vault {
   const std::vector<Slot>& slots() const { return slots_; }
   const std::string& path() const { return path_; }
   std::uint32_t unlocked_slot() const { return unlocked_slot_; }
+  // For a vault opened with its master key (the agent): the slot the client that handed it over
+  // unlocked with. Only a slot of this vault is taken; false otherwise (nothing changes).
+  bool note_unlocked_slot(std::uint32_t number);
   // True when this object holds the high key itself (recovery-code unlock, or it created H).
   bool high_unlocked() const { return high_.has_value(); }
   // True if some slot is presence-capable (required before high records can be written).

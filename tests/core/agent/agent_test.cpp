@@ -185,6 +185,32 @@ TEST_CASE("agent: a key of another vault is refused, lock and lock --all wipe", 
   CHECK(a.held() == 0);
 }
 
+TEST_CASE("agent: the slot the client unlocked with is kept, only a slot of the vault", "[agent]") {
+  Fixture f;
+  auto v = f.make();
+  REQUIRE(v.unlocked_slot() == 1);
+  auto a = f.make_agent();
+  auto slots_used = [&](std::uint64_t now) {
+    Request sl = req(Op::slots, v.path());
+    auto r = wire(a.handle(sl, now));
+    REQUIRE(r.ok);
+    REQUIRE(r.slot_list);
+    return r.slot_list->unlocked;
+  };
+  REQUIRE(add(a, v, 1000).ok);
+  CHECK(slots_used(1001) == 0);  // not named: not known
+  Request named = req(Op::add, v.path());
+  named.secret = v.master_key().clone();
+  named.slot = v.unlocked_slot();
+  REQUIRE(a.handle(named, 1002).ok);
+  CHECK(slots_used(1003) == 1);
+  Request bogus = req(Op::add, v.path());
+  bogus.secret = v.master_key().clone();
+  bogus.slot = 7;  // no slot 7 in this vault: ignored
+  REQUIRE(a.handle(bogus, 1004).ok);
+  CHECK(slots_used(1005) == 0);
+}
+
 TEST_CASE("agent: idle TTL slides with use, the absolute limit does not", "[agent]") {
   Fixture f;
   auto v = f.make();
@@ -572,6 +598,56 @@ TEST_CASE("agent protocol: strict decoding, one encoding per message", "[agent]"
   ad.vault = "/v.db";
   CHECK(!agent::decode_request(agent::encode_request(ad), SecretBytes(31)));
   CHECK(agent::decode_request(agent::encode_request(ad), SecretBytes(32)));
+  // add may name the slot the client unlocked with; no other operation may.
+  ad.slot = 3;
+  auto ads = agent::decode_request(agent::encode_request(ad), SecretBytes(32));
+  REQUIRE(ads);
+  CHECK(ads->slot == 3);
+  Request gs = req(Op::get, "/v.db");
+  gs.coordinate = "dev/api/A";
+  gs.slot = 3;
+  CHECK(!agent::decode_request(agent::encode_request(gs), SecretBytes{}));
+  // env for package: components sorted and distinct, never with export; sign needs a body.
+  Request pk = req(Op::env, "/v.db");
+  pk.env = "dev";
+  pk.packaging = true;
+  pk.components = {"api", "db"};
+  auto pkd = agent::decode_request(agent::encode_request(pk), SecretBytes{});
+  REQUIRE(pkd);
+  CHECK(pkd->packaging);
+  CHECK(pkd->components == std::vector<std::string>{"api", "db"});
+  pk.components = {"db", "api"};
+  CHECK(!agent::decode_request(agent::encode_request(pk), SecretBytes{}));
+  pk.components = {"api", "api"};
+  CHECK(!agent::decode_request(agent::encode_request(pk), SecretBytes{}));
+  pk.components.clear();
+  pk.exporting = true;
+  CHECK(!agent::decode_request(agent::encode_request(pk), SecretBytes{}));
+  // audit: since or sum (never both), only on audit; the answer round-trips.
+  Request au = req(Op::audit, "/v.db");
+  au.since = 1700000000;
+  REQUIRE(agent::decode_request(agent::encode_request(au), SecretBytes{}));
+  au.summary = true;
+  CHECK(!agent::decode_request(agent::encode_request(au), SecretBytes{}));
+  au.since = 0;
+  CHECK(agent::decode_request(agent::encode_request(au), SecretBytes{}));
+  Request ls = req(Op::list, "/v.db");
+  ls.summary = true;
+  CHECK(!agent::decode_request(agent::encode_request(ls), SecretBytes{}));
+  Response ar;
+  ar.audit = agent::AuditWire{"/s/a.log", true, 2, 2, 1, 2, 0, {}, {"a note"}, {"line one", "line two"}};
+  auto ard = agent::decode_response(agent::encode_response(ar), SecretBytes{});
+  REQUIRE(ard);
+  REQUIRE(ard->audit);
+  CHECK(ard->audit->lines == std::vector<std::string>{"line one", "line two"});
+  CHECK(ard->audit->notes == std::vector<std::string>{"a note"});
+  CHECK(ard->audit->total == 2);
+  CHECK(agent::encode_response(*ard) == agent::encode_response(ar));
+  ar.audit->total = 1;  // more lines than entries
+  CHECK(!agent::decode_response(agent::encode_response(ar), SecretBytes{}));
+  Request sg = req(Op::sign, "/v.db");
+  CHECK(!agent::decode_request(agent::encode_request(sg), SecretBytes{}));
+  CHECK(agent::decode_request(agent::encode_request(sg), SecretBytes(5)));
   // Unknown keys are refused (here: a map with an extra key "x").
   Bytes extra = {0xa3, 0x61, 'v', 0x01, 0x61, 'x', 0x00, 0x62, 'o', 'p', 0x66, 's', 't', 'a', 't', 'u', 's'};
   CHECK(!agent::decode_request(extra, SecretBytes{}));
