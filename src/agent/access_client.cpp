@@ -28,7 +28,8 @@ Result<std::optional<Response>> AgentAccess::ask(Request& req) {
   bool delivered = false;
   auto resp = call(socket_, req, client_timeout_ms(), &delivered);
   // pubkey and sign may make the key on first use: redone directly, a second key could be made.
-  const bool changes = req.op == Op::set || req.op == Op::rm || req.op == Op::pubkey || req.op == Op::sign;
+  const bool changes = req.op == Op::set || req.op == Op::rm || req.op == Op::pubkey ||
+                       req.op == Op::sign || req.op == Op::unpack;
   if (!resp) {
     if (changes && delivered) {
       // The agent has the request and may still apply it (it applies nothing after the
@@ -199,6 +200,71 @@ Result<access::AuditReview> AgentAccess::review_audit(std::uint64_t since, bool 
     r.report.entries.push_back(std::move(*e));
   }
   return r;
+}
+
+Result<std::optional<SecretBytes>> AgentAccess::unwrap_package_key(std::span<const age::Stanza> stanzas) {
+  // Only the stanzas the package identity could open travel (X25519); none: not addressed to it.
+  Request req;
+  req.op = Op::unwrap;
+  for (const auto& s : stanzas) {
+    if (s.type == "X25519") req.stanzas.push_back(s);
+  }
+  if (req.stanzas.empty()) return std::optional<SecretBytes>();
+  KW_TRY(auto answer, ask(req));
+  if (!answer) {
+    KW_TRY(auto d, direct());
+    return d->unwrap_package_key(stanzas);
+  }
+  if (!answer->file_key) return std::optional<SecretBytes>();
+  if (answer->secret.size() != 16) {
+    return fail(Errc::unavailable, "the agent answered with a malformed file key; run `keyward "
+                                   "agent stop` and try again");
+  }
+  return std::optional<SecretBytes>(std::move(answer->secret));
+}
+
+Result<std::optional<std::uint64_t>> AgentAccess::newest_seen(const pubkey::Ed25519Public& signer) {
+  Request req;
+  req.op = Op::seen;
+  req.sender = signer;
+  KW_TRY(auto answer, ask(req));
+  if (!answer) {
+    KW_TRY(auto d, direct());
+    return d->newest_seen(signer);
+  }
+  return answer->seen;
+}
+
+Status AgentAccess::unpack(access::UnpackImport& in) {
+  // High entries need the high key and a grant: their values never go to the agent.
+  const bool high = std::any_of(in.items.begin(), in.items.end(),
+                                [](const vault::SetItem& i) { return i.tier == vault::Tier::high; });
+  if (high) {
+    KW_TRY(auto d, direct());
+    return d->unpack(in);
+  }
+  Request req;
+  req.op = Op::unpack;
+  std::size_t total = 0;
+  for (const auto& i : in.items) total += i.value.size();
+  SecretBytes values(total);
+  std::size_t off = 0;
+  for (const auto& i : in.items) {
+    req.items.push_back(ItemWire{i.coordinate, i.tier, i.kind, i.value.size()});
+    if (!i.value.empty()) std::copy(i.value.data(), i.value.data() + i.value.size(), values.data() + off);
+    off += i.value.size();
+  }
+  req.secret = std::move(values);
+  req.package_id = in.package_id;
+  req.sender = in.signer;
+  req.trusted = in.trusted;
+  req.created = in.created;
+  req.allow_older = in.allow_older;
+  KW_TRY(auto answer, ask(req));
+  if (answer) return ok();
+  // Not held, or it needs the presence gate (nothing applied): directly, with the gate.
+  KW_TRY(auto d, direct());
+  return d->unpack(in);
 }
 
 Result<std::vector<vault::RecordMeta>> AgentAccess::list() {

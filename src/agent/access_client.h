@@ -42,6 +42,9 @@ class AgentAccess final : public access::Access {
   Result<package::OwnPublicKey> own_public_key(bool signer) override;
   Result<package::BodySignature> sign_package(ByteView body) override;
   Result<access::AuditReview> review_audit(std::uint64_t since, bool summary_only) override;
+  Result<std::optional<SecretBytes>> unwrap_package_key(std::span<const age::Stanza> stanzas) override;
+  Result<std::optional<std::uint64_t>> newest_seen(const pubkey::Ed25519Public& signer) override;
+  Status unpack(access::UnpackImport& in) override;
 
  private:
   // The agent's answer; nullopt: use the direct path.

@@ -22,7 +22,7 @@ using cbor::Value;
 
 constexpr std::string_view kOps[] = {"status", "add",  "get",  "list",     "env",  "set",
                                      "rm",     "lock", "stop", "presence", "slots", "pubkey",
-                                     "sign",   "audit"};
+                                     "sign",   "audit", "unwrap", "seen", "unpack"};
 constexpr std::size_t kMaxGateText = 4096;
 
 tl::unexpected<Error> bad(const std::string& what) {
@@ -212,7 +212,23 @@ Bytes encode_request(const Request& r, std::uint64_t id, std::uint64_t deadline_
     for (const auto& a : r.allow_vars) allow.push_back(text(a));
     m.emplace_back(text("allow"), Value::array(std::move(allow)));
   }
-  if (r.op == Op::set) {
+  if (!r.stanzas.empty()) {
+    cbor::Array st;
+    for (const auto& s : r.stanzas) {
+      cbor::Array args;
+      for (const auto& a : s.args) args.push_back(text(a));
+      st.push_back(Value::array({text(s.type), Value::array(std::move(args)), Value::bytes(ByteView(s.body))}));
+    }
+    m.emplace_back(text("stz"), Value::array(std::move(st)));
+  }
+  if (r.sender) m.emplace_back(text("spk"), Value::bytes(ByteView(*r.sender)));
+  if (r.op == Op::unpack) {
+    m.emplace_back(text("pkid"), Value::bytes(ByteView(r.package_id)));
+    m.emplace_back(text("pcr"), Value::uint(r.created));
+  }
+  if (r.trusted) m.emplace_back(text("trust"), Value::boolean(true));
+  if (r.allow_older) m.emplace_back(text("older"), Value::boolean(true));
+  if (r.op == Op::set || r.op == Op::unpack) {
     cbor::Array items;
     for (const auto& i : r.items) {
       cbor::Map im;
@@ -249,7 +265,7 @@ Result<Request> decode_request(ByteView data, SecretBytes secret) {
   Request r;
   std::uint64_t version = 0;
   std::string op;
-  bool has_items = false;
+  bool has_items = false, has_pkid = false;
   Handlers h{
       {"v", want_uint(version, "v", UINT64_MAX)},
       {"op", want_text(op, "op")},
@@ -287,6 +303,51 @@ Result<Request> decode_request(ByteView data, SecretBytes secret) {
          return ok();
        }},
       {"sum", want_true(r.summary, "sum")},
+      {"stz",
+       [&](const Value& x) -> Status {
+         if (!x.is_array() || x.as_array().empty() || x.as_array().size() > 64) {
+           return bad("stz must be an array of 1 to 64 stanzas");
+         }
+         for (const auto& sv : x.as_array()) {
+           if (!sv.is_array() || sv.as_array().size() != 3) return bad("a stanza is [type, args, body]");
+           const auto& f = sv.as_array();
+           age::Stanza s;
+           KW_TRY_STATUS(want_text(s.type, "stanza type")(f[0]));
+           if (!f[1].is_array() || f[1].as_array().size() > 16) return bad("stanza args must be an array");
+           for (const auto& a : f[1].as_array()) {
+             std::string arg;
+             KW_TRY_STATUS(want_text(arg, "stanza arg")(a));
+             s.args.push_back(std::move(arg));
+           }
+           if (!f[2].is_bytes() || f[2].as_bytes().size() > 4096) return bad("bad stanza body");
+           s.body = f[2].as_bytes();
+           r.stanzas.push_back(std::move(s));
+         }
+         return ok();
+       }},
+      {"spk",
+       [&](const Value& x) -> Status {
+         if (!x.is_bytes() || x.as_bytes().size() != 32) return bad("spk is a 32-byte key");
+         pubkey::Ed25519Public k{};
+         std::copy(x.as_bytes().begin(), x.as_bytes().end(), k.begin());
+         r.sender = k;
+         return ok();
+       }},
+      {"pkid",
+       [&](const Value& x) -> Status {
+         has_pkid = true;
+         if (!x.is_bytes() || x.as_bytes().size() != r.package_id.size()) return bad("bad pkid");
+         std::copy(x.as_bytes().begin(), x.as_bytes().end(), r.package_id.begin());
+         return ok();
+       }},
+      {"pcr",
+       [&](const Value& x) -> Status {
+         KW_TRY_STATUS(want_uint(r.created, "pcr", UINT64_MAX)(x));
+         if (r.created == 0) return bad("pcr must be a creation time");
+         return ok();
+       }},
+      {"trust", want_true(r.trusted, "trust")},
+      {"older", want_true(r.allow_older, "older")},
       {"id", want_uint(r.id, "id", UINT64_MAX)},
       {"dl", want_uint(r.deadline_ms, "dl", UINT64_MAX)},
       {"exp", want_true(r.exporting, "exp")},
@@ -414,8 +475,21 @@ Result<Request> decode_request(ByteView data, SecretBytes secret) {
   if (r.allow_empty && r.op != Op::env) return bad("'empty' only applies to env");
   if (r.signer && r.op != Op::pubkey) return bad("'signer' only applies to pubkey");
   if (!r.allow_vars.empty() && (r.op != Op::env || r.exporting)) return bad("'allow' only applies to env (run)");
-  if ((r.op == Op::set) != has_items) return bad("items given or missing");
-  if (r.op == Op::set && r.items.empty()) return bad("set needs at least one item");
+  const bool writes_items = r.op == Op::set || r.op == Op::unpack;
+  if (writes_items != has_items) return bad("items given or missing");
+  if (writes_items && r.items.empty()) return bad("set and unpack need at least one item");
+  if (r.op == Op::unpack) {
+    for (const auto& i : r.items) {
+      if (i.default_tier) return bad("unpack items carry their tier");
+    }
+    if (r.created == 0 || !has_pkid) return bad("unpack needs pcr and pkid");
+  } else if (r.created != 0 || has_pkid || r.trusted || r.allow_older) {
+    return bad("'pcr', 'pkid', 'trust' and 'older' only apply to unpack");
+  }
+  if ((r.op == Op::unwrap) != !r.stanzas.empty()) return bad("stz given or missing");
+  if (r.op == Op::seen && !r.sender) return bad("seen needs spk");
+  if (r.sender && r.op != Op::seen && r.op != Op::unpack) return bad("'spk' only applies to seen and unpack");
+  if (r.trusted && !r.sender) return bad("'trust' needs spk");
   if ((r.op == Op::presence) != r.gate.has_value()) return bad("gate given or missing");
   std::size_t want_secret = 0;
   if (r.op == Op::add) want_secret = vault::kKeySize;
@@ -482,6 +556,8 @@ Bytes encode_response(const Response& r) {
     sm.emplace_back(text("used"), Value::uint(r.slot_list->unlocked));
     m.emplace_back(text("slotl"), map_of(std::move(sm)));
   }
+  if (r.file_key) m.emplace_back(text("fk"), Value::boolean(true));
+  if (r.seen) m.emplace_back(text("seen"), Value::uint(*r.seen));
   if (r.audit) {
     const auto texts = [](const std::vector<std::string>& l) {
       cbor::Array a;
@@ -675,6 +751,19 @@ Result<Response> decode_response(ByteView data, SecretBytes secret) {
          r.own_key = std::move(k);
          return ok();
        }},
+      {"fk",
+       [&](const Value& x) -> Status {
+         KW_TRY_STATUS(want_true(r.file_key, "fk")(x));
+         total += 16;
+         return ok();
+       }},
+      {"seen",
+       [&](const Value& x) -> Status {
+         std::uint64_t t = 0;
+         KW_TRY_STATUS(want_uint(t, "seen", UINT64_MAX)(x));
+         r.seen = t;
+         return ok();
+       }},
       {"aud",
        [&](const Value& x) -> Status {
          AuditWire aw;
@@ -778,7 +867,7 @@ Result<Response> decode_response(ByteView data, SecretBytes secret) {
     if (r.locked == (seen_code || seen_msg)) return bad("an error is either locked or code+msg");
     if (!r.locked && (!seen_code || !seen_msg || code == 0)) return bad("error without code");
     if (r.locked && r.needs_grant) return bad("grant only in a code+msg error");
-    if (!r.records.empty() || !r.metas.empty() || r.high || r.slot_list || r.own_key || r.signature || r.audit || seen_status ||
+    if (!r.records.empty() || !r.metas.empty() || r.high || r.slot_list || r.own_key || r.signature || r.audit || r.file_key || r.seen || seen_status ||
         !r.withheld.empty()) {
       return bad("data in an error");
     }

@@ -26,7 +26,7 @@ inline constexpr std::size_t kMaxCborSize = 8u << 20;
 inline constexpr std::size_t kMaxSecretSize = 64u << 20;
 inline constexpr std::size_t kFrameHeaderSize = 8;
 
-enum class Op : std::uint8_t { status, add, get, list, env, set, rm, lock, stop, presence, slots, pubkey, sign, audit };
+enum class Op : std::uint8_t { status, add, get, list, env, set, rm, lock, stop, presence, slots, pubkey, sign, audit, unwrap, seen, unpack };
 std::string_view op_name(Op op) noexcept;
 
 // One value of a `set` request; its bytes are the next `len` bytes of the secret part.
@@ -73,7 +73,13 @@ struct Request {
   std::uint64_t slot = 0;       // add: the slot the client unlocked with (0: not sent)
   std::uint64_t since = 0;      // audit: only entries at or after this time (Unix seconds)
   bool summary = false;         // audit: the verification only, no entries (--verify)
-  std::vector<ItemWire> items;  // set
+  std::vector<age::Stanza> stanzas;  // unwrap: a package envelope's stanzas
+  std::optional<pubkey::Ed25519Public> sender;  // seen; unpack: a signed package's sender key
+  package::PackageId package_id{};  // unpack
+  std::uint64_t created = 0;        // unpack: the package's creation time (>= 1)
+  bool trusted = false;             // unpack: the sender is the one --from named
+  bool allow_older = false;         // unpack: --allow-older
+  std::vector<ItemWire> items;  // set, unpack
   std::optional<GateReport> gate;  // presence
   SecretBytes secret;           // add: the 32-byte master key; set: the values, in item order;
                                 // sign: the package body (it holds normal values in the clear)
@@ -135,6 +141,8 @@ struct Response {
   std::optional<package::OwnPublicKey> own_key;  // pubkey: a public key, never a secret
   std::optional<package::BodySignature> signature;  // sign
   std::optional<AuditWire> audit;    // audit
+  bool file_key = false;             // unwrap: the secret part is the 16-byte file key
+  std::optional<std::uint64_t> seen; // seen: the newest package's creation time, if any
   std::uint64_t pid = 0, idle_ttl_s = 0, max_ttl_s = 0;  // status
   std::vector<VaultStatus> vaults;   // status
   SecretBytes secret;                // record values

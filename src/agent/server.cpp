@@ -362,6 +362,52 @@ Response Agent::vault_op(Request& req, Entry& e, std::uint64_t now) {
       if (auto r = access::apply_set(v, items, op, nullptr, who); !r) return error_response(r.error());
       return Response{};
     }
+    case Op::unwrap: {
+      // The file key of a package sealed to the vault's package identity; the identity stays.
+      auto k = package::unwrap_with_vault_identity(v, req.stanzas);
+      if (!k) return error_response(k.error());
+      Response resp;
+      if (*k) {
+        resp.file_key = true;
+        resp.secret = std::move(**k);
+      }
+      return resp;
+    }
+    case Op::seen: {
+      auto s = access::newest_seen(v, *req.sender);
+      if (!s) return error_response(s.error());
+      Response resp;
+      resp.seen = *s;
+      return resp;
+    }
+    case Op::unpack: {
+      // A package's entries, checked and written by core as on the direct path; what needs the
+      // presence gate (high entries, replaced high records) is refused with `grant` (nothing
+      // applied) and the client unlocks directly.
+      access::UnpackImport in;
+      std::size_t off = 0;
+      for (const auto& i : req.items) {
+        vault::SetItem s;
+        s.coordinate = i.coordinate;
+        s.tier = i.tier;
+        s.kind = i.kind;
+        s.value = SecretBytes::copy_of(req.secret.view().subspan(off, i.len));
+        off += i.len;
+        in.items.push_back(std::move(s));
+      }
+      req.secret.clear();
+      in.package_id = req.package_id;
+      in.signer = req.sender;
+      in.trusted = req.trusted;
+      in.created = req.created;
+      in.allow_older = req.allow_older;
+      auto need = access::needs_for_unpack(v, in, who);
+      if (!need) return error_response(need.error());
+      if (!need->empty()) return needs_gate(*need);
+      if (auto d = check_deadline(req); !d) return error_response(d.error());
+      if (auto r = access::apply_unpack(v, in, nullptr, who); !r) return error_response(r.error());
+      return Response{};
+    }
     case Op::rm: {
       auto need = access::needs_for_remove(v, req.coordinate, who);
       if (!need) return error_response(need.error());

@@ -10,12 +10,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli/audit_hook.h"
+#include "cli/agent_access.h"
 #include "cli/cli.h"
-#include "cli/presence.h"
 #include "cli/package_common.h"
 #include "cli/prompt.h"
-#include "cli/vault_open.h"
 #include "core/age/keys.h"
 #include "core/hex.h"
 #include "core/package/package.h"
@@ -62,6 +60,19 @@ std::string plural(std::size_t n, const char* one, const char* many) {
   return std::to_string(n) + " " + (n == 1 ? one : many);
 }
 
+// The vault's package identity as an age identity whose unwrap is done by the vault's holder
+// (this process or the agent): the private key never comes here.
+class HeldIdentity : public age::Identity {
+ public:
+  explicit HeldIdentity(access::Access& access) : access_(access) {}
+  Result<std::optional<SecretBytes>> unwrap(std::span<const age::Stanza> stanzas) override {
+    return access_.unwrap_package_key(stanzas);
+  }
+
+ private:
+  access::Access& access_;
+};
+
 Status run_unpack(const Context& ctx, const UnpackOptions& o) {
   if (!o.old_identity.empty() || !o.old_identity_piv.empty()) {
     const bool piv = !o.old_identity_piv.empty();
@@ -88,9 +99,10 @@ Status run_unpack(const Context& ctx, const UnpackOptions& o) {
     from = f;
   }
 
-  KW_TRY(auto v, open_vault(ctx, o.unlock));
+  // Through the unlock agent when it holds the vault (one unlock per session), else directly.
+  KW_TRY(auto access, open_access(ctx, o.unlock));
 
-  // Identities: a file, the card, or the vault's package identity.
+  // Identities: a file, the card, or the vault's package identity (held by the vault's holder).
   std::vector<std::unique_ptr<age::Identity>> owned;
   std::unique_ptr<hw::PivIdentities> card;
   std::vector<age::Identity*> ids;
@@ -106,8 +118,7 @@ Status run_unpack(const Context& ctx, const UnpackOptions& o) {
     KW_TRY(card, pkg::open_card(ctx, o.identity_piv, o.unlock.piv, "open package " + o.in));
     ids = card->identities();
   } else {
-    KW_TRY(auto vid, pkg::vault_identity(v, false));
-    owned.push_back(std::make_unique<age::X25519Identity>(std::move(vid)));
+    owned.push_back(std::make_unique<HeldIdentity>(*access));
     ids = age::pointers(owned);
   }
 
@@ -144,12 +155,16 @@ Status run_unpack(const Context& ctx, const UnpackOptions& o) {
   std::vector<package::Entry> high;
   bool high_open = false;
   if (token || (card && !p.high.empty())) {
-    if (!p.high.empty() && !o.dry_run && !v.has_presence_slot()) {
-      return fail(Errc::policy,
-                  "this package carries " + plural(p.high.size(), "high secret", "high secrets") +
-                      "; storing them needs this vault's high key, which only a presence-capable "
-                      "slot gives: enrol one with `keyward slot add piv` or `keyward slot add "
-                      "fido2` and retry; nothing imported");
+    if (!p.high.empty() && !o.dry_run) {
+      // Before the card asks for a touch: storing them needs the vault's high key.
+      KW_TRY(auto listing, access->slots());
+      if (!access::has_presence_slot(listing)) {
+        return fail(Errc::policy,
+                    "this package carries " + plural(p.high.size(), "high secret", "high secrets") +
+                        "; storing them needs this vault's high key, which only a presence-capable "
+                        "slot gives: enrol one with `keyward slot add piv` or `keyward slot add "
+                        "fido2` and retry; nothing imported");
+      }
     }
     if (token) {
       // Checked even when the package has no high entries: a wrong or expired token is an error.
@@ -170,7 +185,7 @@ Status run_unpack(const Context& ctx, const UnpackOptions& o) {
 
   std::map<std::string, vault::Tier> existing;
   {
-    KW_TRY(auto index, v.list());
+    KW_TRY(auto index, access->list());
     for (const auto& m : index) existing.emplace(m.coordinate, m.tier);
   }
   auto exists_text = [&](const std::string& c) -> std::string {
@@ -200,19 +215,11 @@ Status run_unpack(const Context& ctx, const UnpackOptions& o) {
                          "key could have made it. Ask the sender for `keyward package --sign`.\n");
   }
 
-  // Replay: per sender key, never an older package than the newest one imported, unless asked.
-  std::optional<std::uint64_t> seen;
-  std::string seen_coord;
-  if (p.signer) {
-    seen_coord = package::seen_coordinate(*p.signer);
-    KW_TRY(auto rec, v.get_internal(seen_coord));
-    if (rec) {
-      std::uint64_t t = 0;
-      std::string_view text = rec->reveal_string();
-      for (char c : text) t = t * 10 + static_cast<std::uint64_t>(c - '0');
-      seen = t;
-    }
-    if (seen && p.created < *seen && !o.allow_older) {
+  // Replay: per sender key, never an older package than the newest one imported, unless asked
+  // (checked here to say when, and again by core in the write).
+  if (p.signer && !o.allow_older) {
+    KW_TRY(auto seen, access->newest_seen(*p.signer));
+    if (seen && p.created < *seen) {
       return fail(Errc::policy,
                   "this package is older than one already imported from the same sender "
                   "(created " + pkg::describe_duration(now - std::min(now, p.created)) +
@@ -222,10 +229,6 @@ Status run_unpack(const Context& ctx, const UnpackOptions& o) {
                       "to import it anyway; nothing imported");
     }
   }
-  std::string detail = "package=" + encoding::hex_encode(ByteView(p.package_id)) +
-                       " created=" + std::to_string(p.created) + " signer=" +
-                       (p.signer ? package::signer_to_string(*p.signer) : std::string("none")) +
-                       " trusted=" + (trusted ? "yes" : "no");
 
   if (o.dry_run && ctx.json) {
     // docs/json.md: the package's facts and its entries, sorted as the text form.
@@ -295,15 +298,15 @@ Status run_unpack(const Context& ctx, const UnpackOptions& o) {
     }
   }
 
-  std::vector<vault::SetItem> items;
-  items.reserve(all.size());
+  access::UnpackImport in;
+  in.items.reserve(all.size());
   for (auto& e : p.entries) {
     vault::SetItem it;
     it.coordinate = e.coordinate;
     it.tier = vault::Tier::normal;
     it.kind = e.kind;
     it.value = std::move(e.value);
-    items.push_back(std::move(it));
+    in.items.push_back(std::move(it));
   }
   for (auto& e : high) {
     vault::SetItem it;
@@ -311,73 +314,27 @@ Status run_unpack(const Context& ctx, const UnpackOptions& o) {
     it.tier = vault::Tier::high;
     it.kind = e.kind;
     it.value = std::move(e.value);
-    items.push_back(std::move(it));
+    in.items.push_back(std::move(it));
   }
-  // Storing high secrets seals them under the vault's high key, and replacing a record that is
-  // high in the vault needs the gate for it (the rule of `set`): one pass of the presence gate
-  // covering both.
-  std::vector<std::string> replaced_high;
-  for (const auto& e : items) {
-    auto it = existing.find(e.coordinate);
-    if (it != existing.end() && it->second == vault::Tier::high) replaced_high.push_back(e.coordinate);
-  }
-  std::optional<gate::Grant> grant;
-  if ((!high.empty() || !replaced_high.empty()) && !v.high_unlocked()) {
-    std::vector<std::string> coords;
-    for (const auto& e : items) {
-      if (e.tier == vault::Tier::high) coords.push_back(e.coordinate);
-    }
-    for (const auto& c : replaced_high) {
-      if (std::find(coords.begin(), coords.end(), c) == coords.end()) coords.push_back(c);
-    }
-    if (!v.has_presence_slot() && high.empty()) {
-      return fail(Errc::policy, replaced_high.front() +
-                                    " is a high secret in this vault: a package never replaces "
-                                    "it without the presence gate, and this vault has no "
-                                    "presence-capable slot; nothing imported");
-    }
-    KW_TRY(grant, vault_gate(ctx, v, "unpack", coords, gate::Level::touch));
-  }
-  std::optional<gate::Grant> recovery;
-  if (!grant && v.high_unlocked() && !replaced_high.empty()) {
-    gate::Request req;
-    req.vault_id = v.header().vault_id;
-    req.purpose = "unpack";
-    req.coordinates = replaced_high;
-    auto g = v.recovery_grant(req);
-    if (g) recovery = std::move(*g);
-  }
-  const gate::Grant* g = grant ? &*grant : recovery ? &*recovery : nullptr;
-  {
-    std::vector<std::string> downgrades;
-    for (const auto& e : items) {
-      if (e.tier == vault::Tier::normal &&
-          std::find(replaced_high.begin(), replaced_high.end(), e.coordinate) != replaced_high.end()) {
-        downgrades.push_back(e.coordinate);
+  in.package_id = p.package_id;
+  in.signer = p.signer;
+  in.trusted = trusted;
+  in.created = p.created;
+  in.allow_older = o.allow_older;
+  if (!in.items.empty()) {
+    // Core applies set's rules: storing high secrets and replacing a record that is high in the
+    // vault pass the presence gate (one pass for all of them); the sender's newest-seen time is
+    // written in the same transaction.
+    KW_TRY_STATUS(access->unpack(in));
+    for (const auto& e : in.items) {
+      auto it = existing.find(e.coordinate);
+      if (e.tier == vault::Tier::normal && it != existing.end() && it->second == vault::Tier::high) {
+        std::fprintf(stderr, "WARNING: %s was a high secret; the package's value replaces it as a "
+                             "normal one (you passed the gate for it).\n", e.coordinate.c_str());
       }
     }
-    if (auto c = package::check_replacements(replaced_high, g); !c) {
-      return audited(v, "unpack", c, audit_items(items), detail);
-    }
-    for (const auto& c : downgrades) {
-      std::fprintf(stderr, "WARNING: %s was a high secret; the package's value replaces it as a "
-                           "normal one (you passed the gate for it).\n", c.c_str());
-    }
   }
-  if (!items.empty()) {
-    std::vector<audit::Item> recorded = audit_items(items);
-    std::vector<vault::SetItem> bookkeeping;
-    if (p.signer && (!seen || p.created > *seen)) {
-      vault::SetItem it;
-      it.coordinate = seen_coord;
-      it.tier = vault::Tier::normal;
-      it.value = SecretBytes::copy_of(std::string_view(std::to_string(p.created)));
-      bookkeeping.push_back(std::move(it));
-    }
-    KW_TRY_STATUS(audited(v, "unpack", v.set_with_bookkeeping(items, std::move(bookkeeping), g),
-                          std::move(recorded), detail));
-  }
-  info(ctx, "Imported " + plural(items.size(), "secret", "secrets") + " (" +
+  info(ctx, "Imported " + plural(in.items.size(), "secret", "secrets") + " (" +
                 std::to_string(high.size()) + " high) from env `" + p.env + "` into the vault");
   if (!p.high.empty() && !high_open) {
     std::string names;

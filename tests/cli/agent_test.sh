@@ -134,11 +134,22 @@ expect_exit 0 kw package --env dev --recipient "$RCPT" --sign --out "$TMP/agent.
 expect_contains "$ERR" "Sealed 4 secret(s) (0 high)"
 expect_contains "$ERR" "Signed by"
 printf '%s\n' "$SIGNER" >"$TMP/signer.pub"
-# (unpack itself still unlocks directly: docs/agent.md lists what the agent serves.)
 expect_exit 0 kw --no-agent unpack --in "$TMP/agent.kpkg" --package-identity "$TMP/recipient.key" \
   --from "$TMP/signer.pub" --dry-run --passphrase-file "$PASSFILE" </dev/null
 expect_contains "$OUT" "dev/api/E"
 expect_not_contains "$ERR" "WARNING"  # --from matched the signature
+# unpack through the agent too: the vault's package identity unwraps in the agent (the key never
+# leaves it), the conflicts and the write are served there; no credential, no terminal.
+expect_exit 0 kw package --env dev --recipient "$AGENT_PUB" --sign --out "$TMP/self.kpkg" </dev/null
+expect_exit 0 kw unpack --in "$TMP/self.kpkg" --from "$TMP/signer.pub" --dry-run </dev/null
+expect_contains "$OUT" "dev/api/A"$'\t'"normal"
+expect_contains "$OUT" "exists (normal)"
+expect_exit 7 kw unpack --in "$TMP/self.kpkg" --from "$TMP/signer.pub" </dev/null
+expect_contains "$ERR" "--overwrite"
+expect_exit 0 kw unpack --in "$TMP/self.kpkg" --from "$TMP/signer.pub" --overwrite </dev/null
+expect_contains "$ERR" "Imported 4 secrets (0 high)"
+expect_exit 0 kw get dev/api/A </dev/null
+expect_eq "$OUT" "alpha"
 # prod and keyward's own keys are refused through the agent as directly.
 expect_exit 9 kw package --env prod --recipient "$RCPT" --out "$TMP/prod.kpkg" </dev/null
 expect_exit 9 kw package --env keyward.internal --recipient "$RCPT" --out "$TMP/int.kpkg" </dev/null

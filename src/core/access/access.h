@@ -14,6 +14,8 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -79,6 +81,20 @@ struct AuditReview {
   std::string file;        // the log file
 };
 
+// `keyward unpack`: a package's entries to store (tiers chosen: normal, or high for the entries
+// the token or the card opened) and what the replay rule and the audit entry need.
+struct UnpackImport {
+  std::vector<vault::SetItem> items;
+  package::PackageId package_id{};
+  std::optional<pubkey::Ed25519Public> signer;  // a signed package: its (verified) sender key
+  bool trusted = false;                         // the signer is the one --from named
+  std::uint64_t created = 0;                    // the package's creation time (Unix seconds)
+  bool allow_older = false;                     // --allow-older: the replay rule is waived
+};
+
+// Whether a listing has a slot that can pass the presence gate (and so give the high key).
+bool has_presence_slot(const SlotListing& listing);
+
 struct EnvRelease {
   std::vector<vault::Record> records;  // sorted by coordinate
   std::vector<std::string> withheld;   // run: coordinates of loader variables not passed
@@ -116,6 +132,16 @@ class Access {
   // returned whose entry cannot be written; a log that does not verify comes back with its
   // problems and nothing is appended to it.
   virtual Result<AuditReview> review_audit(std::uint64_t since, bool summary_only) = 0;
+  // The file key of a package sealed to the vault's package identity (nullopt: not addressed
+  // to it); the identity never leaves the holder.
+  virtual Result<std::optional<SecretBytes>> unwrap_package_key(std::span<const age::Stanza> stanzas) = 0;
+  // The creation time of the newest package imported from `signer` (nullopt: none yet).
+  virtual Result<std::optional<std::uint64_t>> newest_seen(const pubkey::Ed25519Public& signer) = 0;
+  // Stores a package's entries and the sender's newest-seen time in one transaction, with the
+  // presence gate where set's rules need it (high entries, replaced high records). Refuses a
+  // package older than the newest seen from its sender (unless allow_older) and the reserved
+  // environment; recorded as "unpack".
+  virtual Status unpack(UnpackImport& in) = 0;
 };
 
 // "run", "export" or "package".

@@ -71,6 +71,23 @@ Result<AuditReview> Direct::review_audit(std::uint64_t since, bool summary_only)
   return serve_audit(vault_, since, summary_only, self_);
 }
 
+Result<std::optional<SecretBytes>> Direct::unwrap_package_key(std::span<const age::Stanza> stanzas) {
+  return package::unwrap_with_vault_identity(vault_, stanzas);
+}
+
+Result<std::optional<std::uint64_t>> Direct::newest_seen(const pubkey::Ed25519Public& signer) {
+  return access::newest_seen(vault_, signer);
+}
+
+Status Direct::unpack(UnpackImport& in) {
+  KW_TRY(auto need, needs_for_unpack(vault_, in, self_));
+  std::optional<gate::Grant> grant;
+  if (!need.empty()) {
+    KW_TRY(grant, recorded_gate(vault_, presence_, "unpack", need, gate::Level::touch, {}, self_));
+  }
+  return apply_unpack(vault_, in, grant ? &*grant : nullptr, self_);
+}
+
 Status Direct::remove(std::string_view coordinate) {
   KW_TRY(auto need, needs_for_remove(vault_, coordinate, self_));
   std::optional<gate::Grant> grant;

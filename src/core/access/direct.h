@@ -24,6 +24,9 @@ class Direct final : public Access {
   Result<package::OwnPublicKey> own_public_key(bool signer) override;
   Result<package::BodySignature> sign_package(ByteView body) override;
   Result<AuditReview> review_audit(std::uint64_t since, bool summary_only) override;
+  Result<std::optional<SecretBytes>> unwrap_package_key(std::span<const age::Stanza> stanzas) override;
+  Result<std::optional<std::uint64_t>> newest_seen(const pubkey::Ed25519Public& signer) override;
+  Status unpack(UnpackImport& in) override;
 
   vault::Vault& vault() { return vault_; }
 

@@ -2,11 +2,19 @@
 
 #include <algorithm>
 
+#include "core/hex.h"
 #include "core/package/package.h"
 #include "core/suggest.h"
 #include "core/vault/policy.h"
 
 namespace keyward::access {
+
+bool has_presence_slot(const SlotListing& listing) {
+  return std::any_of(listing.slots.begin(), listing.slots.end(), [](const vault::Slot& s) {
+    const auto* h = vault::slot_handler(s.type);
+    return h != nullptr && h->presence_capable(s);
+  });
+}
 
 SlotListing listing_of(const vault::Vault& v) {
   SlotListing l;
@@ -480,6 +488,95 @@ Status apply_remove(vault::Vault& v, std::string_view coordinate, const gate::Gr
 Error needs_gate_error(const std::vector<std::string>& coordinates) {
   return Error{Errc::policy, (coordinates.empty() ? std::string("the change") : coordinates.front()) +
                                  " needs the presence gate; nothing was applied"};
+}
+
+namespace {
+
+std::string unpack_detail(const UnpackImport& in, const Caller& who) {
+  return "package=" + encoding::hex_encode(ByteView(in.package_id)) +
+         " created=" + std::to_string(in.created) + " signer=" +
+         (in.signer ? package::signer_to_string(*in.signer) : std::string("none")) +
+         " trusted=" + (in.trusted ? "yes" : "no") + (who.agent ? " served by the agent" : "");
+}
+
+Status check_replay(vault::Vault& v, const UnpackImport& in) {
+  if (!in.signer || in.allow_older) return ok();
+  KW_TRY(auto seen, newest_seen(v, *in.signer));
+  if (seen && in.created < *seen) {
+    return fail(Errc::policy, "this package is older than one already imported from the same "
+                              "sender: it may be a replay that puts old values back. Pass "
+                              "--allow-older to import it anyway; nothing imported");
+  }
+  return ok();
+}
+
+}  // namespace
+
+Result<std::optional<std::uint64_t>> newest_seen(vault::Vault& v, const pubkey::Ed25519Public& signer) {
+  KW_TRY(auto rec, v.get_internal(package::seen_coordinate(signer)));
+  if (!rec) return std::optional<std::uint64_t>();
+  std::string_view text = rec->reveal_string();
+  std::uint64_t t = 0;
+  if (text.empty() || text.size() > 20) return fail(Errc::integrity, "a package bookkeeping record is damaged");
+  for (char c : text) {
+    if (c < '0' || c > '9' || t > (UINT64_MAX - 9) / 10) {
+      return fail(Errc::integrity, "a package bookkeeping record is damaged");
+    }
+    t = t * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return std::optional<std::uint64_t>(t);
+}
+
+Result<std::vector<std::string>> needs_for_unpack(vault::Vault& v, UnpackImport& in, const Caller& who) {
+  auto refuse = [&](const Error& e) -> Result<std::vector<std::string>> {
+    (void)record(v, "unpack", items_of(in.items), tl::unexpected(e), unpack_detail(in, who), who);
+    return tl::unexpected(e);
+  };
+  if (in.items.empty()) return refuse(Error{Errc::invalid_argument, "nothing to import"});
+  for (const auto& i : in.items) {
+    auto c = vault::parse_coordinate(i.coordinate);
+    if (!c) return refuse(c.error());
+    if (auto r = vault::policy::refuse_reserved(c->env); !r) return refuse(r.error());
+  }
+  if (auto r = check_replay(v, in); !r) return refuse(r.error());
+  std::size_t high = 0;
+  for (const auto& i : in.items) high += i.tier == vault::Tier::high;
+  if (high > 0 && !v.has_presence_slot()) {
+    return refuse(Error{Errc::policy,
+                        "this package carries " + std::to_string(high) + " high secret(s); storing "
+                        "them needs this vault's high key, which only a presence-capable slot "
+                        "gives: enrol one with `keyward slot add piv` or `keyward slot add fido2` "
+                        "and retry; nothing imported"});
+  }
+  auto need = v.grant_needed(in.items);
+  if (!need) return refuse(need.error());
+  if (!need->empty() && !v.has_presence_slot() && !v.unlocked_with_recovery()) {
+    return refuse(Error{Errc::policy, need->front() + " is a high secret in this vault: a package "
+                                      "never replaces it without the presence gate, and this "
+                                      "vault has no presence-capable slot; nothing imported"});
+  }
+  return need;
+}
+
+Status apply_unpack(vault::Vault& v, UnpackImport& in, const gate::Grant* grant, const Caller& who) {
+  const std::string detail = unpack_detail(in, who);
+  std::vector<vault::SetItem> bookkeeping;
+  Status checked = [&]() -> Status {
+    KW_TRY_STATUS(check_replay(v, in));
+    if (!in.signer) return ok();
+    KW_TRY(auto seen, newest_seen(v, *in.signer));
+    if (!seen || in.created > *seen) {
+      vault::SetItem it;
+      it.coordinate = package::seen_coordinate(*in.signer);
+      it.tier = vault::Tier::normal;
+      it.value = SecretBytes::copy_of(std::string_view(std::to_string(in.created)));
+      bookkeeping.push_back(std::move(it));
+    }
+    return ok();
+  }();
+  if (!checked) return record(v, "unpack", items_of(in.items), checked, detail, who);
+  Status r = v.set_with_bookkeeping(in.items, std::move(bookkeeping), grant);
+  return record(v, "unpack", items_of(in.items), r, detail, who);
 }
 
 }  // namespace keyward::access

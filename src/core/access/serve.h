@@ -128,6 +128,13 @@ Result<std::vector<std::string>> needs_for_remove(vault::Vault& v, std::string_v
 Status apply_remove(vault::Vault& v, std::string_view coordinate, const gate::Grant* grant,
                     const Caller& who);
 
+// unpack: newest_seen reads the sender's bookkeeping record; needs_for_unpack checks what no
+// grant lifts (reserved environment, replay, high entries without a presence-capable slot) and
+// says what needs a grant; apply_unpack writes the entries and the bookkeeping together.
+Result<std::optional<std::uint64_t>> newest_seen(vault::Vault& v, const pubkey::Ed25519Public& signer);
+Result<std::vector<std::string>> needs_for_unpack(vault::Vault& v, UnpackImport& in, const Caller& who);
+Status apply_unpack(vault::Vault& v, UnpackImport& in, const gate::Grant* grant, const Caller& who);
+
 // The refusal of a change that needs the presence gate, for a holder that cannot run it (the
 // agent): Errc::policy, naming the first coordinate. Nothing was applied.
 Error needs_gate_error(const std::vector<std::string>& coordinates);

@@ -20,6 +20,12 @@ Result<age::X25519Identity> vault_identity(vault::Vault& v, bool create, bool* c
   return id;
 }
 
+Result<std::optional<SecretBytes>> unwrap_with_vault_identity(vault::Vault& v,
+                                                              std::span<const age::Stanza> stanzas) {
+  KW_TRY(auto id, vault_identity(v, false));
+  return id.unwrap(stanzas);
+}
+
 Result<SecretBytes> vault_signing_seed(vault::Vault& v, bool create, bool* created) {
   if (created) *created = false;
   KW_TRY(auto stored, v.get_internal(kSigningCoordinate));

@@ -21,6 +21,10 @@ inline constexpr const char* kSigningCoordinate = "keyward.internal/package/SIGN
 // The vault's package identity (AGE-SECRET-KEY-1...); created and stored on first use if
 // `create`, else not_found. `created` tells whether it was made now.
 Result<age::X25519Identity> vault_identity(vault::Vault& v, bool create, bool* created = nullptr);
+// The file key of a package sealed to the vault's package identity (age::Identity::unwrap over
+// the envelope's stanzas: nullopt when none is addressed to it). The identity never leaves.
+Result<std::optional<SecretBytes>> unwrap_with_vault_identity(vault::Vault& v,
+                                                              std::span<const age::Stanza> stanzas);
 // The sender signing key (Ed25519 seed), created on first use if `create`.
 Result<SecretBytes> vault_signing_seed(vault::Vault& v, bool create, bool* created = nullptr);
 
