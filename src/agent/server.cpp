@@ -118,6 +118,24 @@ Result<Fd> bind_socket(const std::string& path) {
   return fd;
 }
 
+// The items of a set or unpack request, their values cut from the secret part (then cleared).
+std::vector<vault::SetItem> request_items(Request& req) {
+  std::vector<vault::SetItem> items;
+  std::size_t off = 0;
+  for (const auto& i : req.items) {
+    vault::SetItem s;
+    s.coordinate = i.coordinate;
+    s.tier = i.tier;
+    s.kind = i.kind;
+    s.default_tier = i.default_tier;
+    s.value = SecretBytes::copy_of(req.secret.view().subspan(off, i.len));
+    off += i.len;
+    items.push_back(std::move(s));
+  }
+  req.secret.clear();
+  return items;
+}
+
 }  // namespace
 
 Result<std::uint64_t> parse_duration(std::string_view t) {
@@ -341,19 +359,7 @@ Response Agent::vault_op(Request& req, Entry& e, std::uint64_t now) {
       return resp;
     }
     case Op::set: {
-      std::vector<vault::SetItem> items;
-      std::size_t off = 0;
-      for (const auto& i : req.items) {
-        vault::SetItem s;
-        s.coordinate = i.coordinate;
-        s.tier = i.tier;
-        s.kind = i.kind;
-        s.default_tier = i.default_tier;
-        s.value = SecretBytes::copy_of(req.secret.view().subspan(off, i.len));
-        off += i.len;
-        items.push_back(std::move(s));
-      }
-      req.secret.clear();
+      std::vector<vault::SetItem> items = request_items(req);
       const std::string_view op = req.importing ? "import" : "set";
       auto need = access::needs_for_set(v, items, op, who);
       if (!need) return error_response(need.error());
@@ -385,17 +391,7 @@ Response Agent::vault_op(Request& req, Entry& e, std::uint64_t now) {
       // presence gate (high entries, replaced high records) is refused with `grant` (nothing
       // applied) and the client unlocks directly.
       access::UnpackImport in;
-      std::size_t off = 0;
-      for (const auto& i : req.items) {
-        vault::SetItem s;
-        s.coordinate = i.coordinate;
-        s.tier = i.tier;
-        s.kind = i.kind;
-        s.value = SecretBytes::copy_of(req.secret.view().subspan(off, i.len));
-        off += i.len;
-        in.items.push_back(std::move(s));
-      }
-      req.secret.clear();
+      in.items = request_items(req);
       in.package_id = req.package_id;
       in.signer = req.sender;
       in.trusted = req.trusted;
