@@ -125,6 +125,7 @@ Result<access::SlotListing> AgentAccess::slots() {
   access::SlotListing l;
   KW_TRY(auto header, vault::parse_header(answer->slot_list->header));
   l.vault_id = header.vault_id;
+  l.header = header;
   for (const auto& row : answer->slot_list->slots) {
     KW_TRY(auto s, vault::parse_slot(row.body));
     s.number = row.number;

@@ -342,9 +342,11 @@ Response Agent::vault_op(Request& req, Entry& e, std::uint64_t now) {
     }
     case Op::slots: {
       // The agent's verified view of the header and slots (what `slot list` shows).
-      const auto l = access::listing_of(v);
+      auto listed = access::serve_slots(v);
+      if (!listed) return error_response(listed.error());
+      const auto& l = *listed;
       SlotsWire sw;
-      sw.header = vault::encode_header_base(v.header());
+      sw.header = vault::encode_header_base(l.header);
       for (const auto& sl : l.slots) sw.slots.push_back(vault::SlotRow{sl.number, vault::encode_slot(sl)});
       sw.unlocked = l.unlocked_slot;
       Response resp;

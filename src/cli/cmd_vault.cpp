@@ -24,15 +24,19 @@ struct VaultCmdOptions {
   UnlockOptions unlock;
 };
 
+// Through the unlock agent when it holds the vault (one unlock per session), else directly: both
+// re-read and verify the header, the slots and the record manifest for this command.
 Status run_info(const Context& ctx, const VaultCmdOptions& o) {
-  KW_TRY(auto v, open_vault(ctx, o.unlock));
-  KW_TRY(auto metas, v.list());  // verifies the manifest too
-  const auto& h = v.header();
+  KW_TRY(auto access, open_access(ctx, o.unlock));
+  KW_TRY(auto listing, access->slots());
+  KW_TRY(auto metas, access->list());  // verifies the manifest too
+  const auto& h = listing.header;
+  const std::string& path = access->label();
   std::size_t high = 0;
   for (const auto& m : metas) high += m.tier == vault::Tier::high ? 1 : 0;
   nlohmann::json slots = nlohmann::json::array();
   std::vector<std::string> problems;
-  for (const auto& s : v.slots()) {
+  for (const auto& s : listing.slots) {
     const auto* sh = vault::slot_handler(s.type);
     nlohmann::json j = {{"slot", s.number},
                         {"type", vault::slot_type_name(s.type)},
@@ -46,13 +50,13 @@ Status run_info(const Context& ctx, const VaultCmdOptions& o) {
     slots.push_back(std::move(j));
   }
   if (ctx.json) {
-    nlohmann::json j = {{"path", v.path()},
+    nlohmann::json j = {{"path", path},
                         {"vault_id", encoding::hex_encode(h.vault_id)},
                         {"format", 1},
                         {"revision", h.revision},
                         {"records", metas.size()},
                         {"high_records", high},
-                        {"slots", v.slots().size()},
+                        {"slots", listing.slots.size()},
                         {"has_high_key", h.has_high},
                         {"key_id", encoding::hex_encode(h.key_id)},
                         {"verified", true}};
@@ -63,9 +67,9 @@ Status run_info(const Context& ctx, const VaultCmdOptions& o) {
     std::printf("path       %s\nvault id   %s\nformat     1\nrevision   %llu\nrecords    %zu "
                 "(%zu high)\nslots      %zu\nhigh key   %s\nkey id     %s\nverified   header MAC, "
                 "pin and record manifest OK\n",
-                v.path().c_str(), encoding::hex_encode(h.vault_id).c_str(),
+                path.c_str(), encoding::hex_encode(h.vault_id).c_str(),
                 static_cast<unsigned long long>(h.revision), metas.size(), high,
-                v.slots().size(), h.has_high ? "yes" : "no",
+                listing.slots.size(), h.has_high ? "yes" : "no",
                 encoding::hex_encode(h.key_id).c_str());
     for (const auto& j : slots) {
       std::printf("slot %-5s %s: %s%s\n", std::to_string(j["slot"].get<std::uint32_t>()).c_str(),

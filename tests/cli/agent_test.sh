@@ -180,6 +180,37 @@ cmp -s "$AUDIT_LOG" "$TMP/log.bad" || fail "the agent appended to a log that doe
 expect_exit 8 kw --no-agent audit --verify --passphrase-file "$PASSFILE" </dev/null
 cp "$TMP/log.good" "$AUDIT_LOG"
 expect_exit 0 kw audit --verify </dev/null
+# vault info through the agent too (issue 18 item 5): no credential, no terminal. The agent
+# re-reads and verifies the header, slots and manifest for it: the same report as directly.
+expect_exit 0 kw vault info --json </dev/null
+AGENT_INFO=$OUT
+expect_exit 0 kw --no-agent vault info --json --passphrase-file "$PASSFILE" </dev/null
+/usr/bin/python3 -c '
+import json, sys
+a, d = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+assert a == d and a["verified"] and a["records"] == 4 and a["slots"] == 1, (a, d)' "$AGENT_INFO" "$OUT" ||
+  fail "vault info through the agent differs: $AGENT_INFO / $OUT"
+# The attack: a process of the same user that reaches the agent socket must not turn the
+# session into a lasting credential by adding a slot it knows. The agent serves no slot change:
+# slot add needs the vault's unlock credential, even with the vault in the agent.
+printf 'a second passphrase for this vault\n' >"$TMP/pass2"
+expect_exit 2 kw slot add passphrase --label mine --new-passphrase-file "$TMP/pass2" </dev/null
+expect_contains "$ERR" "no credential"
+expect_exit 2 kw slot add recipient --recipient "$RCPT" </dev/null
+expect_exit 0 kw vault info --json </dev/null
+/usr/bin/python3 -c '
+import json, sys
+assert json.loads(sys.argv[1])["slots"] == 1' "$OUT" || fail "a slot was added through the agent: $OUT"
+expect_exit 5 kw --no-agent get dev/api/A --passphrase-file "$TMP/pass2" </dev/null
+# With the credential it is added (directly), and vault info through the agent sees it at once.
+expect_exit 0 kw slot add passphrase --label second --new-passphrase-file "$TMP/pass2" \
+  --kdf-memory 8 --kdf-time 1 --kdf-parallelism 1 --passphrase-file "$PASSFILE" </dev/null
+expect_contains "$ERR" "Added slot 2 (passphrase, 'second')"
+expect_exit 0 kw vault info --json </dev/null
+/usr/bin/python3 -c '
+import json, sys
+assert json.loads(sys.argv[1])["slots"] == 2' "$OUT" || fail "vault info through the agent is stale: $OUT"
+expect_exit 0 kw --no-agent slot rm 2 --passphrase-file "$PASSFILE" </dev/null
 expect_exit 2 kw --no-agent unlock --passphrase-file "$PASSFILE" </dev/null
 expect_contains "$ERR" "KEYWARD_NO_AGENT=1 turns off"
 expect_exit 5 env KEYWARD_PASSPHRASE=wrong "$KEYWARD_BIN" unlock </dev/null

@@ -70,6 +70,7 @@ inline std::vector<std::string> components_of(const std::string& component) {
 
 struct SlotListing {
   vault::VaultId vault_id{};
+  vault::HeaderBody header;  // the verified header (base fields; `vault info`)
   std::vector<vault::Slot> slots;
   std::uint32_t unlocked_slot = 0;  // 0: unknown
 };

@@ -57,7 +57,7 @@ Status Direct::set(std::vector<vault::SetItem>& items, std::string_view op) {
   return apply_set(vault_, items, op, grant ? &*grant : nullptr, self_);
 }
 
-Result<SlotListing> Direct::slots() { return listing_of(vault_); }
+Result<SlotListing> Direct::slots() { return serve_slots(vault_); }
 
 Result<package::OwnPublicKey> Direct::own_public_key(bool signer) {
   return package::own_public_key(vault_, signer);

@@ -19,10 +19,16 @@ bool has_presence_slot(const SlotListing& listing) {
 SlotListing listing_of(const vault::Vault& v) {
   SlotListing l;
   l.vault_id = v.header().vault_id;
+  l.header = v.header();
   l.slots = v.slots();
   l.unlocked_slot = v.unlocked_slot();
   return l;
 }
+Result<SlotListing> serve_slots(vault::Vault& v) {
+  KW_TRY_STATUS(v.refresh());
+  return listing_of(v);
+}
+
 namespace {
 
 // Operations refused outright when their entry cannot be written (nothing is handed out yet:

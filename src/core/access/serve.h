@@ -24,6 +24,8 @@ namespace keyward::access {
 
 // The slot listing of an unlocked vault (Access::slots): for both the direct path and the agent.
 SlotListing listing_of(const vault::Vault& v);
+// The same after re-reading the header and slots (Vault::refresh): what Access::slots returns.
+Result<SlotListing> serve_slots(vault::Vault& v);
 
 // Who asked: the audit entry's requester (a process id, described from /proc), whether the
 // agent served it, and whether the entry is made durable at once (the agent syncs it right

@@ -75,6 +75,18 @@ const SlotHandler* slot_handler(SlotType t) noexcept {
   return nullptr;
 }
 
+Status check_new_slot_label(const std::vector<Slot>& slots, const std::string& label) {
+  if (label.size() > kMaxLabel) {
+    return fail(Errc::invalid_argument, "slot labels are at most 128 bytes");
+  }
+  for (const auto& s : slots) {
+    if (!label.empty() && s.label == label) {
+      return fail(Errc::already_exists, "a slot labelled '" + label + "' already exists");
+    }
+  }
+  return ok();
+}
+
 Bytes encode_slot(const Slot& s) {
   Writer w;
   w.raw(kSlotMagic);

@@ -48,6 +48,9 @@ struct Slot {
 };
 
 Bytes encode_slot(const Slot& s);
+// The checks a new slot's label must pass against a vault's slots: at most kMaxLabel bytes, not
+// already used (an empty label is allowed).
+Status check_new_slot_label(const std::vector<Slot>& slots, const std::string& label);
 // Strict parse (every length checked, nothing trailing, type-specific parameters validated by the
 // type's handler). Bad bytes: the opaque decrypt error. A reserved type without a handler in
 // this build parses (its handler is nullptr) so the vault still opens through other slots.

@@ -791,6 +791,13 @@ Result<std::vector<RecordMeta>> Vault::list() {
   return result;
 }
 
+Status Vault::refresh() {
+  KW_TRY_STATUS(begin(false));
+  auto result = reload();
+  storage_.rollback();
+  return result;
+}
+
 Result<std::vector<Record>> Vault::read_env(std::string_view env, std::string_view component,
                                             const gate::Grant* grant, ReadPurpose purpose) {
   KW_TRY(auto r, read_env_split(env, component, grant, purpose));
@@ -1197,17 +1204,6 @@ Status Vault::remove(std::string_view coordinate, const gate::Grant* grant) {
   });
 }
 
-Status Vault::check_slot_label(const std::string& label) const {
-  if (label.size() > kMaxLabel) {
-    return fail(Errc::invalid_argument, "slot labels are at most 128 bytes");
-  }
-  for (const auto& s : slots_) {
-    if (!label.empty() && s.label == label) {
-      return fail(Errc::already_exists, "a slot labelled '" + label + "' already exists");
-    }
-  }
-  return ok();
-}
 
 Status Vault::check_high_for_new_slot(const std::string& type, bool& gate_needed) const {
   gate_needed = false;

@@ -119,6 +119,9 @@ class Vault {
                                      ReadPurpose purpose = ReadPurpose::run);
   // Index of every record, sorted by coordinate; verifies the manifest.
   Result<std::vector<RecordMeta>> list();
+  // Re-reads and verifies the header and slots (another process may have changed them since
+  // this object's last transaction): header() and slots() are current afterwards.
+  Status refresh();
   // Every record of env (and component, if non-empty), sorted; verifies the manifest. High
   // records of the selection need a grant listing each of them (Errc::policy otherwise).
   // ReadPurpose::exporting refuses high environments (their secrets never go to a plaintext file).
@@ -172,7 +175,7 @@ class Vault {
   Result<std::uint32_t> add_slot(Slot slot, const gate::Grant* grant = nullptr);
   // The checks add_slot makes of a new slot's label (length, not already used), for callers
   // that must fail before a device is changed (enrolment).
-  Status check_slot_label(const std::string& label) const;
+  Status check_slot_label(const std::string& label) const { return check_new_slot_label(slots_, label); }
   // Before enrolling a slot that holds the high key: what add_slot will need. ok() when nothing
   // (no high key yet, or it is unlocked); a policy error when no gate can be passed (the high key
   // is held by the recovery slot only); otherwise `gate_needed` is set.
