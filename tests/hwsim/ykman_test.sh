@@ -16,7 +16,25 @@ export PYTHONWARNINGS=ignore
 R="Virtual PCD 00 00"
 DEFKEY=010203040506070801020304050607080102030405060708
 NEWKEY=$(openssl rand -hex 32)
-yk() { ykman --reader "$R" "$@"; }
+# ykman, retried once when pcscd reports the card reset: a client that disconnects with
+# SCARD_RESET_CARD (libykpiv does; the previous test's, or ykman's own previous run) may have
+# its reset applied after this ykman connected (seen once in a full parallel run: "Failed to
+# transmit with protocol T1. Card was reset"). The failed transmit reached no card. The retry is
+# noted on the test's own stderr (fd 9), never in the output the test checks.
+exec 9>&2
+yk() {
+  local out rc=0
+  out=$(mktemp)
+  ykman --reader "$R" "$@" >"$out" 2>&1 || rc=$?
+  if [[ $rc != 0 ]] && grep -q "Card was reset" "$out"; then
+    echo "ykman $*: card reset by a previous client; retrying once" >&9
+    rc=0
+    ykman --reader "$R" "$@" >"$out" 2>&1 || rc=$?
+  fi
+  cat "$out"
+  rm -f "$out"
+  return "$rc"
+}
 ykc() { /usr/bin/python3 "$HERE/yubikit_check.py" "$1" "$R" "${@:2}"; }
 # Table rows of `ykman info` with runs of blanks/tabs folded to one space.
 norm() { tr -s ' \t' ' ' <"$1" | sed 's/ *$//'; }
