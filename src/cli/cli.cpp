@@ -9,6 +9,8 @@
 #include <openssl/crypto.h>
 #include <sodium.h>
 
+#include "core/bytes.h"
+
 namespace keyward::cli {
 namespace {
 
@@ -101,6 +103,21 @@ int report(const Error& error) {
 void info(const Context& ctx, std::string_view line) {
   if (ctx.quiet) return;
   std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
+}
+
+void print_json_with_secret(std::string json_text, std::string_view key, std::string& secret) {
+  if (!secret.empty() && json_text.size() >= 2 && json_text.compare(json_text.size() - 2, 2, "\n}") == 0) {
+    json_text.reserve(json_text.size() + key.size() + secret.size() + 16);
+    json_text.resize(json_text.size() - 2);
+    json_text.append(",\n  \"").append(key).append("\": \"");
+    json_text.append(secret);
+    json_text.append("\"\n}");
+  }
+  std::fwrite(json_text.data(), 1, json_text.size(), stdout);
+  std::fputc('\n', stdout);
+  std::fflush(stdout);
+  secure_wipe(json_text.data(), json_text.size());
+  secure_wipe(secret.data(), secret.size());
 }
 
 }  // namespace keyward::cli

@@ -52,4 +52,10 @@ int report(const Error& error);
 // Informational line on stderr (suppressed by -q).
 void info(const Context& ctx, std::string_view line);
 
+// Prints a JSON object's text (`--json` output: "{...}", as nlohmann::json::dump(2) makes it) on
+// stdout, with the string member `key` set to `secret` added last when `secret` is not empty
+// (a recovery code: [A-Z0-9-], nothing to escape). The secret is appended only into a buffer
+// reserved up front, which is wiped after printing, and `secret` is wiped too.
+void print_json_with_secret(std::string json_text, std::string_view key, std::string& secret);
+
 }  // namespace keyward::cli

@@ -5,6 +5,8 @@
 #include <csignal>
 #include <cstdio>
 
+#include <nlohmann/json.hpp>
+
 #include "cli/cli.h"
 #include "cli/audit_hook.h"
 #include "cli/vault_open.h"
@@ -68,6 +70,14 @@ Result<std::string> run_init(const Context& ctx, const InitOptions& o) {
   KW_TRY_STATUS(audit_event(v, "init", {}, ok()));
   info(ctx, "Created vault " + v.path() + " (id " + encoding::hex_encode(v.header().vault_id) +
                 ", " + std::to_string(v.slots().size()) + " slot(s))");
+  if (ctx.json) {
+    // docs/json.md; the recovery code is part of the answer (shown once, as in the text form).
+    nlohmann::json j = {{"vault", v.path()},
+                        {"vault_id", encoding::hex_encode(v.header().vault_id)},
+                        {"slots", v.slots().size()}};
+    print_json_with_secret(j.dump(2), "recovery_code", code);
+    return std::string();
+  }
   return code;
 }
 
@@ -85,6 +95,7 @@ void add_init_command(CLI::App& app, Context& ctx) {
                 "Also add a recovery slot; its code is printed once on stdout");
   add_kdf_options(cmd, o.kdf);
   add_weak_passphrase_option(cmd, o.allow_weak);
+  cmd->add_flag("--json", ctx.json, "JSON output: the new vault (docs/json.md)");
   cmd->callback([&ctx] {
     auto r = run_init(ctx, o);
     if (!r) return fail_command(ctx, r.error());

@@ -7,9 +7,12 @@
 #include <cstdio>
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 #include "cli/agent_access.h"
 #include "cli/cli.h"
 #include "cli/package_common.h"
+#include "core/hex.h"
 #include "core/package/package.h"
 
 namespace keyward::cli {
@@ -43,6 +46,7 @@ Status run_package(const Context& ctx, const PackageOptions& o) {
     return fail(Errc::invalid_argument, "--out and --token-out must be different files: they travel separately");
   }
   if (o.qr && !o.armor) return fail(Errc::invalid_argument, "--qr needs --armor (QR codes carry text)");
+  if (o.qr && ctx.json) return fail(Errc::invalid_argument, "--qr and --json do not go together");
   KW_TRY(auto ttl, pkg::parse_duration(o.ttl));
   std::uint64_t token_ttl = ttl;
   if (!o.token_ttl.empty()) {
@@ -144,6 +148,25 @@ Status run_package(const Context& ctx, const PackageOptions& o) {
     return w;
   }
 
+  if (ctx.json) {
+    // docs/json.md: what was written, never a secret (the token file holds the token).
+    nlohmann::json j = {
+        {"package", o.out},
+        {"package_id", encoding::hex_encode(ByteView(sealed.package_id))},
+        {"env", o.env},
+        {"entries", sealed.normal_count + sealed.high_count},
+        {"high", sealed.high_count},
+        {"recipients", recipients.all.size()},
+        {"hardware_recipients", recipients.cards.size()},
+        {"created", in.created},
+        {"expires", in.expires},
+        {"token", write_token ? nlohmann::json(o.token_out) : nlohmann::json(nullptr)},
+        {"token_expires", write_token ? nlohmann::json(in.token_expires) : nlohmann::json(nullptr)},
+        {"signer", signed_by ? nlohmann::json(package::signer_to_string(signed_by->signer))
+                             : nlohmann::json(nullptr)}};
+    std::printf("%s\n", j.dump(2).c_str());
+    std::fflush(stdout);
+  }
   info(ctx, "Sealed " + std::to_string(sealed.normal_count + sealed.high_count) + " secret(s) (" +
                 std::to_string(sealed.high_count) + " high) from env `" + o.env + "` to " +
                 std::to_string(recipients.all.size()) + " recipient(s) -> " + o.out +
@@ -195,6 +218,7 @@ void add_package_command(CLI::App& app, Context& ctx) {
                   "age1... / age1yubikey1... / ssh-ed25519 key, or a file of them (repeatable)")
       ->required();
   cmd->add_option("--out", o.out, "Package file to write")->required();
+  cmd->add_flag("--json", ctx.json, "JSON output: what was written (docs/json.md)");
   cmd->add_option("--token-out", o.token_out,
                   "Access token file to write (deliver separately); needed only when the "
                   "selection has high entries");

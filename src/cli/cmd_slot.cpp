@@ -120,6 +120,12 @@ Status run_add(const Context& ctx, const SlotOptions& o) {
   }
   note_slot_enrolled(v.header().vault_id, number);  // the device, for `slot list`
   info(ctx, "Added slot " + std::to_string(number) + " (" + o.type + ", '" + label + "')");
+  if (ctx.json) {
+    // docs/json.md; a recovery slot's code is part of the answer (shown once, as in the text form).
+    nlohmann::json j = {{"slot", number}, {"type", o.type}, {"label", label}};
+    print_json_with_secret(j.dump(2), "recovery_code", code);
+    return ok();
+  }
   if (!code.empty()) {
     std::printf("Recovery code (shown once; write it down and keep it offline):\n\n    %s\n\n",
                 code.c_str());
@@ -214,6 +220,7 @@ void add_slot_command(CLI::App& app, Context& ctx) {
   add->add_option("type", o.type, "passphrase | recipient | recovery | piv | fido2")
       ->required();
   add->add_option("--label", o.label, "Local label for management (not secret)");
+  add->add_flag("--json", ctx.json, "JSON output: the new slot (docs/json.md)");
   add->add_option("--recipient", o.recipient, "age X25519 public key (age1...) for a recipient slot");
   add->add_option("--new-passphrase-file", o.new_passphrase_file,
                   "Read the new slot's passphrase from FILE (also KEYWARD_NEW_PASSPHRASE)");

@@ -334,6 +334,28 @@ Status run_unpack(const Context& ctx, const UnpackOptions& o) {
       }
     }
   }
+  if (ctx.json) {
+    // docs/json.md: the package's facts, what was imported, what stays sealed.
+    nlohmann::json imported = nlohmann::json::array();
+    for (const auto& e : in.items) {
+      imported.push_back({{"coordinate", e.coordinate}, {"tier", std::string(vault::tier_name(e.tier))}});
+    }
+    nlohmann::json sealed = nlohmann::json::array();
+    if (!high_open) {
+      for (const auto& h : p.high) sealed.push_back(h.coordinate);
+    }
+    nlohmann::json j = {
+        {"package_id", encoding::hex_encode(ByteView(p.package_id))},
+        {"env", p.env},
+        {"created", p.created},
+        {"expires", p.expires},
+        {"signer", p.signer ? nlohmann::json(package::signer_to_string(*p.signer)) : nlohmann::json(nullptr)},
+        {"trusted_signer", trusted},
+        {"imported", imported},
+        {"sealed", sealed}};
+    std::printf("%s\n", j.dump(2).c_str());
+    std::fflush(stdout);
+  }
   info(ctx, "Imported " + plural(in.items.size(), "secret", "secrets") + " (" +
                 std::to_string(high.size()) + " high) from env `" + p.env + "` into the vault");
   if (!p.high.empty() && !high_open) {
@@ -365,7 +387,7 @@ void add_unpack_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--from", o.from,
                   "Require the sender's signature: an ssh-ed25519 public key, or a file holding it");
   cmd->add_flag("--dry-run", o.dry_run, "List coordinates and fingerprints; import nothing");
-  cmd->add_flag("--json", ctx.json, "With --dry-run: JSON output (docs/json.md)");
+  cmd->add_flag("--json", ctx.json, "JSON output: the entries (--dry-run) or what was imported (docs/json.md)");
   cmd->add_flag("--overwrite", o.overwrite, "Replace existing secrets without asking");
   cmd->add_flag("--allow-older", o.allow_older,
                 "Import a package older than the newest one already imported from its sender");
