@@ -39,9 +39,12 @@ Result<std::string> run_init(const Context& ctx, const InitOptions& o) {
     return fail(Errc::already_exists,
                 "a vault already exists at " + path + "; refusing to overwrite it");
   }
+  // The default path's XDG tree is made as needed; a path the user gave is taken literally.
+  const bool tree = ctx.vault_path.empty();
+  KW_TRY_STATUS(vault::check_vault_location(vault::absolute_vault_path(path), tree));
   SecretBytes passphrase;
   if (!o.no_passphrase) {
-    KW_TRY(passphrase, new_passphrase(o.passphrase_file, "KEYWARD_PASSPHRASE", o.allow_weak));
+    KW_TRY(passphrase, new_passphrase(o.passphrase_file, "--passphrase-file", "KEYWARD_PASSPHRASE", o.allow_weak));
   }
   std::string code;
   auto make = [&](const vault::VaultId& vid) -> Result<std::vector<vault::Slot>> {
@@ -64,8 +67,7 @@ Result<std::string> run_init(const Context& ctx, const InitOptions& o) {
     return slots;
   };
   auto opts = vault_options();
-  // The default path's XDG tree is made as needed; a path the user gave is taken literally.
-  opts.create_parent_tree = ctx.vault_path.empty();
+  opts.create_parent_tree = tree;
   KW_TRY(auto v, vault::Vault::create(path, make, opts));
   KW_TRY_STATUS(audit_event(v, "init", {}, ok()));
   info(ctx, "Created vault " + v.path() + " (id " + encoding::hex_encode(v.header().vault_id) +

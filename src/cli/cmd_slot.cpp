@@ -90,7 +90,7 @@ Status run_add(const Context& ctx, const SlotOptions& o) {
     case vault::SlotType::passphrase: {
       auto params = kdf_params(o.kdf);
       KW_TRY_STATUS(vault::check_passphrase_params(params));
-      KW_TRY(auto pass, new_passphrase(o.new_passphrase_file, "KEYWARD_NEW_PASSPHRASE", o.allow_weak));
+      KW_TRY(auto pass, new_passphrase(o.new_passphrase_file, "--new-passphrase-file", "KEYWARD_NEW_PASSPHRASE", o.allow_weak));
       KW_TRY(auto slot, vault::new_passphrase_slot(label, pass, params, v.header().vault_id));
       KW_TRY_STATUS(commit(std::move(slot)));
       break;

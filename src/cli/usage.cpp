@@ -19,9 +19,13 @@ CLI::App* find_subcommand(CLI::App& app, std::string_view name) {
   return nullptr;
 }
 
+// The commands a user is shown and offered ("did you mean"): hidden ones (group "": the
+// completion scripts' and the build's own entry points) are left out.
 std::vector<std::string> subcommand_names(CLI::App& app) {
   std::vector<std::string> out;
-  for (CLI::App* s : subcommands_of(app)) out.push_back(s->get_name());
+  for (CLI::App* s : subcommands_of(app)) {
+    if (!s->get_group().empty()) out.push_back(s->get_name());
+  }
   return out;
 }
 

@@ -148,7 +148,8 @@ void add_weak_passphrase_option(CLI::App* cmd, bool& allow_weak) {
                 "Accept a new passphrase below the strength floor (estimated under 20 bits)");
 }
 
-Result<SecretBytes> new_passphrase(const std::string& file, const char* env_name, bool allow_weak) {
+Result<SecretBytes> new_passphrase(const std::string& file, const char* option, const char* env_name,
+                                   bool allow_weak) {
   auto checked = [allow_weak](SecretBytes p, const std::string& from) -> Result<SecretBytes> {
     const auto e = estimate_new_passphrase(p);
     if (e.strength == PassphraseStrength::weak && !allow_weak) {
@@ -169,8 +170,7 @@ Result<SecretBytes> new_passphrase(const std::string& file, const char* env_name
   }
   if (!have_tty()) {
     return fail(Errc::invalid_argument, std::string("no terminal to ask for the new passphrase; "
-                                                    "use --new-passphrase-file or ") +
-                                            env_name);
+                                                    "use ") + option + " FILE or " + env_name);
   }
   NewSecretCheck check;
   if (!allow_weak) {

@@ -47,11 +47,13 @@ Result<vault::Vault> open_vault_unaudited(const Context& ctx, const UnlockOption
 // key, docs/format-package.md section 7): the secret commands refuse it, `list` hides it.
 inline constexpr std::string_view kReservedEnv = "keyward.internal";
 Status refuse_reserved_env(std::string_view env);
-// A passphrase for a new slot: --new-passphrase-file, KEYWARD_NEW_PASSPHRASE, else prompt twice.
+// A passphrase for a new slot: from `file` (the command's `option`), the variable `env_name`, else
+// prompted for twice on a terminal (without one: an error naming `option` and `env_name`).
 // Its strength is estimated (core/passphrase_strength.h): below the floor it is refused (asked
 // again on a terminal) unless `allow_weak` (--allow-weak-passphrase); a fair one is accepted
 // with a warning on stderr.
-Result<SecretBytes> new_passphrase(const std::string& file, const char* env_name, bool allow_weak);
+Result<SecretBytes> new_passphrase(const std::string& file, const char* option, const char* env_name,
+                                   bool allow_weak);
 // Adds --allow-weak-passphrase to a command that sets a new passphrase.
 void add_weak_passphrase_option(CLI::App* cmd, bool& allow_weak);
 // Argon2id parameters from --kdf-time/--kdf-memory(MiB)/--kdf-parallelism.

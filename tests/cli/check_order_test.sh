@@ -31,6 +31,14 @@ cmp -s "$TMP/app.env" <(printf 'API_KEY=x\n') || fail "the non-vault file was ch
 expect_exit 6 kw --vault "$TMP/nonexist/dir/v.db" init --passphrase-file "$PASSFILE" "${SMALL_KDF[@]}" </dev/null
 expect_contains "$ERR" "the directory $TMP/nonexist does not exist"
 [[ ! -e $TMP/nonexist ]] || fail "init created a directory tree"
+# ... and that is said before the new passphrase is asked for (without one: the same refusal,
+# not "no terminal to ask for the new passphrase").
+expect_exit 6 kw --vault "$TMP/nonexist/dir/v.db" init </dev/null
+expect_contains "$ERR" "the directory $TMP/nonexist does not exist"
+# Without a terminal, the new passphrase's error names init's own option.
+expect_exit 2 kw --vault "$TMP/fresh.db" init </dev/null
+expect_contains "$ERR" "use --passphrase-file FILE or KEYWARD_PASSPHRASE"
+[[ ! -e $TMP/fresh.db ]] || fail "a refused init left a vault"
 expect_exit 0 kw --vault "$TMP/newdir/v.db" init --passphrase-file "$PASSFILE" "${SMALL_KDF[@]}" </dev/null
 [[ -f $TMP/newdir/v.db ]] || fail "init did not create the vault in its new directory"
 [[ $(stat -c %a "$TMP/newdir") == 700 ]] || fail "the new directory is not 0700"

@@ -13,6 +13,9 @@ expect_exit 2 kw lsit
 expect_contains "$ERR" "keyward: unknown command \`lsit\`; did you mean \`keyward list\`?"
 expect_contains "$ERR" "The commands: "
 expect_contains "$ERR" "see \`keyward help\`"
+# The hidden entry points (completion scripts, man-page build) are not offered.
+expect_not_contains "$ERR" "_complete"
+expect_not_contains "$ERR" "_manpage"
 expect_exit 2 kw slot ad
 expect_contains "$ERR" "keyward: \`keyward slot\` has no command \`ad\`; did you mean \`keyward slot add\`?"
 expect_exit 2 kw unlokc

@@ -31,26 +31,40 @@ std::uint64_t now() {
 }
 
 Status make_parent_dirs(const std::string& path, bool tree) {
+  KW_TRY_STATUS(check_vault_location(path, tree));
   auto slash = path.rfind('/');
   if (slash == std::string::npos || slash == 0) return ok();
   std::string dir = path.substr(0, slash);
   if (!tree) {
     struct stat st {};
-    if (::stat(dir.c_str(), &st) == 0) {
-      if (S_ISDIR(st.st_mode)) return ok();
-      return fail(Errc::invalid_argument, dir + " is not a directory; choose another vault path");
-    }
-    auto up = dir.rfind('/');
-    std::string parent = up == 0 ? std::string("/") : dir.substr(0, up);
-    if (up == std::string::npos || ::stat(parent.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-      return fail(Errc::not_found, "the directory " + parent + " does not exist: keyward creates "
-                                   "only the vault's own directory, never a tree; create it first "
-                                   "(`mkdir -p " + parent + "`) or check the --vault path");
-    }
+    if (::stat(dir.c_str(), &st) == 0) return ok();  // a directory (checked above)
     return make_private_dir(dir);
   }
   return make_private_dirs(dir);
 }
+
+}  // namespace
+
+Status check_vault_location(const std::string& path, bool tree) {
+  auto slash = path.rfind('/');
+  if (slash == std::string::npos || slash == 0 || tree) return ok();
+  std::string dir = path.substr(0, slash);
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) return ok();
+    return fail(Errc::invalid_argument, dir + " is not a directory; choose another vault path");
+  }
+  auto up = dir.rfind('/');
+  std::string parent = up == 0 ? std::string("/") : dir.substr(0, up);
+  if (up == std::string::npos || ::stat(parent.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return fail(Errc::not_found, "the directory " + parent + " does not exist: keyward creates "
+                                 "only the vault's own directory, never a tree; create it first "
+                                 "(`mkdir -p " + parent + "`) or check the --vault path");
+  }
+  return ok();
+}
+
+namespace {
 
 // `<vault>.init-<pid>`: where `init` builds a vault before it is renamed into place.
 std::string init_temp_name(const std::string& path) {

@@ -36,6 +36,11 @@ struct VaultOptions {
   bool create_parent_tree = false;
 };
 
+// The checks Vault::create makes of a new vault's directory before it creates anything (with
+// `tree` false: the directory exists, or only it is missing and its parent exists), for a
+// front end that must fail before it asks for a new passphrase. Creates nothing.
+Status check_vault_location(const std::string& path, bool tree);
+
 // What interrupted `init`s left next to the vault path (`<vault>.init-<pid>` and its -wal/-shm):
 // all of them, or only those whose process is gone (`init` removes those; `doctor` names all).
 std::vector<std::string> init_leftovers(const std::string& vault_path, bool only_abandoned);
