@@ -28,8 +28,8 @@ Status run_rotate(const Context& ctx, const RotateOptions& o) {
   // the old key no longer fits.
   if (rotated || rotated.error().code == Errc::followup_failed) hand_to_agent(ctx, v);
   KW_TRY_STATUS(rotated);
-  info(ctx, "Rotated the master key: " + std::to_string(v.header().record_count) +
-                " secret(s) re-encrypted, " + std::to_string(v.slots().size()) +
+  info(ctx, "Rotated the master key: " + secrets_count(v) + " secret(s) re-encrypted, " +
+                std::to_string(v.slots().size()) +
                 " slot(s) kept (revision " + std::to_string(v.header().revision) + ")");
   return ok();
 }

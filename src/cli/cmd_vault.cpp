@@ -124,7 +124,7 @@ Status run_repair(const Context& ctx, const VaultCmdOptions& o) {
                         "high key stripped from FIDO2 slot(s) " + list + " and rotated"));
   hand_to_agent(ctx, v);  // the agent's copy of the old keys no longer fits
   info(ctx, "Repaired: slot(s) " + list + " no longer hold the high key (unlock-only now); the "
-            "high and master keys were rotated and " + std::to_string(v.header().record_count) +
+            "high and master keys were rotated and " + secrets_count(v) +
             " secret(s) re-encrypted (revision " + std::to_string(v.header().revision) + ")");
   return ok();
 }

@@ -198,4 +198,9 @@ void fail_command(Context& ctx, const Error& e) {
   std::fprintf(stderr, "%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
 }
 
+std::string secrets_count(vault::Vault& v) {
+  auto metas = v.list();
+  return std::to_string(metas ? metas->size() : v.header().record_count);
+}
+
 }  // namespace keyward::cli

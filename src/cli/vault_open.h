@@ -45,6 +45,11 @@ Result<vault::Vault> open_vault(const Context& ctx, const UnlockOptions& o);
 Result<vault::Vault> open_vault_unaudited(const Context& ctx, const UnlockOptions& o);
 // The environment `keyward.internal` holds keyward's own keys (the package identity and sender
 // key, docs/format-package.md section 7): the secret commands refuse it, `list` hides it.
+// The number of the user's secrets in `v` (as `list` counts them: keyward's own records, which
+// the header's record count includes, left out), as text; the header's count if the index
+// cannot be read (for a message after a change that is already committed).
+std::string secrets_count(vault::Vault& v);
+
 inline constexpr std::string_view kReservedEnv = "keyward.internal";
 Status refuse_reserved_env(std::string_view env);
 // A passphrase for a new slot: from `file` (the command's `option`), the variable `env_name`, else

@@ -8,6 +8,9 @@ init_vault >/dev/null 2>&1
 new_identity
 kw slot add recipient --recipient "$RECIPIENT" --passphrase-file "$PASSFILE" 2>/dev/null
 for i in 1 2 3; do setv "dev/api/K$i" "value-$i" 2>/dev/null; done
+# keyward's own keys (the package identity, made by pubkey) are records too, but not secrets of
+# the user: the count below stays the user's 3 (as `list` and `vault info` count).
+kw pubkey --passphrase-file "$PASSFILE" >/dev/null 2>&1
 # A second machine (its own pin state) has seen the vault before the rotation.
 XDG_STATE_HOME=$TMP/machine2 kw list --identity-file "$IDENTITY_FILE" >/dev/null
 key_before=$(kw vault info --json --passphrase-file "$PASSFILE" | python3 -c 'import json,sys; print(json.load(sys.stdin)["key_id"])')
