@@ -73,6 +73,16 @@ class HeldIdentity : public age::Identity {
   access::Access& access_;
 };
 
+// The package's facts, the first members of both `unpack --json` answers (docs/json.md).
+nlohmann::json package_facts_json(const package::Payload& p, bool trusted) {
+  return {{"package_id", encoding::hex_encode(ByteView(p.package_id))},
+          {"env", p.env},
+          {"created", p.created},
+          {"expires", p.expires},
+          {"signer", p.signer ? nlohmann::json(package::signer_to_string(*p.signer)) : nlohmann::json(nullptr)},
+          {"trusted_signer", trusted}};
+}
+
 Status run_unpack(const Context& ctx, const UnpackOptions& o) {
   if (!o.old_identity.empty() || !o.old_identity_piv.empty()) {
     const bool piv = !o.old_identity_piv.empty();
@@ -253,14 +263,8 @@ Status run_unpack(const Context& ctx, const UnpackOptions& o) {
                          {"kind", std::string(vault::kind_name(h.kind))}, {"fingerprint", fp},
                          {"sealed", fp.is_null()}, {"existing", exists_json(h.coordinate)}});
     }
-    nlohmann::json j = {
-        {"package_id", encoding::hex_encode(ByteView(p.package_id))},
-        {"env", p.env},
-        {"created", p.created},
-        {"expires", p.expires},
-        {"signer", p.signer ? nlohmann::json(package::signer_to_string(*p.signer)) : nlohmann::json(nullptr)},
-        {"trusted_signer", trusted},
-        {"entries", entries}};
+    nlohmann::json j = package_facts_json(p, trusted);
+    j["entries"] = entries;
     std::printf("%s\n", j.dump(2).c_str());
     std::fflush(stdout);
     return ok();
@@ -344,15 +348,9 @@ Status run_unpack(const Context& ctx, const UnpackOptions& o) {
     if (!high_open) {
       for (const auto& h : p.high) sealed.push_back(h.coordinate);
     }
-    nlohmann::json j = {
-        {"package_id", encoding::hex_encode(ByteView(p.package_id))},
-        {"env", p.env},
-        {"created", p.created},
-        {"expires", p.expires},
-        {"signer", p.signer ? nlohmann::json(package::signer_to_string(*p.signer)) : nlohmann::json(nullptr)},
-        {"trusted_signer", trusted},
-        {"imported", imported},
-        {"sealed", sealed}};
+    nlohmann::json j = package_facts_json(p, trusted);
+    j["imported"] = imported;
+    j["sealed"] = sealed;
     std::printf("%s\n", j.dump(2).c_str());
     std::fflush(stdout);
   }
