@@ -10,11 +10,14 @@
 #   yubikit_check.py move READER MGMT_ALG MGMT_HEX TO FROM   -> ok | sw=6d00
 #   yubikit_check.py delete READER MGMT_ALG MGMT_HEX SLOT    -> ok | sw=...
 import sys
+import time
 import warnings
 
 warnings.filterwarnings("ignore")
 
-from ykman.pcsc import list_devices  # noqa: E402
+from smartcard.Exceptions import CardConnectionException  # noqa: E402
+from smartcard.scard import SCARD_LEAVE_CARD  # noqa: E402
+from ykman.pcsc import ScardSmartCardConnection, list_devices  # noqa: E402
 from yubikit.core import TRANSPORT  # noqa: E402
 from yubikit.core.smartcard import ApduError, SmartCardConnection  # noqa: E402
 from yubikit.management import ManagementSession  # noqa: E402
@@ -22,10 +25,29 @@ from yubikit.piv import MANAGEMENT_KEY_TYPE, SLOT, PivSession  # noqa: E402
 
 
 def connect(reader):
+    """Opens the card, retried when pcscd reports the card reset or unpowered while connecting.
+
+    pyscard disconnects with SCARD_UNPOWER_CARD, libykpiv with SCARD_RESET_CARD: pcscd may apply
+    the previous client's disposition after this process connected, and the first status call
+    then fails ("Failed to get status: Card was reset", seen once in a full parallel CI run).
+    Nothing has been sent to the card at that point, so a retry changes nothing on it. Retries
+    are noted on stderr."""
     devs = list_devices(reader)
     if len(devs) != 1:
         sys.exit(f"expected one reader matching {reader!r}, found {len(devs)}")
-    return devs[0].open_connection(SmartCardConnection)
+    for attempt in range(1, 4):
+        pcsc = devs[0].reader.createConnection()
+        try:
+            return ScardSmartCardConnection(pcsc)
+        except CardConnectionException as e:
+            if attempt == 3 or not any(w in str(e) for w in ("reset", "unpowered", "removed")):
+                raise
+            print(f"yubikit_check: connect: {e}; retrying", file=sys.stderr)
+            # the failed handle goes away leaving the card as it is: unpowering it now would be
+            # the very race this retry works around
+            pcsc.disposition = SCARD_LEAVE_CARD
+            pcsc.disconnect()
+            time.sleep(0.3)
 
 
 def main():
