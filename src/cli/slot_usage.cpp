@@ -65,6 +65,10 @@ void record(const vault::VaultId& vid, std::uint32_t slot, bool used) {
   if (file.empty()) return;
   std::string dir = file.substr(0, file.rfind('/'));
   if (!mkdir_p(dir)) return;
+  // Two commands finishing at once each read, change and replace the file: serialised, so
+  // neither loses the other's note.
+  auto lock = LockedFile::lock_file(file + ".lock");
+  if (!lock) return;
   nlohmann::json j = load(file);
   if (!j.contains("slots") || !j["slots"].is_object()) j["slots"] = nlohmann::json::object();
   auto& entry = j["slots"][std::to_string(slot)];

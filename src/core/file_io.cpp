@@ -1,12 +1,15 @@
 #include "core/file_io.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <sstream>
 
@@ -62,10 +65,59 @@ Status sync_parent_directory(const std::string& path) {
   return ok();
 }
 
+namespace {
+
+constexpr char kTmpInfix[] = ".tmp-";
+constexpr std::size_t kTmpSuffixLen = 6;  // the XXXXXX mkostemp fills in
+// A temporary file untouched for this long, with no writer holding its lock, was left by a
+// writer that died (its data was written and fsync'ed well within a second).
+constexpr std::time_t kStaleAfterSeconds = 60;
+
+}  // namespace
+
+int remove_stale_temporaries(const std::string& path) {
+  std::string dir = parent_dir(path);
+  auto slash = path.rfind('/');
+  std::string prefix = (slash == std::string::npos ? path : path.substr(slash + 1)) + kTmpInfix;
+  Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dfd) return 0;
+  int listing = ::dup(dfd.get());
+  if (listing < 0) return 0;
+  DIR* d = ::fdopendir(listing);
+  if (d == nullptr) {
+    ::close(listing);
+    return 0;
+  }
+  int removed = 0;
+  const std::time_t now = std::time(nullptr);
+  while (const dirent* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    if (name.size() != prefix.size() + kTmpSuffixLen || name.compare(0, prefix.size(), prefix) != 0) {
+      continue;
+    }
+    Fd f(::openat(dfd.get(), name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+    if (!f) continue;
+    struct stat st {};
+    if (::fstat(f.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != ::geteuid()) continue;
+    if (now - st.st_mtime < kStaleAfterSeconds) continue;
+    // A live writer holds the lock until it closes the file, just before the rename.
+    if (::flock(f.get(), LOCK_EX | LOCK_NB) != 0) continue;
+    struct stat again {};
+    if (::fstatat(dfd.get(), name.c_str(), &again, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    if (again.st_dev != st.st_dev || again.st_ino != st.st_ino) continue;
+    if (::unlinkat(dfd.get(), name.c_str(), 0) == 0) ++removed;
+  }
+  ::closedir(d);
+  return removed;
+}
+
 Status write_file_atomic(const std::string& path, ByteView data, mode_t mode, bool sync_dir) {
-  std::string tmp = path + ".tmp-XXXXXX";
+  (void)remove_stale_temporaries(path);
+  std::string tmp = path + kTmpInfix + std::string(kTmpSuffixLen, 'X');
   Fd fd(::mkostemp(tmp.data(), O_CLOEXEC));  // O_EXCL, mode 0600
   if (!fd) return fail(Errc::io, "cannot write " + path + ": " + std::strerror(errno));
+  // Held until the close below: remove_stale_temporaries in another process leaves it alone.
+  (void)::flock(fd.get(), LOCK_EX | LOCK_NB);
   auto failed = [&](int e) {
     ::unlink(tmp.c_str());
     return fail(Errc::io, "cannot write " + path + ": " + std::strerror(e));

@@ -1,4 +1,6 @@
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -38,6 +40,20 @@ std::string slurp(const std::string& p) {
   std::ostringstream os;
   os << f.rdbuf();
   return os.str();
+}
+
+void make_file(const std::string& p, long age_seconds) {
+  std::ofstream(p) << "left by a killed writer";
+  struct timespec t[2];
+  REQUIRE(::clock_gettime(CLOCK_REALTIME, &t[0]) == 0);
+  t[0].tv_sec -= age_seconds;
+  t[1] = t[0];
+  REQUIRE(::utimensat(AT_FDCWD, p.c_str(), t, 0) == 0);
+}
+
+bool exists(const std::string& p) {
+  struct stat st {};
+  return ::lstat(p.c_str(), &st) == 0;
 }
 
 mode_t mode_of(const std::string& p) {
@@ -87,6 +103,36 @@ TEST_CASE("write_file_atomic fails cleanly and leaves the old file", "[file_io]"
   r = write_file_atomic(d.path + "/dir", as_bytes("x"), 0600);
   REQUIRE_FALSE(r);
   REQUIRE(d.entries() == 1);
+}
+
+TEST_CASE("write_file_atomic removes what killed writers of the same file left, nothing else", "[file_io]") {
+  TempDir d;
+  const std::string p = d.path + "/f";
+  REQUIRE(write_file_atomic(p, as_bytes("old"), 0600));
+  make_file(p + ".tmp-Ab12Cd", 3600);      // stale: removed
+  make_file(p + ".tmp-Ef34Gh", 3600);      // stale, but a writer holds its lock: kept
+  make_file(p + ".tmp-Ij56Kl", 5);         // recent: a writer may be about to rename it
+  make_file(p + ".tmp-short", 3600);       // not a name mkostemp makes: kept
+  make_file(d.path + "/g.tmp-Mn78Op", 3600);  // another file's: kept
+  REQUIRE(::symlink((d.path + "/g").c_str(), (p + ".tmp-Qr90St").c_str()) == 0);
+  int held = ::open((p + ".tmp-Ef34Gh").c_str(), O_RDONLY | O_CLOEXEC);
+  REQUIRE(held >= 0);
+  REQUIRE(::flock(held, LOCK_EX | LOCK_NB) == 0);
+
+  REQUIRE(write_file_atomic(p, as_bytes("new"), 0600));
+  ::close(held);
+  REQUIRE(slurp(p) == "new");
+  REQUIRE_FALSE(exists(p + ".tmp-Ab12Cd"));
+  REQUIRE(exists(p + ".tmp-Ef34Gh"));
+  REQUIRE(exists(p + ".tmp-Ij56Kl"));
+  REQUIRE(exists(p + ".tmp-short"));
+  REQUIRE(exists(d.path + "/g.tmp-Mn78Op"));
+  REQUIRE(exists(p + ".tmp-Qr90St"));
+  // The lock released, the next write removes that one too; a second sweep finds nothing.
+  REQUIRE(remove_stale_temporaries(p) == 1);
+  REQUIRE_FALSE(exists(p + ".tmp-Ef34Gh"));
+  REQUIRE(remove_stale_temporaries(p) == 0);
+  REQUIRE(d.entries() == 5);
 }
 
 TEST_CASE("write_all writes everything through a pipe", "[file_io]") {
