@@ -3,8 +3,9 @@
 
 For one command (argv[1], or "all"): a count run under the shim (tests/fault/faultshim.c)
 numbers the command's write-class calls; then, for each point and each mode (SIGKILL before the
-call, the call failing with EIO, with ENOSPC), the command runs again on a fresh copy of the same
-starting vault with that one fault injected, and the result is checked:
+call, the call failing with EIO, with ENOSPC, half of a write written then SIGKILL), the command
+runs again on a fresh copy of the same starting vault with that one fault injected, and the
+result is checked:
 
   * the vault opens and verifies (`vault info`: header MAC, pin, every record, manifest);
   * the vault's state (revision, key id, records, slots, outputs) is exactly the state before
@@ -29,7 +30,9 @@ import tempfile
 
 KW = os.environ.get("KEYWARD_BIN")
 SHIM = os.environ.get("KEYWARD_FAULT_SHIM")
-MODES = ("kill", "eio", "enospc")
+# torn: half of one write reaches the file, then the kill (a power cut mid-write, as far as a
+# process can show it). KEYWARD_FAULT_MODES=kill,torn limits a run to some modes.
+MODES = tuple(m for m in os.environ.get("KEYWARD_FAULT_MODES", "kill,eio,enospc,torn").split(",") if m)
 PASSPHRASE = "correct horse battery"
 KDF = ["--kdf-memory", "8", "--kdf-time", "1", "--kdf-parallelism", "1"]
 
