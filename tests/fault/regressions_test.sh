@@ -112,8 +112,9 @@ echo "defect 7 (unreadable pin): ok"
 
 # --- 5. Audit heads are replaced whole: a fault at any step leaves the old head or the new one --
 # Found as: an empty head after ENOSPC or a kill while a new log was created, after which every
-# command exited 8 ("head damaged") even once there was room again. Every write of the head, the
-# kept copies of `audit --new-log` and its log removal are faulted in turn, in every mode (torn:
+# command exited 8 ("head damaged") even once there was room again. Every write-class call of
+# `audit --new-log` (vault, pin, kept copies, heads, log removal) and every head and log write of
+# `set` are faulted in turn, in every mode (torn:
 # half of a write reaches the file, then the process dies); after each, a read and a change work,
 # the log verifies, and `audit --new-log` run again completes.
 rm -rf "$TMP/state" "$TMP/data" "$KEYWARD_VAULT"*
@@ -130,17 +131,21 @@ restore5() {
 heads() { ls "$XDG_STATE_HOME/keyward/audit/"*.head 2>/dev/null; }
 trials=0
 for cmd in "audit --new-log" "set dev/app/FIVE"; do
-  for match in .head .log; do
+  # `set`'s vault writes are in the fault sweep; `audit --new-log` is faulted at every one of its
+  # write-class calls (the vault's anchor reset, the pin, the kept copies, the heads, the log).
+  matches=(.head .log)
+  [[ $cmd == audit* ]] && matches=("")
+  for match in "${matches[@]}"; do
     restore5
     rm -f "$TMP/count.log"
     printf 'v' | LD_PRELOAD=$KEYWARD_FAULT_SHIM KW_FAULT_MATCH=$match KW_FAULT_LOG=$TMP/count.log \
       "$KEYWARD_BIN" $cmd >/dev/null 2>&1 || fail "$cmd: the count run failed"
     points=$(wc -l <"$TMP/count.log")
-    [[ $points -gt 0 ]] || fail "$cmd: no write-class call on a $match file"
+    [[ $points -gt 0 ]] || fail "$cmd: no write-class call on a ${match:-any} file"
     for mode in kill eio enospc torn; do
       for ((at = 1; at <= points; at++)); do
         restore5
-        where="$cmd, $mode at $match call $at/$points ($(sed -n "${at}p" "$TMP/count.log"))"
+        where="$cmd, $mode at ${match:-write-class} call $at/$points ($(sed -n "${at}p" "$TMP/count.log"))"
         printf 'v' | shim "$mode" "$match" "$at" $cmd >/dev/null 2>"$TMP/fault.err" || true
         for h in $(heads); do
           [[ -s $h ]] || fail "$where: left an empty head $h"
