@@ -27,9 +27,7 @@ can_isolate() {
   unshare --mount --net --propagation private true 2>/dev/null
 }
 
-run_ctest() {  # run_ctest BUILD_DIR [CTEST_ARG...]
-  local dir=$1
-  shift
+run_ctest() {  # run_ctest BUILD_DIR
   if can_isolate; then
     local locks rc=0
     locks=$(mktemp -d "${TMPDIR:-/tmp}/keyward-test-locks.XXXXXX")
@@ -40,49 +38,24 @@ run_ctest() {  # run_ctest BUILD_DIR [CTEST_ARG...]
         ip link set lo up
         mkdir -p /run/pcscd
         mount -t tmpfs -o mode=0755 tmpfs /run/pcscd
-        dir=$1; shift
-        exec ctest --test-dir "$dir" --output-on-failure -j "$(nproc)" "$@"' isolated "$dir" "$@" || rc=$?
+        exec ctest --test-dir "$1" --output-on-failure -j "$(nproc)"' isolated "$1" || rc=$?
     rm -rf "$locks"
     return $rc
   fi
-  ctest --test-dir "$dir" --output-on-failure -j "$(nproc)" "$@"
-}
-
-# LeakSanitizer's stop-the-world tracer sometimes crashes at a process's exit ("Tracer caught
-# signal 11 ... LeakSanitizer has encountered a fatal error", google/sanitizers#1353): the test's
-# own checks had passed and no leak was reported; LSan itself failed. True when every test of the
-# last run that failed shows that signature. Any other failure, or a real leak report, is false.
-only_lsan_tracer_crashes() {  # only_lsan_tracer_crashes BUILD_DIR
-  local failed=$1/Testing/Temporary/LastTestsFailed.log log=$1/Testing/Temporary/LastTest.log
-  [[ -s $failed && -s $log ]] || return 1
-  local name out
-  while IFS= read -r line; do
-    name=${line#*:}
-    out=$(awk -v t="$name" '
-      $0 ~ /^[0-9]+\/[0-9]+ Testing: / { on = (substr($0, index($0, "Testing: ") + 9) == t) }
-      on' "$log")
-    grep -q "Tracer caught signal" <<<"$out" || return 1
-    grep -q "LeakSanitizer has encountered a fatal error" <<<"$out" || return 1
-    if grep -q "ERROR: LeakSanitizer: detected memory leaks\|ERROR: AddressSanitizer\|runtime error:" <<<"$out"; then
-      return 1
-    fi
-  done <"$failed"
+  ctest --test-dir "$1" --output-on-failure -j "$(nproc)"
 }
 
 for flavor in "${flavors[@]}"; do
   echo "== build ($flavor)"
   dir=$(./scripts/build.sh "$flavor" | tail -n 1)
   echo "== test ($flavor)"
-  export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+  # intercept_tls_get_addr=0: clang 14's LeakSanitizer misreads glibc 2.36's dynamic TLS blocks
+  # (its thread dump showed "DTLS 5 at 0x000000000ff5-0x0014000020f7") and its stop-the-world
+  # tracer then dies at exit with "Tracer caught signal 11: addr=0xff8" (10 of 10 runs of
+  # `hw: fido_gate_test` beside two busy loops; 0 of 10 with this option). The option can only
+  # add reports, never hide one: without it LSan treats those blocks as extra roots; with it they
+  # are ordinary heap blocks that glibc's DTV points to, scanned when reached.
+  export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:intercept_tls_get_addr=0}
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-  rc=0
-  run_ctest "$dir" || rc=$?
-  if [[ $rc != 0 && $flavor == asan ]] && only_lsan_tracer_crashes "$dir"; then
-    echo "== every failure above is LeakSanitizer's own tracer crashing at exit, not a finding:"
-    sed 's/^/==   /' "$dir/Testing/Temporary/LastTestsFailed.log"
-    echo "== running those tests once more"
-    rc=0
-    run_ctest "$dir" --rerun-failed || rc=$?
-  fi
-  [[ $rc == 0 ]] || exit "$rc"
+  run_ctest "$dir"
 done
